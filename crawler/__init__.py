@@ -1,0 +1,1 @@
+"""nianbao: an archival crawler for Wuhan street offices ' annual disclosure reports."""

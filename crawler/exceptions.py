@@ -1,0 +1,13 @@
+"""Typed errors, so a user is told exactly which argument or setting is wrong."""
+
+
+class NianbaoError(Exception):
+    """Base of the project's own errors."""
+
+
+class SpiderArgumentError(NianbaoError, ValueError):
+    """A spider argument (``-a name=value``) is malformed."""
+
+
+class SettingError(NianbaoError, ValueError):
+    """A setting (``-s NAME=value`` or settings.py) is malformed."""

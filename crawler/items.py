@@ -1,0 +1,133 @@
+"""What spiders hand to pipelines. Plain dataclasses: typed, exportable, and free of bodies in logs.
+
+Bodies travel in fields whose names start with ``_`` (``_body``); the archive pipeline stores them and
+drops them, the log formatter never prints them, and ``to_json`` leaves them out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class FileRecord:
+    """One archived file of a report: the detail page itself or an attachment."""
+
+    url: str  # canonical URL
+    role: str  # "page" | "attachment"
+    kind: str  # "html" | "pdf" | "docx" | "doc" | "wps" | "image" | …
+    name: str  # file name within the report's key
+    label: str | None = None  # link text on the page
+    sha256: str | None = None
+    size: int | None = None
+    content_type: str | None = None
+    store_key: str | None = None
+    version: int | None = None
+    new_version: bool | None = None  # False: identical to the archived latest version
+    fetched_at: str | None = None
+    http_status: int | None = None
+    last_modified: str | None = None
+    etag: str | None = None
+    error: str | None = None  # why the file could not be archived
+
+
+@dataclass
+class ReportItem:
+    """One street's annual report of one year, as found on a portal."""
+
+    portal: str
+    portal_name: str
+    street: str  # registry name, e.g. 杨园街道
+    street_key: str  # registry key (folder code, else name)
+    legal_district: str | None
+    year: int
+    title: str
+    url: str  # canonical URL of the detail page
+    column_url: str
+    page_date: dt.date | None
+    page_date_label: str | None
+    url_date: dt.date | None
+    doc_id: int | None
+    index_no: str | None
+    publisher: str | None
+    crawl_id: str
+    has_body: bool
+    files: list[FileRecord] = field(default_factory=list)
+    _body: bytes | None = field(default=None, repr=False)  # the detail page as served
+    _body_meta: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def key_prefix(self) -> str:
+        return f"{self.portal}/{self.street_key}/{self.year}"
+
+
+@dataclass
+class PageCapture:
+    """One list page of a column as fetched (evidence for "no report was there")."""
+
+    url: str
+    status: int | None
+    fetched_at: str
+    rows: int
+    sha256: str | None = None
+    store_key: str | None = None
+    version: int | None = None
+    error: str | None = None
+    _body: bytes | None = field(default=None, repr=False)
+
+
+@dataclass
+class ColumnItem:
+    """The outcome of walking one column: the evidence a compliance judgement rests on."""
+
+    portal: str
+    street: str | None  # None for a per-year column shared by all streets
+    street_key: str | None
+    column_url: str
+    year: int | None  # for per-year columns
+    crawl_id: str
+    ok: bool  # every page of the column was fetched and parsed
+    error: str | None = None
+    challenge: bool = False
+    pages: list[PageCapture] = field(default_factory=list)
+    # (street_key, year, url, title) of every annual report row the column listed
+    reports: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # rows that are not annual reports
+
+
+@dataclass
+class FetchFailure:
+    """A report page found on a list but not fetched (so its street is unknown, never missing)."""
+
+    portal: str
+    street: str
+    street_key: str
+    year: int | None
+    url: str
+    crawl_id: str
+    error: str
+    challenge: bool = False
+
+
+def to_json(item: Any) -> dict[str, Any]:
+    """A JSON-ready dict of an item, without private (``_``) fields, dates as ISO strings."""
+
+    def convert(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {
+                f.name: convert(getattr(value, f.name)) for f in dataclasses.fields(value) if not f.name.startswith("_")
+            }
+        if isinstance(value, list | tuple):
+            return [convert(v) for v in value]
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+    result = convert(item)
+    result["type"] = type(item).__name__
+    return result

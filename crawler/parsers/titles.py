@@ -1,0 +1,48 @@
+"""What a row or page title says: is it an annual report, of which year, of which street.
+
+Identity comes from the title and the page's own metadata, never from where a row sits in a list.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from crawler.registry import Unit
+
+_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+# Other documents that share the street's column (budgets, work plans, notices…).
+_NOT_A_REPORT = ("要点", "通知", "决算", "预算", "公示", "部署", "方案", "统计表", "解读", "目录")
+
+
+def normalise(title: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", title))
+
+
+def is_annual_report(title: str) -> bool:
+    """A 政府信息公开工作年度报告 (or 年报), and not another document that mentions one."""
+    text = normalise(title)
+    if "政府信息公开" not in text or not ("年度报告" in text or "年报" in text):
+        return False
+    return not any(word in text for word in _NOT_A_REPORT)
+
+
+def report_year(title: str) -> int | None:
+    """The report year: the first four-digit year followed by 年 in the title."""
+    match = _YEAR_RE.search(normalise(title))
+    return int(match[1]) if match else None
+
+
+def match_unit(texts: Iterable[str | None], units: Iterable[Unit]) -> Unit | None:
+    """The unit named in the first text that names one (longest spelling wins: 粮道街街道 > 粮道街)."""
+    candidates = [(name, unit) for unit in units for name in unit.names()]
+    candidates.sort(key=lambda pair: len(pair[0]), reverse=True)
+    for text in texts:
+        if not text:
+            continue
+        norm = normalise(text)
+        for name, unit in candidates:
+            if name in norm:
+                return unit
+    return None

@@ -1,0 +1,209 @@
+"""The portal registry (``config/portals.yaml``): districts, streets, columns and deadlines.
+
+Loaded and validated once; a bad file fails with a message that names the file, the entry and the
+key, because the people who edit it are not Python programmers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "portals.yaml"
+
+Status = Literal["seen", "inferred", "unverified"]
+ColumnStatus = Literal["seen", "inferred", "unknown"]
+
+
+class RegistryError(ValueError):
+    """The registry file is malformed; the message names file, entry and key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MonthDay(_Strict):
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+    def in_year(self, year: int) -> dt.date:
+        return dt.date(year, self.month, self.day)
+
+
+class Unit(_Strict):
+    """A street office (or another publishing unit) on one portal."""
+
+    name: str
+    code: str | None = None
+    channel: str | None = None
+    status: Status
+    column_status: ColumnStatus | None = None
+    aliases: tuple[str, ...] = ()
+    legal_district: str | None = None
+    evidence: tuple[str, ...] = ()
+    note: str | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _code_is_a_folder(cls, value: str | None) -> str | None:
+        # Codes become URL path segments and archive keys: refuse anything that could escape.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]+", value):
+            raise ValueError("must be a URL folder name of letters, digits, _ or -")
+        return value
+
+    @property
+    def short(self) -> str:
+        """The name without its 街道 / 办事处 suffix (石洞街道 → 石洞)."""
+        return re.sub(r"(街道办事处|街道|街办事处|办事处|街)$", "", self.name) or self.name
+
+    @property
+    def key(self) -> str:
+        """Stable archive identity of the unit within its portal: the folder code, else the name."""
+        return self.code or self.name
+
+    def names(self) -> tuple[str, ...]:
+        """Every spelling a title or publisher may use: X街道, X街, X街办事处, X街道办事处, aliases."""
+        short = self.short
+        variants = {self.name, *self.aliases}
+        if self.name.endswith("街道"):
+            variants |= {short + "街道办事处", short + "街办事处", short + "街道", short + "街"}
+        for alias in self.aliases:
+            variants.add(alias)
+        # Longest first so that 粮道街街道 wins over 粮道街.
+        return tuple(sorted(variants, key=len, reverse=True))
+
+
+class Portal(_Strict):
+    id: str = ""
+    name: str
+    legal_district: str | None
+    host: str
+    scheme: Literal["http", "https"] = "https"
+    ext: Literal["html", "shtml"]
+    platform: Literal["trs"] = "trs"
+    layout: Literal["per_street", "per_year"]
+    index_no_prefix: str | None = None
+    column: str | None
+    column_status: ColumnStatus
+    detail_template: str = "generic_trs"
+    deadline: MonthDay | None = None
+    late_error_after: MonthDay | None = None
+    streets: tuple[Unit, ...]
+    non_street_units: tuple[Unit, ...] = ()
+
+    @model_validator(mode="after")
+    def _column_fits_layout(self) -> Portal:
+        if self.column is None:
+            return self
+        if not self.column.startswith(f"{self.scheme}://{self.host}/"):
+            raise ValueError(f"column must start with {self.scheme}://{self.host}/")
+        if self.layout == "per_street" and "{code}" not in self.column:
+            raise ValueError("a per_street column needs {code}")
+        if self.layout == "per_year" and "{year}" not in self.column:
+            raise ValueError("a per_year column needs {year}")
+        return self
+
+    def crawlable_streets(self) -> tuple[Unit, ...]:
+        """Streets whose column URL can be built: a known column and (per street) a known code."""
+        if self.column is None:
+            return ()
+        if self.layout == "per_year":
+            return tuple(s for s in self.streets if s.status != "unverified")
+        return tuple(s for s in self.streets if s.code and s.status != "unverified")
+
+    def street_column(self, unit: Unit) -> str:
+        if self.column is None or self.layout != "per_street" or not unit.code:
+            raise ValueError(f"{self.id}: no column URL for {unit.name}")
+        return self.column.format(code=unit.code, channel=unit.channel or "")
+
+    def year_column(self, year: int) -> str:
+        if self.column is None or self.layout != "per_year":
+            raise ValueError(f"{self.id}: not a per-year portal")
+        return self.column.format(year=year)
+
+    def unit(self, key: str) -> Unit:
+        for unit in self.streets:
+            if key in (unit.key, unit.name):
+                return unit
+        raise KeyError(f"{self.id}: no street {key!r}")
+
+    def legal_district_of(self, unit: Unit) -> str | None:
+        return unit.legal_district or self.legal_district
+
+
+class Registry(_Strict):
+    deadline: MonthDay
+    late_error_after: MonthDay
+    first_report_year: int
+    portals: dict[str, Portal]
+
+    def portal(self, portal_id: str) -> Portal:
+        try:
+            return self.portals[portal_id]
+        except KeyError:
+            raise KeyError(f"unknown portal {portal_id!r}; known: {', '.join(self.portals)}") from None
+
+    def deadline_for(self, portal: Portal, report_year: int) -> dt.date:
+        """Last on-time day for a street report of ``report_year`` (inclusive)."""
+        return (portal.deadline or self.deadline).in_year(report_year + 1)
+
+    def late_error_after_for(self, portal: Portal, report_year: int) -> dt.date:
+        return (portal.late_error_after or self.late_error_after).in_year(report_year + 1)
+
+    def iter_streets(self) -> Iterator[tuple[Portal, Unit]]:
+        for portal in self.portals.values():
+            for unit in portal.streets:
+                yield portal, unit
+
+
+def _describe(path: Path, raw: dict, error: ValidationError) -> str:
+    lines = [f"{path}: invalid registry"]
+    for err in error.errors():
+        loc = list(err["loc"])
+        where = ".".join(str(p) for p in loc)
+        # Name the entry by its human name (portal id / street name), not only by index.
+        if len(loc) >= 3 and loc[0] == "portals":
+            portal = raw.get("portals", {}).get(loc[1], {})
+            if len(loc) >= 4 and loc[2] in ("streets", "non_street_units") and isinstance(loc[3], int):
+                try:
+                    where += f" (street {portal[loc[2]][loc[3]].get('name')!r})"
+                except (IndexError, KeyError, TypeError, AttributeError):
+                    pass
+        lines.append(f"  entry {where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def load_registry(path: str | os.PathLike[str] | None = None) -> Registry:
+    """Read and validate the registry; raise :class:`RegistryError` naming file, entry and key."""
+    path = Path(path or os.environ.get("NIANBAO_REGISTRY") or DEFAULT_PATH)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RegistryError(f"{path}: cannot read registry: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("portals"), dict):
+        raise RegistryError(f"{path}: expected a mapping with a 'portals' mapping")
+    defaults = raw.get("defaults") or {}
+    data = {
+        "deadline": defaults.get("deadline", {"month": 1, "day": 31}),
+        "late_error_after": defaults.get("late_error_after", {"month": 3, "day": 31}),
+        "first_report_year": defaults.get("first_report_year", 2019),
+        "portals": {pid: {**(body or {}), "id": pid} for pid, body in raw["portals"].items()},
+    }
+    try:
+        return Registry.model_validate(data)
+    except ValidationError as exc:
+        raise RegistryError(_describe(path, data, exc)) from None
+
+
+@functools.cache
+def default_registry() -> Registry:
+    return load_registry()

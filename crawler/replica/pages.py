@@ -1,0 +1,115 @@
+"""HTML of the replica's pages, modelled on the real TRS templates (portals.md §2–§3).
+
+Pure string rendering: list pages with ``createPageHTML(total, current, "index", ext)`` and relative
+``./YYYYMM/t…`` rows whose full title sits in the ``title`` attribute, detail pages with each host's
+metadata block, and the platform's 404 page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+
+from crawler.registry import Portal
+from crawler.replica.world import Publication
+
+
+def _page(title: str, body: str, *, meta: str = "") -> str:
+    return (
+        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{html.escape(title)}</title>\n{meta}"
+        "<link rel=\"stylesheet\" href=\"/images/common.css\">\n</head>\n<body>\n"
+        "<div class=\"header\"><div class=\"tools\">Ai政务问答 | 无障碍浏览 | 长者专区</div></div>\n"
+        f"{body}\n<div class=\"footer\">主办单位：武汉市人民政府办公厅 技术支持：武汉市集约化智能门户平台</div>\n"
+        "</body>\n</html>\n"
+    )
+
+
+def list_page(portal: Portal, column_title: str, rows: Sequence[Publication], page: int, total_pages: int) -> str:
+    items = []
+    for pub in rows:
+        # Link text is cut like the real lists do; the full title is in the title attribute.
+        text = pub.title if len(pub.title) <= 24 else pub.title[:24] + "..."
+        href = f"./{pub.url_date:%Y%m}/t{pub.url_date:%Y%m%d}_{pub.doc_id}.{pub.ext}"
+        items.append(
+            f'<li><a href="{href}" target="_blank" title="{html.escape(pub.title)}">{html.escape(text)}</a>'
+            f'<span class="date">{pub.url_date:%Y-%m-%d}</span></li>'
+        )
+    body = (
+        f'<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="../">政府信息公开</a> &gt; '
+        f"{html.escape(column_title)}</div>\n"
+        '<div class="list-box">\n<ul class="info-list">\n' + "\n".join(items) + "\n</ul>\n"
+        '<div class="page" id="page_div"><script type="text/javascript">'
+        f'createPageHTML({total_pages}, {page}, "index", "{portal.ext}");</script></div>\n</div>'
+    )
+    return _page(f"{column_title}-{portal.name}人民政府", body)
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month:02d}月{day.day:02d}日"
+
+
+def meta_block(portal: Portal, pub: Publication, index_no: str | None) -> str:
+    """The host's metadata block above the article (portals.md §2)."""
+    title, org = html.escape(pub.title), html.escape(pub.publisher)
+    template = portal.detail_template
+    if template == "wuchang_meta":
+        return (
+            '<div class="xxgk-info"><table class="xxgk-table">\n'
+            f'<tr><td class="lab">名&nbsp;&nbsp;称:</td><td colspan="3">{title}</td></tr>\n'
+            f'<tr><td class="lab">发布机构:</td><td>{org}</td><td class="lab">文&nbsp;&nbsp;号:</td><td></td></tr>\n'
+            f'<tr><td class="lab">索&nbsp;引&nbsp;号:</td><td>{index_no or ""}</td>'
+            f'<td class="lab">公开日期:</td><td>{_cn_date(pub.page_date)}</td></tr>\n'
+            '<tr><td class="lab">公开方式:</td><td>主动公开</td><td class="lab">有&nbsp;效&nbsp;性:</td><td>有效</td></tr>\n'
+            "</table></div>"
+        )
+    if template == "qiaokou_meta":
+        stamp = f"{pub.page_date:%Y-%m-%d} 14:50"
+        return (f'<div class="article-info"><span>更新时间:{pub.url_date:%Y-%m-%d} 14:53</span> '
+                f"<span>发布时间:{stamp}</span> <span>来源:{org}</span></div>")
+    if template == "hongshan_meta":
+        return f'<div class="article-info">日期:{pub.page_date:%Y-%m-%d} 09:00 来源:{org} 字号:</div>'
+    if template == "jianghan_meta":
+        return (f'<div class="article-info">字号 : | 更新时间:{pub.page_date:%Y-%m-%d} 17:04 发布时间: | '
+                f"来源:{org}</div>")
+    if template == "qingshan_meta":
+        return (f'<div class="xxgk-info">索 引 号 <span>{index_no or ""}</span> 发布日期 '
+                f"<span>{pub.page_date:%Y-%m-%d}</span> 发布机构 <span>{org}</span> 有 效 性 有效</div>")
+    if template == "wehdz_meta":
+        return f'<div class="article-info">• {pub.page_date:%Y-%m-%d} 15:42 • 来源: {org}</div>'
+    return f'<div class="article-info">发布时间:{pub.page_date:%Y-%m-%d} 来源:{org}</div>'
+
+
+def detail_page(
+    portal: Portal,
+    pub: Publication,
+    body_html: str,
+    attachments: Sequence[tuple[str, str]] = (),
+    index_no: str | None = None,
+) -> str:
+    """An article page: metadata block, title, the TRS_Editor body, then the attachment list."""
+    links = "".join(
+        f'<li><a href="./{name}" target="_blank">{html.escape(label)}</a></li>' for name, label in attachments
+    )
+    attach_html = f'<div class="fjxz"><p>附件：</p><ul>{links}</ul></div>' if links else ""
+    meta = (
+        f'<meta name="ArticleTitle" content="{html.escape(pub.title)}">\n'
+        f'<meta name="PubDate" content="{pub.page_date:%Y-%m-%d} 09:30">\n'
+        f'<meta name="ContentSource" content="{html.escape(pub.publisher)}">\n'
+    )
+    body = (
+        f"{meta_block(portal, pub, index_no)}\n"
+        f'<div class="article"><h1 class="title">{html.escape(pub.title)}</h1>\n'
+        f'<div class="view TRS_UEDITOR trs_paper_default trs_web"><div class="TRS_Editor">{body_html}</div></div>\n'
+        f"{attach_html}</div>"
+    )
+    return _page(pub.title, body, meta=meta)
+
+
+def not_found_page() -> str:
+    return _page("404", '<div class="error"><h2>对不起，您访问的页面不存在或已被删除！</h2></div>')
+
+
+def robots_txt() -> str:
+    return "User-agent: *\nDisallow: /search/\nDisallow: /cms/\n"

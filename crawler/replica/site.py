@@ -1,0 +1,239 @@
+"""The replica as a set of resources: URL → bytes, plus the ground-truth manifest.
+
+``Site`` answers canonical URLs (``https://HOST/PATH``); the HTTP server maps the mirror form
+``/HOST/PATH`` onto it. Everything is derived from the :class:`World` and rendered lazily, then cached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawler.registry import Registry, default_registry
+from crawler.replica import documents, reports
+from crawler.replica.pages import detail_page, list_page, not_found_page, robots_txt
+from crawler.replica.world import ROWS_PER_PAGE, Publication, ReportPlan, World, build_world, stable_seed
+
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "doc": "application/msword",
+    "txt": "text/plain; charset=utf-8",
+}
+
+
+@dataclass(frozen=True)
+class Resource:
+    status: int
+    body: bytes
+    content_type: str = CONTENT_TYPES["html"]
+    headers: tuple[tuple[str, str], ...] = ()
+    last_modified: dt.datetime | None = None
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:20] + '"'
+
+
+@dataclass
+class _ReportDocs:
+    plan: ReportPlan
+    spec: Any
+    attachments: list[tuple[str, str, str]] = field(default_factory=list)  # (url, kind, label)
+
+
+class Site:
+    def __init__(self, seed: int = 0, registry: Registry | None = None, portals: tuple[str, ...] | None = None):
+        self.seed = seed
+        self.registry = registry or default_registry()
+        self.world: World = build_world(self.registry, seed, portals)
+        self.republished = False
+        self._lock = threading.RLock()
+        self._cache: dict[str, Resource] = {}
+        self._routes: dict[str, tuple[str, Any]] = {}
+        self._index_nos = self._number_index()
+        self._build_routes()
+
+    # ---- routing ---------------------------------------------------------------------------
+    def _number_index(self) -> dict[str, str]:
+        """索引号 PREFIX/YYYY-NNNNN, numbered per portal and year in publication order."""
+        numbers: dict[str, str] = {}
+        counters: dict[tuple[str, int], int] = {}
+        for pub in self.world.publications:
+            portal = self.world.portals[pub.portal]
+            if not portal.index_no_prefix:
+                continue
+            n = counters[(pub.portal, pub.url_date.year)] = counters.get((pub.portal, pub.url_date.year), 0) + 1
+            numbers[pub.url] = f"{portal.index_no_prefix}/{pub.url_date.year}-{n:05d}"
+        return numbers
+
+    def _build_routes(self) -> None:
+        for column, rows in self.world.columns.items():
+            portal = self.world.portals[rows[0].portal]
+            pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
+            for page in range(pages):
+                name = "index" if page == 0 else f"index_{page}"
+                self._routes[f"{column}{name}.{portal.ext}"] = ("list", (column, page, pages))
+            self._routes[column] = ("list", (column, 0, pages))
+        for pub in self.world.publications:
+            self._routes[pub.url] = ("article", pub)
+        for plan in self.world.reports:
+            if plan.old_publication is not None and plan.publication is not None:
+                self._routes[plan.old_publication.url] = ("redirect", plan.publication.url)
+            if plan.publication is not None:
+                for url, _kind, _label in self._attachments(plan):
+                    self._routes[url] = ("attachment", (plan, url))
+        for portal in self.world.portals.values():
+            self._routes[f"{portal.scheme}://{portal.host}/robots.txt"] = ("robots", None)
+
+    def _attachments(self, plan: ReportPlan) -> list[tuple[str, str, str]]:
+        pub = plan.publication
+        assert pub is not None
+        folder = f"{pub.column}{pub.url_date:%Y%m}/"
+        result = []
+        for kind in plan.formats:
+            if kind == "inline":
+                continue
+            digits = stable_seed(pub.url, kind) % 10**12
+            result.append((f"{folder}P0{pub.url_date:%Y%m%d}{digits:012d}.{kind}", kind, f"{pub.title}.{kind}"))
+        return result
+
+    def set_republished(self, value: bool) -> None:
+        with self._lock:
+            self.republished = value
+            self._cache.clear()
+
+    # ---- resources -------------------------------------------------------------------------
+    def get(self, url: str) -> Resource:
+        url = url.split("#", 1)[0]
+        with self._lock:
+            if url not in self._cache:
+                self._cache[url] = self._render(url)
+            return self._cache[url]
+
+    def _render(self, url: str) -> Resource:
+        parts = urlsplit(url)
+        # http and https serve the same documents (older URLs were http).
+        key = f"https://{parts.netloc}{parts.path}"
+        route = self._routes.get(key) or self._routes.get(f"http://{parts.netloc}{parts.path}")
+        if route is None:
+            return Resource(404, not_found_page().encode())
+        kind, arg = route
+        if kind == "robots":
+            return Resource(200, robots_txt().encode(), CONTENT_TYPES["txt"])
+        if kind == "redirect":
+            return Resource(301, b"", headers=(("Location", arg),))
+        if kind == "list":
+            column, page, pages = arg
+            rows = self.world.columns[column]
+            portal = self.world.portals[rows[0].portal]
+            chunk = rows[page * ROWS_PER_PAGE : (page + 1) * ROWS_PER_PAGE]
+            newest = max(p.url_date for p in rows)
+            return Resource(200, list_page(portal, "政府信息公开年报", chunk, page, pages).encode(),
+                            last_modified=_midday(newest))
+        if kind == "article":
+            return self._article(arg)
+        plan, att_url = arg
+        docs = self._docs(plan)
+        file_kind = next(k for u, k, _l in docs.attachments if u == att_url)
+        body = _render_document(docs.spec, file_kind)
+        return Resource(200, body, CONTENT_TYPES[file_kind], last_modified=_midday(plan.publication.url_date))
+
+    def _plan_for(self, pub: Publication) -> ReportPlan | None:
+        for plan in self.world.reports:
+            if plan.publication is not None and plan.publication.url == pub.url:
+                return plan
+        return None
+
+    def _docs(self, plan: ReportPlan) -> _ReportDocs:
+        edition = 2 if (self.republished and plan.republishable) else 1
+        assert plan.signed_date is not None
+        spec = reports.make_report(
+            seed=plan.seed,
+            street=plan.street.name,
+            district=plan.district,
+            publisher=plan.publisher,
+            year=plan.year,
+            signed_date=plan.signed_date,
+            broken_rules=plan.broken_rules,
+            edition=edition,
+        )
+        return _ReportDocs(plan, spec, self._attachments(plan))
+
+    def _article(self, pub: Publication) -> Resource:
+        portal = self.world.portals[pub.portal]
+        plan = self._plan_for(pub) if pub.kind == "report" else None
+        attachments: list[tuple[str, str]] = []
+        if plan is not None:
+            docs = self._docs(plan)
+            body = documents.render_html(docs.spec) if "inline" in plan.formats else "<p>详见附件。</p>"
+            attachments = [(u.rsplit("/", 1)[-1], label) for u, _k, label in docs.attachments]
+        else:
+            body = f"<p>{pub.title}。</p><p>特此公告。</p><p>{pub.publisher}</p>"
+        page = detail_page(portal, pub, body, attachments, self._index_nos.get(pub.url))
+        return Resource(200, page.encode(), last_modified=_midday(pub.url_date))
+
+    # ---- ground truth ----------------------------------------------------------------------
+    def manifest(self) -> dict[str, Any]:
+        """Every street × year of every served portal: published or not, where, when, which bytes."""
+        entries = []
+        for plan in self.world.reports:
+            portal = self.world.portals[plan.portal]
+            entry: dict[str, Any] = {
+                "portal": plan.portal,
+                "street": plan.street.name,
+                "street_key": plan.street.key,
+                "legal_district": portal.legal_district_of(plan.street),
+                "year": plan.year,
+                "published": plan.published,
+                "deadline": self.registry.deadline_for(portal, plan.year).isoformat(),
+            }
+            if plan.published and plan.publication is not None:
+                pub = plan.publication
+                docs = self._docs(plan)
+                page = self.get(pub.url)
+                files = [{"role": "page", "kind": "html", "url": pub.url, "sha256": _sha(page.body), "size": len(page.body)}]
+                for url, kind, _label in docs.attachments:
+                    body = self.get(url).body
+                    files.append({"role": "attachment", "kind": kind, "url": url, "sha256": _sha(body), "size": len(body)})
+                entry.update(
+                    title=pub.title,
+                    url=pub.url,
+                    doc_id=pub.doc_id,
+                    page_date=pub.page_date.isoformat(),
+                    url_date=pub.url_date.isoformat(),
+                    signed_date=plan.signed_date.isoformat() if plan.signed_date else None,
+                    moved_from=plan.old_publication.url if plan.old_publication else None,
+                    formats=list(plan.formats),
+                    template=docs.spec.template,
+                    broken_rules=list(plan.broken_rules),
+                    republishable=plan.republishable,
+                    edition=docs.spec.edition,
+                    values=dict(docs.spec.values),
+                    files=files,
+                )
+            entries.append(entry)
+        return {"seed": self.seed, "republished": self.republished, "portals": sorted(self.world.portals), "reports": entries}
+
+
+def _render_document(spec: Any, kind: str) -> bytes:
+    renderers = {"pdf": documents.render_pdf, "docx": documents.render_docx, "doc": documents.render_doc}
+    return renderers[kind](spec)
+
+
+def _sha(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def _midday(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, 4, 0, tzinfo=dt.UTC)  # 12:00 China time
+
+
+def http_date(moment: dt.datetime) -> str:
+    return format_datetime(moment, usegmt=True)

@@ -1,0 +1,87 @@
+"""Scrapy settings for nianbao. Every value that differs from Scrapy's default says why.
+
+Users change behaviour with ``-s NAME=value`` or environment-specific overrides; the settings a user
+is expected to touch are documented in README.md (STORE_URI, PORTAL_MIRROR, CONTACT, …).
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "nianbao"
+
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+# Project commands (`scrapy replica`, `scrapy demo`, …) so that `scrapy` is the one entry point.
+COMMANDS_MODULE = "crawler.commands"
+
+# ---- nianbao's own settings ---------------------------------------------------------------------
+# Where the archive lives: a path (local store) or s3://bucket/prefix.
+STORE_URI = os.environ.get("NIANBAO_STORE_URI", "./data")
+# A mirror of the real portals (mirror convention: https://HOST/PATH is served at {MIRROR}/HOST/PATH).
+# Empty: crawl the real hosts.
+PORTAL_MIRROR = os.environ.get("PORTAL_MIRROR", "")
+# The registry file; empty means config/portals.yaml (or $NIANBAO_REGISTRY).
+REGISTRY_PATH = ""
+# Crawl identifier stamped on every item and log; empty means the UTC start time.
+CRAWL_ID = ""
+# Who runs this crawler: portal operators must be able to reach a person.
+CONTACT = os.environ.get("NIANBAO_CONTACT", "https://github.com/nianbao/nianbao (set NIANBAO_CONTACT)")
+
+# ---- politeness (defaults are for the real government sites) ------------------------------------
+# An honest User-Agent naming the project and a contact.
+USER_AGENT = f"nianbao/0.1 (+archival crawler of statutory annual reports; contact: {CONTACT})"
+ROBOTSTXT_OBEY = True
+# One request at a time per host, at least a second apart, slowed further by AutoThrottle when the
+# server is slow: these are small public-service sites.
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# Government servers are slow and flaky: wait longer than the default 180 s? No — fail faster and
+# retry, so one dead page does not stall a whole column.
+DOWNLOAD_TIMEOUT = 60
+RETRY_TIMES = 3
+# Reports are small; anything larger than this is refused rather than filling memory.
+DOWNLOAD_MAXSIZE = 100 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 30 * 1024 * 1024
+
+# ---- downloading --------------------------------------------------------------------------------
+# The mirror handler wraps the real handler, below every middleware (see crawler/downloadhandlers.py).
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.downloadhandlers.MirrorDownloadHandler",
+    "https": "crawler.downloadhandlers.MirrorDownloadHandler",
+}
+MIRROR_INNER_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
+# Used only for requests with meta["playwright"]: portals behind a JavaScript challenge.
+MIRROR_BROWSER_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+# Debian's Chromium: nothing is downloaded at run time.
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+    "headless": True,
+    "args": ["--disable-background-networking", "--disable-component-update", "--no-first-run"],
+}
+
+# ---- items --------------------------------------------------------------------------------------
+ITEM_PIPELINES = {
+    # Hash and store every page, attachment and list page as versions of logical keys.
+    "pipelines.archive.ArchivePipeline": 100,
+    # Each report's stable metadata beside its files.
+    "pipelines.catalog.CatalogPipeline": 900,
+}
+EXTENSIONS = {
+    # One JSON-lines log per crawl in the archive (evidence for status and alerts).
+    "crawler.extensions.crawllog.CrawlLog": 500,
+    # No telnet or remote-control ports on an unattended archival machine.
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}
+# Item bodies (PDF bytes) never reach the log.
+LOG_FORMATTER = "crawler.logformatter.QuietLogFormatter"
+LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")
+
+# Scrapy's default, kept explicit: scrapy-playwright needs the asyncio reactor.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"

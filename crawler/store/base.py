@@ -1,0 +1,144 @@
+"""The store contract shared by every backend, and the ledger entry it records.
+
+Invariants every backend keeps (and ``tests/test_store.py`` checks on each):
+* a key's history is append-only; versions are numbered 1, 2, … in capture order;
+* putting the same bytes as the key's latest version creates nothing;
+* a version, once listed, can always be read back byte for byte and re-hashes to its sha256;
+* after a crash no partial object is visible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class StoreError(RuntimeError):
+    """The archive cannot do what was asked (bad key, missing object, corrupt ledger…)."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One ledger entry: the n-th distinct content stored under ``key``."""
+
+    key: str
+    version: int
+    sha256: str
+    size: int
+    stored_at: str  # ISO 8601 UTC, when the archive recorded it
+    content_type: str | None = None
+    source_url: str | None = None
+    fetched_at: str | None = None  # when the bytes were fetched from the portal
+    meta: Mapping[str, Any] = field(default_factory=dict)  # HTTP Last-Modified, ETag, crawl id…
+    backend_id: str | None = None  # e.g. the S3 VersionId
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["meta"] = dict(self.meta)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Version:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class PutResult:
+    version: Version
+    created: bool  # False when the bytes equal the latest version's
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def utcnow() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\\:*?\"<>|]")
+
+
+def safe_key(*parts: str) -> str:
+    """Join key segments, refusing anything that could escape the archive or confuse a filesystem.
+
+    Hostile attachment names (``../``, absolute paths, NUL bytes, control characters) are neutralised
+    here, once, for every backend: each segment is NFC-normalised, stripped of separators and control
+    characters, and may not be ``.``/``..`` or empty.
+    """
+    clean: list[str] = []
+    for part in parts:
+        for seg in unicodedata.normalize("NFC", str(part)).split("/"):
+            seg = _UNSAFE.sub("_", seg).strip().strip(".")
+            if seg:
+                clean.append(seg[:200])
+    if not clean:
+        raise StoreError(f"empty key from {parts!r}")
+    return "/".join(clean)
+
+
+def safe_name(name: str, default: str = "file") -> str:
+    """One key segment from an untrusted file name (no separators survive)."""
+    flat = unicodedata.normalize("NFC", name).replace("/", "_").replace("\\", "_")
+    flat = _UNSAFE.sub("_", flat).strip().lstrip(".")
+    return flat[:200] or default
+
+
+class Store(ABC):
+    """An archive of versioned objects plus the ledger that lists every version."""
+
+    uri: str
+
+    @abstractmethod
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str | None = None,
+        source_url: str | None = None,
+        fetched_at: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> PutResult:
+        """Store ``data`` as a new version of ``key`` unless it equals the latest version."""
+
+    @abstractmethod
+    def get(self, key: str, version: int | None = None) -> bytes:
+        """The bytes of ``version`` (default: latest) of ``key``; :class:`StoreError` if absent."""
+
+    @abstractmethod
+    def ledger(self) -> Iterator[Version]:
+        """Every version ever stored, in the order it was recorded."""
+
+    def history(self, key: str) -> list[Version]:
+        return [v for v in self.ledger() if v.key == key]
+
+    def latest(self, key: str) -> Version | None:
+        history = self.history(key)
+        return history[-1] if history else None
+
+    def keys(self, prefix: str = "") -> list[str]:
+        seen: dict[str, None] = {}
+        for v in self.ledger():
+            if v.key.startswith(prefix):
+                seen.setdefault(v.key, None)
+        return list(seen)
+
+    def put_json(self, key: str, obj: Any, **kwargs: Any) -> PutResult:
+        """Store a JSON document canonically (sorted keys) so equal content dedupes."""
+        data = json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=1, default=str).encode()
+        return self.put(key, data, content_type="application/json", **kwargs)
+
+    def get_json(self, key: str, version: int | None = None) -> Any:
+        return json.loads(self.get(key, version))
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Flush and release resources."""

@@ -1,0 +1,179 @@
+"""The local archive: content-addressed blobs plus an append-only, hash-chained JSON-lines ledger.
+
+Layout under the root::
+
+    blobs/sha256/ab/abcdef…   immutable object bytes (written to a temp file, fsynced, renamed)
+    ledger.jsonl              one line per new version; each line carries ``chain``, the sha256 of
+                              the previous line's chain and this entry, so any edit or deletion of
+                              history is detectable by ``verify``
+
+A blob is written before its ledger line, so a crash leaves at worst an unreferenced blob, never a
+ledger entry without bytes. A torn last ledger line (crash mid-append) is ignored on read and fenced
+off with a newline before the next append.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from crawler.store.base import PutResult, Store, StoreError, Version, sha256_hex, utcnow
+
+logger = logging.getLogger(__name__)
+
+GENESIS = "0" * 64
+
+
+def chain_hash(previous: str, entry: Mapping[str, Any]) -> str:
+    body = json.dumps({k: v for k, v in entry.items() if k != "chain"}, sort_keys=True, ensure_ascii=False)
+    return sha256_hex((previous + body).encode())
+
+
+class LocalStore(Store):
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+        self.uri = str(self.root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
+        self.ledger_path = self.root / "ledger.jsonl"
+        self.ledger_path.touch(exist_ok=True)
+        # In-memory index, refreshed incrementally from the ledger's tail so that several
+        # processes (a crawl and an `extract`) can share one archive.
+        self._entries: list[Version] = []
+        self._latest: dict[str, Version] = {}
+        self._offset = 0
+        self._chain = GENESIS
+        self._refresh()
+
+    # ---- reading ---------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        with self.ledger_path.open("rb") as fh:
+            fh.seek(self._offset)
+            for raw in fh:
+                if not raw.endswith(b"\n"):
+                    break  # torn tail from a crash: not a committed entry
+                self._offset += len(raw)
+                line = raw.strip()
+                if not line:
+                    continue
+                try:
+                    data = json.loads(line)
+                    version = Version.from_json(data)
+                except (ValueError, TypeError) as exc:
+                    logger.error("archive ledger %s: unreadable line skipped: %s", self.ledger_path, exc)
+                    continue
+                self._chain = data.get("chain", self._chain)
+                self._entries.append(version)
+                self._latest[version.key] = version
+
+    def ledger(self) -> Iterator[Version]:
+        self._refresh()
+        return iter(list(self._entries))
+
+    def history(self, key: str) -> list[Version]:
+        self._refresh()
+        return [v for v in self._entries if v.key == key]
+
+    def latest(self, key: str) -> Version | None:
+        self._refresh()
+        return self._latest.get(key)
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.root / "blobs" / "sha256" / sha256[:2] / sha256
+
+    def get(self, key: str, version: int | None = None) -> bytes:
+        history = self.history(key)
+        if not history:
+            raise StoreError(f"no object {key!r} in {self.uri}")
+        chosen = history[-1] if version is None else next((v for v in history if v.version == version), None)
+        if chosen is None:
+            raise StoreError(f"{key!r} has no version {version} (latest is {history[-1].version})")
+        try:
+            return self.blob_path(chosen.sha256).read_bytes()
+        except FileNotFoundError:
+            raise StoreError(f"{key!r} v{chosen.version}: blob {chosen.sha256} is missing") from None
+
+    # ---- writing ---------------------------------------------------------------------------
+    def _write_blob(self, sha256: str, data: bytes) -> None:
+        path = self.blob_path(sha256)
+        if path.exists() and path.stat().st_size == len(data):
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str | None = None,
+        source_url: str | None = None,
+        fetched_at: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> PutResult:
+        sha256 = sha256_hex(data)
+        with self.ledger_path.open("ab") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)  # one writer at a time across processes
+            try:
+                self._refresh()
+                latest = self._latest.get(key)
+                if latest is not None and latest.sha256 == sha256:
+                    return PutResult(latest, created=False)
+                self._write_blob(sha256, data)
+                version = Version(
+                    key=key,
+                    version=(latest.version + 1) if latest else 1,
+                    sha256=sha256,
+                    size=len(data),
+                    stored_at=utcnow(),
+                    content_type=content_type,
+                    source_url=source_url,
+                    fetched_at=fetched_at,
+                    meta=dict(meta or {}),
+                )
+                entry = version.to_json()
+                entry["chain"] = chain_hash(self._chain, entry)
+                line = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode() + b"\n"
+                if fh.tell() != self._offset:
+                    fh.write(b"\n")  # fence off a torn line left by a crashed writer
+                fh.write(line)
+                fh.flush()
+                os.fsync(fh.fileno())
+                self._refresh()
+                return PutResult(self._latest[key], created=True)
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def verify_chain(self) -> list[str]:
+        """Problems with the ledger's hash chain (empty when intact)."""
+        problems: list[str] = []
+        chain = GENESIS
+        with self.ledger_path.open("rb") as fh:
+            for n, raw in enumerate(fh, 1):
+                if not raw.strip() or not raw.endswith(b"\n"):
+                    continue
+                try:
+                    entry = json.loads(raw)
+                except ValueError:
+                    problems.append(f"ledger line {n}: not JSON")
+                    continue
+                expected = chain_hash(chain, entry)
+                if entry.get("chain") != expected:
+                    problems.append(f"ledger line {n} ({entry.get('key')} v{entry.get('version')}): chain broken")
+                chain = entry.get("chain", expected)
+        return problems

@@ -1,0 +1,1 @@
+"""Item pipelines, in data-flow order: archive (hash and store) → extract → catalogue."""

@@ -1,0 +1,149 @@
+"""Hash and archive every file of every item: report pages, attachments and column list pages.
+
+Built on Scrapy's MediaPipeline (the machinery FilesPipeline uses: attachment requests go through the
+same downloader, middlewares and mirror as pages, and are fetched once per crawl), but not on
+FilesPipeline itself: its URL-keyed paths and its 90-day ``FILES_EXPIRES`` shortcut would skip a
+report silently replaced at the same URL. Here every file is fetched each crawl and becomes a new
+*version* of its logical key only when its sha256 changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, cast
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
+from scrapy.pipelines.media import FileException, FileInfo, FileInfoOrError, MediaPipeline
+from twisted.python.failure import Failure
+
+from crawler.items import ColumnItem, FileRecord, ReportItem
+from crawler.parsers.challenge import challenge_reason
+from crawler.store import Store, open_store
+from crawler.store.base import safe_key, utcnow
+
+logger = logging.getLogger(__name__)
+
+_HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body")
+
+
+def html_instead_of(kind: str, body: bytes) -> bool:
+    """A soft-404 or error page served where a document (pdf/doc/…) was expected."""
+    return kind not in ("html", "image") and body[:512].lstrip().lower().startswith(_HTML_SNIFF)
+
+
+class ArchivePipeline(MediaPipeline):
+    MEDIA_NAME = "file"
+
+    def __init__(self, store: Store, *, crawler: Crawler):
+        super().__init__(crawler=crawler)
+        self.store = store
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        return cls(open_store(crawler.settings["STORE_URI"]), crawler=crawler)
+
+    def close_spider(self) -> None:
+        self.store.close()
+
+    async def _put(self, key: str, body: bytes, record_meta: dict[str, Any], **kwargs: Any) -> Any:
+        # Stores do blocking I/O (fsync, S3 calls): keep them off the reactor thread.
+        return await asyncio.to_thread(self.store.put, key, body, meta=record_meta, **kwargs)
+
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, ColumnItem):
+            await self._archive_column(item)
+            return item
+        if not isinstance(item, ReportItem):
+            return item
+        await self._archive_page(item)
+        return await super().process_item(item)
+
+    async def _archive_column(self, item: ColumnItem) -> None:
+        where = item.street_key if item.street_key else f"_year/{item.year}"
+        for page in item.pages:
+            if page._body is None or page.status is None:
+                continue
+            key = safe_key(item.portal, where, "_column", page.url.rsplit("/", 1)[-1] or "index.html")
+            result = await self._put(
+                key, page._body, {"crawl_id": item.crawl_id, "http_status": page.status},
+                content_type="text/html", source_url=page.url, fetched_at=page.fetched_at,
+            )
+            page.store_key, page.version, page._body = key, result.version.version, None
+
+    async def _archive_page(self, item: ReportItem) -> None:
+        page = item.files[0]
+        body, meta = item._body or b"", item._body_meta
+        key = safe_key(item.key_prefix, page.name)
+        result = await self._put(
+            key, body, {"crawl_id": item.crawl_id, "last_modified": meta.get("last_modified"), "etag": meta.get("etag")},
+            content_type=meta.get("content_type"), source_url=item.url, fetched_at=meta.get("fetched_at"),
+        )
+        _fill(page, key, result, meta)
+        item._body = None  # the bytes are archived; do not carry them further
+
+    # ---- attachments (MediaPipeline hooks) -----------------------------------------------------
+    def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
+        return [Request(f.url, callback=NO_CALLBACK, meta={"file_record": f.name}) for f in item.files[1:]]
+
+    def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None) -> None:
+        return None  # always fetch: unchanged files are cheap (HTTP cache) and deduped by sha256
+
+    async def media_downloaded(
+        self, response: Response, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None
+    ) -> FileInfo:
+        record = next(f for f in item.files if f.url == request.url)
+        body = response.body
+        if response.status != 200:
+            raise FileException(f"HTTP {response.status}")
+        if not body:
+            raise FileException("empty file")
+        if reason := challenge_reason(response.status, body):
+            raise FileException(reason)
+        if html_instead_of(record.kind, body):
+            raise FileException(f"an HTML page was served instead of a {record.kind} file")
+        meta = {
+            "fetched_at": utcnow(),
+            "http_status": response.status,
+            "content_type": _header(response, b"Content-Type"),
+            "last_modified": _header(response, b"Last-Modified"),
+            "etag": _header(response, b"ETag"),
+        }
+        key = safe_key(item.key_prefix, record.name)
+        result = await self._put(
+            key, body, {"crawl_id": item.crawl_id, "last_modified": meta["last_modified"], "etag": meta["etag"]},
+            content_type=meta["content_type"], source_url=request.url, fetched_at=meta["fetched_at"],
+        )
+        _fill(record, key, result, meta)
+        return cast(FileInfo, {"url": request.url, "path": key, "checksum": result.version.sha256, "status": "downloaded"})
+
+    def media_failed(self, failure: Failure, request: Request, info: MediaPipeline.SpiderInfo) -> Failure:
+        raise FileException(f"{type(failure.value).__name__}: {failure.value}")
+
+    def item_completed(self, results: list[FileInfoOrError], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
+        for (ok, value), record in zip(results, item.files[1:], strict=True):
+            if not ok:
+                record.error = str(getattr(value, "value", value)) or "download failed"
+                logger.warning("%s: attachment %s not archived: %s", item.portal, record.url, record.error)
+        return item
+
+    def file_path(self, request: Request, response: Response | None = None, info: Any = None, *, item: Any = None) -> str:
+        record = request.meta.get("file_record", "file")
+        return safe_key(item.key_prefix, record) if item is not None else record
+
+
+def _fill(record: FileRecord, key: str, result: Any, meta: dict[str, Any]) -> None:
+    version = result.version
+    record.store_key, record.version, record.new_version = key, version.version, result.created
+    record.sha256, record.size = version.sha256, version.size
+    record.content_type = meta.get("content_type")
+    record.fetched_at, record.http_status = meta.get("fetched_at"), meta.get("http_status")
+    record.last_modified, record.etag = meta.get("last_modified"), meta.get("etag")
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
