@@ -1,1 +1,1 @@
-"""nianbao: an archival crawler for Wuhan street offices ' annual disclosure reports."""
+"""nianbao: an archival crawler for the annual disclosure reports of Wuhan street offices."""

@@ -5,24 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from scrapy import logformatter
-from scrapy.http import Response
-
-
-class QuietLogFormatter(logformatter.LogFormatter):
-    def scraped(self, item: Any, response: Response | Any, spider: Any) -> logformatter.LogFormatterResult:
-        result = super().scraped(item, response, spider)
-        result["args"] = {**result["args"], "item": _summary(item)}
-        return result
-
-    def dropped(self, item: Any, exception: BaseException, response: Response | None, spider: Any) -> logformatter.LogFormatterResult:
-        result = super().dropped(item, exception, response, spider)
-        result["args"] = {**result["args"], "item": _summary(item)}
-        return result
-
-    def item_error(self, item: Any, exception: BaseException, response: Response | None, spider: Any) -> logformatter.LogFormatterResult:
-        result = super().item_error(item, exception, response, spider)
-        result["args"] = {**result["args"], "item": _summary(item)}
-        return result
 
 
 def _summary(item: Any) -> str:
@@ -30,3 +12,23 @@ def _summary(item: Any) -> str:
     fields = ("portal", "street", "year", "url", "column_url", "ok", "error")
     parts = [f"{f}={getattr(item, f)!r}" for f in fields if getattr(item, f, None) is not None]
     return f"{name}({', '.join(parts)})"
+
+
+def _quiet(result: logformatter.LogFormatterResult, item: Any) -> logformatter.LogFormatterResult:
+    args = result["args"]
+    if isinstance(args, dict) and "item" in args:
+        result["args"] = {**args, "item": _summary(item)}
+    return result
+
+
+class QuietLogFormatter(logformatter.LogFormatter):
+    """Log a one-line summary of an item (identity, URL, error) instead of its full repr."""
+
+    def scraped(self, item: Any, *args: Any, **kwargs: Any) -> logformatter.LogFormatterResult:
+        return _quiet(super().scraped(item, *args, **kwargs), item)
+
+    def dropped(self, item: Any, *args: Any, **kwargs: Any) -> logformatter.LogFormatterResult:
+        return _quiet(super().dropped(item, *args, **kwargs), item)
+
+    def item_error(self, item: Any, *args: Any, **kwargs: Any) -> logformatter.LogFormatterResult:
+        return _quiet(super().item_error(item, *args, **kwargs), item)

@@ -53,7 +53,8 @@ class ArchivePipeline(MediaPipeline):
         # Stores do blocking I/O (fsync, S3 calls): keep them off the reactor thread.
         return await asyncio.to_thread(self.store.put, key, body, meta=record_meta, **kwargs)
 
-    async def process_item(self, item: Any) -> Any:
+    # Scrapy >= 2.14 calls pipelines without the deprecated spider argument.
+    async def process_item(self, item: Any) -> Any:  # type: ignore[override]
         if isinstance(item, ColumnItem):
             await self._archive_column(item)
             return item
@@ -69,8 +70,12 @@ class ArchivePipeline(MediaPipeline):
                 continue
             key = safe_key(item.portal, where, "_column", page.url.rsplit("/", 1)[-1] or "index.html")
             result = await self._put(
-                key, page._body, {"crawl_id": item.crawl_id, "http_status": page.status},
-                content_type="text/html", source_url=page.url, fetched_at=page.fetched_at,
+                key,
+                page._body,
+                {"crawl_id": item.crawl_id, "http_status": page.status},
+                content_type="text/html",
+                source_url=page.url,
+                fetched_at=page.fetched_at,
             )
             page.store_key, page.version, page._body = key, result.version.version, None
 
@@ -79,8 +84,12 @@ class ArchivePipeline(MediaPipeline):
         body, meta = item._body or b"", item._body_meta
         key = safe_key(item.key_prefix, page.name)
         result = await self._put(
-            key, body, {"crawl_id": item.crawl_id, "last_modified": meta.get("last_modified"), "etag": meta.get("etag")},
-            content_type=meta.get("content_type"), source_url=item.url, fetched_at=meta.get("fetched_at"),
+            key,
+            body,
+            {"crawl_id": item.crawl_id, "last_modified": meta.get("last_modified"), "etag": meta.get("etag")},
+            content_type=meta.get("content_type"),
+            source_url=item.url,
+            fetched_at=meta.get("fetched_at"),
         )
         _fill(page, key, result, meta)
         item._body = None  # the bytes are archived; do not carry them further
@@ -114,11 +123,17 @@ class ArchivePipeline(MediaPipeline):
         }
         key = safe_key(item.key_prefix, record.name)
         result = await self._put(
-            key, body, {"crawl_id": item.crawl_id, "last_modified": meta["last_modified"], "etag": meta["etag"]},
-            content_type=meta["content_type"], source_url=request.url, fetched_at=meta["fetched_at"],
+            key,
+            body,
+            {"crawl_id": item.crawl_id, "last_modified": meta["last_modified"], "etag": meta["etag"]},
+            content_type=meta["content_type"],
+            source_url=request.url,
+            fetched_at=meta["fetched_at"],
         )
         _fill(record, key, result, meta)
-        return cast(FileInfo, {"url": request.url, "path": key, "checksum": result.version.sha256, "status": "downloaded"})
+        return cast(
+            FileInfo, {"url": request.url, "path": key, "checksum": result.version.sha256, "status": "downloaded"}
+        )
 
     def media_failed(self, failure: Failure, request: Request, info: MediaPipeline.SpiderInfo) -> Failure:
         raise FileException(f"{type(failure.value).__name__}: {failure.value}")
@@ -130,7 +145,9 @@ class ArchivePipeline(MediaPipeline):
                 logger.warning("%s: attachment %s not archived: %s", item.portal, record.url, record.error)
         return item
 
-    def file_path(self, request: Request, response: Response | None = None, info: Any = None, *, item: Any = None) -> str:
+    def file_path(
+        self, request: Request, response: Response | None = None, info: Any = None, *, item: Any = None
+    ) -> str:
         record = request.meta.get("file_record", "file")
         return safe_key(item.key_prefix, record) if item is not None else record
 

@@ -214,13 +214,22 @@ class TrsPortalSpider(scrapy.Spider):
             previous = chosen.get(slot)
             if previous is None or (doc_id(row.url) or 0) > (doc_id(previous[0].url) or 0):
                 if previous is not None:
-                    item.skipped.append({"url": previous[0].url, "title": previous[0].title, "reason": f"superseded by {row.url}"})
+                    item.skipped.append(
+                        {"url": previous[0].url, "title": previous[0].title, "reason": f"superseded by {row.url}"}
+                    )
                 chosen[slot] = (row, unit)
             else:
                 item.skipped.append({"url": row.url, "title": row.title, "reason": f"superseded by {previous[0].url}"})
         for (key, year), (row, unit) in chosen.items():
-            item.reports.append({"street_key": key, "year": year, "url": row.url, "title": row.title,
-                                 "list_date": row.list_date.isoformat() if row.list_date else None})
+            item.reports.append(
+                {
+                    "street_key": key,
+                    "year": year,
+                    "url": row.url,
+                    "title": row.title,
+                    "list_date": row.list_date.isoformat() if row.list_date else None,
+                }
+            )
             yield scrapy.Request(
                 row.url,
                 callback=self.parse_report,
@@ -257,8 +266,11 @@ class TrsPortalSpider(scrapy.Spider):
             if name in names:
                 name = f"{len(files)}-{name}"
             names.add(name)
-            files.append(FileRecord(url=attachment.url, role="attachment", kind=attachment.kind,
-                                    name=name, label=attachment.label))
+            files.append(
+                FileRecord(
+                    url=attachment.url, role="attachment", kind=attachment.kind, name=name, label=attachment.label
+                )
+            )
         yield ReportItem(
             portal=self.portal.id,
             portal_name=self.portal.name,

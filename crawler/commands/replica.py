@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -14,7 +15,7 @@ from scrapy.exceptions import UsageError
 class Command(ScrapyCommand):
     requires_project = True
     requires_crawler_process = False
-    default_settings = {"LOG_ENABLED": False}
+    default_settings: ClassVar[dict[str, object]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
         return "[--port P] [--seed N] [--manifest FILE] [--republish]"
@@ -27,7 +28,9 @@ class Command(ScrapyCommand):
         parser.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (0: any free port)")
         parser.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
         parser.add_argument("--manifest", metavar="FILE", help="write the ground truth as JSON ('-' for stdout)")
-        parser.add_argument("--republish", action="store_true", help="serve one report re-published with changed numbers")
+        parser.add_argument(
+            "--republish", action="store_true", help="serve one report re-published with changed numbers"
+        )
         parser.add_argument("--portals", help="comma-separated portal ids (default: every portal with a known column)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

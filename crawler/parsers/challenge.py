@@ -8,7 +8,13 @@ for completeness. The check looks at the status and the first 8 KB only.
 from __future__ import annotations
 
 CHALLENGE_STATUSES = frozenset({412, 521})
-_MARKERS = (b"__jsl_clearance", b"$_ts", b"cf-chl", b"challenge-platform", b"\xe5\xae\x89\xe5\x85\xa8\xe9\xaa\x8c\xe8\xaf\x81")
+_MARKERS = (
+    b"__jsl_clearance",
+    b"$_ts",
+    b"cf-chl",
+    b"challenge-platform",
+    b"\xe5\xae\x89\xe5\x85\xa8\xe9\xaa\x8c\xe8\xaf\x81",
+)
 
 
 def challenge_reason(status: int, body: bytes) -> str | None:

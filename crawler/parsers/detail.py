@@ -21,10 +21,14 @@ from crawler.parsers.urls import document_kind, url_date
 # On-page date labels, most authoritative first (portals.md §2): 公开日期 is what the office
 # declares; 更新时间 moves when a page is edited, so it is the last resort.
 DATE_LABELS = ("公开日期", "发布日期", "发布时间", "发文日期", "日期", "更新时间")
-LABELS = ("名称", "标题", "发布机构", "发文机构", "来源", "发布单位", "索引号", "文号", *DATE_LABELS)
-_LABEL_RE = re.compile(
-    r"^(" + "|".join(r"\s*".join(label) for label in sorted(LABELS, key=len, reverse=True)) + r")\s*[:：]\s*(.*)$"
-)
+# 字号 (font size control) and 有效性 are not metadata we keep, but they end the value before them.
+LABELS = ("名称", "标题", "发布机构", "发文机构", "来源", "发布单位", "索引号", "文号", "字号", "有效性", *DATE_LABELS)
+_LABEL_ALT = "|".join(r"\s*".join(label) for label in sorted(LABELS, key=len, reverse=True))
+# "label:" anywhere in a text node (several may share one node: "更新时间:… 发布时间: | 来源:…").
+_LABEL_COLON_RE = re.compile(rf"({_LABEL_ALT})\s*[:：]")
+# A node that is only a label (table cells without colons, as on 江汉's 政府信息公开 table).
+_LABEL_ONLY_RE = re.compile(rf"^({_LABEL_ALT})$")
+_SEPARATORS = " |•·\t"
 _BULLET_DATE_RE = re.compile(r"^[•·]\s*(\d{4}-\d{1,2}-\d{1,2})")
 BODY_SELECTORS = ("div.TRS_Editor", "div.trs_editor_view", "div.TRS_UEDITOR", "div.article-content", "div.view")
 
@@ -54,26 +58,43 @@ def _norm(text: str) -> str:
 
 
 def _pairs(nodes: list[str]) -> dict[str, str]:
-    """label → value from text nodes: "名 称: X" in one node, or a label node followed by its value."""
+    """label → value from the page's text nodes; the first occurrence of a label wins.
+
+    A value is the text after "label:" up to the next label in the same node; a label with nothing
+    after it takes the next node as its value (unless that node is itself a label).
+    """
     found: dict[str, str] = {}
-    for i, node in enumerate(nodes):
-        match = _LABEL_RE.match(node)
-        if not match:
+    pending: str | None = None
+    for node in nodes:
+        matches = list(_LABEL_COLON_RE.finditer(node))
+        if not matches:
+            if only := _LABEL_ONLY_RE.match(node):
+                pending = re.sub(r"\s+", "", only[1])
+            elif pending is not None:
+                found.setdefault(pending, node.strip(_SEPARATORS))
+                pending = None
             continue
-        label = re.sub(r"\s+", "", match[1])
-        value = match[2].strip()
-        if not value and i + 1 < len(nodes) and not _LABEL_RE.match(nodes[i + 1]):
-            value = nodes[i + 1]
-        # A value that is itself the next label (empty 文号 followed by 索引号) is no value.
-        if _LABEL_RE.match(value):
-            value = ""
-        found.setdefault(label, value)
+        pending = None
+        for i, match in enumerate(matches):
+            label = re.sub(r"\s+", "", match[1])
+            stop = matches[i + 1].start() if i + 1 < len(matches) else len(node)
+            value = node[match.end() : stop].strip(_SEPARATORS)
+            if value:
+                found.setdefault(label, value)
+            elif i + 1 == len(matches):
+                pending = label
+            else:
+                found.setdefault(label, "")
     return found
 
 
 def parse_detail(html: str, url: str) -> Detail:
     sel = Selector(text=html, base_url=url)
-    nodes = [n for n in (_norm(t) for t in sel.xpath("//body//text()[not(ancestor::script)][not(ancestor::style)]").getall()) if n]
+    nodes = [
+        n
+        for n in (_norm(t) for t in sel.xpath("//body//text()[not(ancestor::script)][not(ancestor::style)]").getall())
+        if n
+    ]
     pairs = _pairs(nodes)
 
     title = pairs.get("名称") or pairs.get("标题") or sel.css('meta[name="ArticleTitle"]::attr(content)').get()

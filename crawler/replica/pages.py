@@ -17,11 +17,11 @@ from crawler.replica.world import Publication
 
 def _page(title: str, body: str, *, meta: str = "") -> str:
     return (
-        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n{meta}"
-        "<link rel=\"stylesheet\" href=\"/images/common.css\">\n</head>\n<body>\n"
-        "<div class=\"header\"><div class=\"tools\">Ai政务问答 | 无障碍浏览 | 长者专区</div></div>\n"
-        f"{body}\n<div class=\"footer\">主办单位：武汉市人民政府办公厅 技术支持：武汉市集约化智能门户平台</div>\n"
+        '<link rel="stylesheet" href="/images/common.css">\n</head>\n<body>\n'
+        '<div class="header"><div class="tools">Ai政务问答 | 无障碍浏览 | 长者专区</div></div>\n'
+        f'{body}\n<div class="footer">主办单位：武汉市人民政府办公厅 技术支持：武汉市集约化智能门户平台</div>\n'
         "</body>\n</html>\n"
     )
 
@@ -61,21 +61,27 @@ def meta_block(portal: Portal, pub: Publication, index_no: str | None) -> str:
             f'<tr><td class="lab">发布机构:</td><td>{org}</td><td class="lab">文&nbsp;&nbsp;号:</td><td></td></tr>\n'
             f'<tr><td class="lab">索&nbsp;引&nbsp;号:</td><td>{index_no or ""}</td>'
             f'<td class="lab">公开日期:</td><td>{_cn_date(pub.page_date)}</td></tr>\n'
-            '<tr><td class="lab">公开方式:</td><td>主动公开</td><td class="lab">有&nbsp;效&nbsp;性:</td><td>有效</td></tr>\n'
+            '<tr><td class="lab">公开方式:</td><td>主动公开</td>'
+            '<td class="lab">有&nbsp;效&nbsp;性:</td><td>有效</td></tr>\n'
             "</table></div>"
         )
     if template == "qiaokou_meta":
         stamp = f"{pub.page_date:%Y-%m-%d} 14:50"
-        return (f'<div class="article-info"><span>更新时间:{pub.url_date:%Y-%m-%d} 14:53</span> '
-                f"<span>发布时间:{stamp}</span> <span>来源:{org}</span></div>")
+        return (
+            f'<div class="article-info"><span>更新时间:{pub.url_date:%Y-%m-%d} 14:53</span> '
+            f"<span>发布时间:{stamp}</span> <span>来源:{org}</span></div>"
+        )
     if template == "hongshan_meta":
         return f'<div class="article-info">日期:{pub.page_date:%Y-%m-%d} 09:00 来源:{org} 字号:</div>'
     if template == "jianghan_meta":
-        return (f'<div class="article-info">字号 : | 更新时间:{pub.page_date:%Y-%m-%d} 17:04 发布时间: | '
-                f"来源:{org}</div>")
+        return (
+            f'<div class="article-info">字号 : | 更新时间:{pub.page_date:%Y-%m-%d} 17:04 发布时间: | 来源:{org}</div>'
+        )
     if template == "qingshan_meta":
-        return (f'<div class="xxgk-info">索 引 号 <span>{index_no or ""}</span> 发布日期 '
-                f"<span>{pub.page_date:%Y-%m-%d}</span> 发布机构 <span>{org}</span> 有 效 性 有效</div>")
+        return (
+            f'<div class="xxgk-info">索 引 号 <span>{index_no or ""}</span> 发布日期 '
+            f"<span>{pub.page_date:%Y-%m-%d}</span> 发布机构 <span>{org}</span> 有 效 性 有效</div>"
+        )
     if template == "wehdz_meta":
         return f'<div class="article-info">• {pub.page_date:%Y-%m-%d} 15:42 • 来源: {org}</div>'
     return f'<div class="article-info">发布时间:{pub.page_date:%Y-%m-%d} 来源:{org}</div>'

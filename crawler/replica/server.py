@@ -11,7 +11,7 @@ import logging
 import threading
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from crawler.replica.site import Resource, Site, http_date
@@ -24,16 +24,16 @@ class ReplicaHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "nianbao-replica/0.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("replica: " + format, *args)
 
-    def do_HEAD(self) -> None:  # noqa: N802 - stdlib naming
+    def do_HEAD(self) -> None:
         self._serve(head=True)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._serve(head=False)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode() if length else ""
         if self.path == "/_replica/republish":
@@ -100,7 +100,7 @@ class ReplicaServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{cast(str, host)}:{port}"
 
 
 def start_in_thread(site: Site, port: int = 0) -> ReplicaServer:

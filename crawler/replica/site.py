@@ -135,8 +135,9 @@ class Site:
             portal = self.world.portals[rows[0].portal]
             chunk = rows[page * ROWS_PER_PAGE : (page + 1) * ROWS_PER_PAGE]
             newest = max(p.url_date for p in rows)
-            return Resource(200, list_page(portal, "政府信息公开年报", chunk, page, pages).encode(),
-                            last_modified=_midday(newest))
+            return Resource(
+                200, list_page(portal, "政府信息公开年报", chunk, page, pages).encode(), last_modified=_midday(newest)
+            )
         if kind == "article":
             return self._article(arg)
         plan, att_url = arg
@@ -198,10 +199,14 @@ class Site:
                 pub = plan.publication
                 docs = self._docs(plan)
                 page = self.get(pub.url)
-                files = [{"role": "page", "kind": "html", "url": pub.url, "sha256": _sha(page.body), "size": len(page.body)}]
+                files = [
+                    {"role": "page", "kind": "html", "url": pub.url, "sha256": _sha(page.body), "size": len(page.body)}
+                ]
                 for url, kind, _label in docs.attachments:
                     body = self.get(url).body
-                    files.append({"role": "attachment", "kind": kind, "url": url, "sha256": _sha(body), "size": len(body)})
+                    files.append(
+                        {"role": "attachment", "kind": kind, "url": url, "sha256": _sha(body), "size": len(body)}
+                    )
                 entry.update(
                     title=pub.title,
                     url=pub.url,
@@ -219,7 +224,12 @@ class Site:
                     files=files,
                 )
             entries.append(entry)
-        return {"seed": self.seed, "republished": self.republished, "portals": sorted(self.world.portals), "reports": entries}
+        return {
+            "seed": self.seed,
+            "republished": self.republished,
+            "portals": sorted(self.world.portals),
+            "reports": entries,
+        }
 
 
 def _render_document(spec: Any, kind: str) -> bytes:

@@ -207,8 +207,11 @@ def _ensure_variety(plans: list[ReportPlan]) -> list[ReportPlan]:
     if candidates:
         i = candidates[0]
         merged[i] = replace(merged[i], moved=True)
-    inline = [i for i, p in enumerate(merged) if p.published and p.formats == ("inline",) and not p.moved
-              and p.year == 2024 and not p.broken_rules]
+    inline = [
+        i
+        for i, p in enumerate(merged)
+        if p.published and p.formats == ("inline",) and not p.moved and p.year == 2024 and not p.broken_rules
+    ]
     if inline:
         merged[inline[-1]] = replace(merged[inline[-1]], republishable=True)
     return merged
@@ -236,16 +239,16 @@ def build_world(registry: Registry, seed: int = 0, portals: tuple[str, ...] | No
                 continue
             column = _column_for(portal, plan.street, plan.year)
             assert plan.url_date and plan.page_date
-            pub = Publication(portal.id, column, plan.url_date, plan.title, plan.publisher, plan.page_date,
-                              "report", seq, portal.ext)
+            pub = Publication(
+                portal.id, column, plan.url_date, plan.title, plan.publisher, plan.page_date, "report", seq, portal.ext
+            )
+            old = None
             if plan.moved:
                 # First posted on time, later re-posted (new id, new URL date) and the old URL redirects.
-                later = plan.url_date + dt.timedelta(days=97)
                 old = pub
-                pub = replace(pub, url_date=later, seq=seq + 100_000)
-                plan = replace(plan, old_publication=old)
+                pub = replace(pub, url_date=plan.url_date + dt.timedelta(days=97), seq=seq + 100_000)
                 pubs.append(old)
-            plans[seq] = replace(plan, publication=pub)
+            plans[seq] = replace(plan, publication=pub, old_publication=old)
             pubs.append(pub)
         world.reports.extend(plans)
         pubs.extend(_other_documents(seed, portal, units))
@@ -295,8 +298,11 @@ def _other_documents(seed: int, portal: Portal, units: tuple[Unit, ...]) -> list
                 if day > dt.date(2026, 11, 1):
                     continue
                 title = rng.choice(_OTHER_TITLES).format(name=unit.name, y=year)
-                pubs.append(Publication(portal.id, portal.street_column(unit), day, title, unit.name, day,
-                                        "other", n, portal.ext))
+                pubs.append(
+                    Publication(
+                        portal.id, portal.street_column(unit), day, title, unit.name, day, "other", n, portal.ext
+                    )
+                )
     return pubs
 
 
@@ -310,6 +316,17 @@ def _non_street_documents(seed: int, portal: Portal) -> list[Publication]:
         for year in range(2021, LAST_YEAR + 1):
             rng = random.Random(stable_seed(seed, portal.id, unit.code, year))
             day = dt.date(year + 1, 1, rng.randrange(8, 29))
-            pubs.append(Publication(portal.id, column, day, f"{unit.name}{year}年政府信息公开工作年度报告",
-                                    unit.name, day, "nonstreet", 0, portal.ext))
+            pubs.append(
+                Publication(
+                    portal.id,
+                    column,
+                    day,
+                    f"{unit.name}{year}年政府信息公开工作年度报告",
+                    unit.name,
+                    day,
+                    "nonstreet",
+                    0,
+                    portal.ext,
+                )
+            )
     return pubs

@@ -76,8 +76,8 @@ def safe_key(*parts: str) -> str:
     """
     clean: list[str] = []
     for part in parts:
-        for seg in unicodedata.normalize("NFC", str(part)).split("/"):
-            seg = _UNSAFE.sub("_", seg).strip().strip(".")
+        for raw in unicodedata.normalize("NFC", str(part)).split("/"):
+            seg = _UNSAFE.sub("_", raw).strip().strip(".")
             if seg:
                 clean.append(seg[:200])
     if not clean:

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up nianbao on a Debian/Ubuntu machine: system packages, a virtualenv in .venv, Python packages.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: LibreOffice (DOC/WPS reports), CJK fonts, poppler, antiword/catdoc (fallback text
+# of old Word files) and Chromium (portals that need a real browser; Playwright drives Debian's build).
+DEB_PACKAGES="chromium libreoffice-writer-nogui fonts-noto-cjk poppler-utils antiword catdoc"
+missing=""
+for pkg in $DEB_PACKAGES; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing system packages:$missing"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $($PYTHON --version)"
+  "$PYTHON" -m venv .venv
+fi
+# Install only when pyproject.toml changed since the last successful install.
+stamp=.venv/.nianbao-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing Python packages (pyproject.toml)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  touch "$stamp"
+fi

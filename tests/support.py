@@ -1,0 +1,57 @@
+"""Helpers shared by the test suite: run the real `scrapy` command against a replica."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+# Settings for crawling the loopback replica: politeness off (it is our own server), no telnet.
+FAST = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    "RETRY_TIMES": "1",
+    "LOG_LEVEL": "INFO",
+}
+
+
+def scrapy(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run ``scrapy ARGS`` in the project root with this interpreter's environment."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=timeout,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"scrapy {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def crawl(
+    spider: str, mirror: str, store: str | Path, *extra: str, settings: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    opts: list[str] = []
+    for name, value in {**FAST, "PORTAL_MIRROR": mirror, "STORE_URI": str(store), **(settings or {})}.items():
+        opts += ["-s", f"{name}={value}"]
+    return scrapy("crawl", spider, *opts, *extra, check=check)
+
+
+def crawl_log(store: Any, portal: str) -> list[dict[str, Any]]:
+    """Items of the newest crawl log of ``portal`` in ``store``."""
+    keys = sorted(k for k in store.keys(f"_crawls/{portal}/"))
+    assert keys, f"no crawl log for {portal}"
+    return [json.loads(line) for line in store.get(keys[-1]).decode().splitlines()]

@@ -1,0 +1,91 @@
+"""config/portals.yaml: what the research found is carried over, and a bad file says where it is bad."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crawler.registry import DEFAULT_PATH, RegistryError, load_registry
+
+
+def test_every_researched_portal_and_status_is_carried_over() -> None:
+    registry = load_registry()
+    assert sorted(registry.portals) == sorted(
+        ["wuchang", "qiaokou", "hongshan", "jiangan", "jianghan", "hanyang", "qingshan", "dongxihu",
+         "caidian", "jiangxia", "huangpi", "xinzhou", "wehdz", "whkfq", "whdonghu"]
+    )  # fmt: skip
+    wuchang = registry.portal("wuchang")
+    assert wuchang.host == "www.wuchang.gov.cn" and wuchang.ext == "html"
+    assert [s.code for s in wuchang.streets] == [
+        "yyj", "znlj", "xjpj", "laj", "ljsj", "sylj", "jyqj", "sghj", "nhj", "zhlj", "hhlj", "zyj", "bszj", "sdj"
+    ]  # fmt: skip
+    status = {s.code: s.status for s in wuchang.streets}
+    assert status["laj"] == "seen" and status["sdj"] == "inferred" and status["jyqj"] == "seen"
+    assert wuchang.street_column(wuchang.unit("laj")) == "https://www.wuchang.gov.cn/xxgk/laj/zfxxgknb/"
+    qiaokou = registry.portal("qiaokou")
+    assert [s.name for s in qiaokou.streets if s.status == "unverified"] == [
+        "古田街道", "宝丰街道", "汉中街道", "六角亭街道", "长丰街道"
+    ]  # fmt: skip
+    assert len(qiaokou.crawlable_streets()) == 6
+    wehdz = registry.portal("wehdz")
+    gdj = wehdz.unit("gdj")
+    assert wehdz.street_column(gdj) == "https://www.wehdz.gov.cn/2022/zfxxgk/dfbm/gdj/zfxxgkndbg_44101/"
+    assert wehdz.legal_district_of(gdj) == "江夏区"
+    assert registry.portal("whkfq").year_column(2024) == "https://www.whkfq.gov.cn/xxgk/zfxxgkndbg/2024/jdbsc/"
+
+
+def test_deadline_rule_and_per_portal_override(tmp_path: Path) -> None:
+    registry = load_registry()
+    assert registry.deadline_for(registry.portal("wuchang"), 2024) == dt.date(2025, 1, 31)
+    assert registry.late_error_after_for(registry.portal("wuchang"), 2024) == dt.date(2025, 3, 31)
+    raw = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    raw["portals"]["wuchang"]["deadline"] = {"month": 2, "day": 20}
+    path = tmp_path / "portals.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    changed = load_registry(path)
+    assert changed.deadline_for(changed.portal("wuchang"), 2024) == dt.date(2025, 2, 20)
+    assert changed.deadline_for(changed.portal("qiaokou"), 2024) == dt.date(2025, 1, 31)
+
+
+def _broken(tmp_path: Path, mutate) -> str:  # type: ignore[no-untyped-def]
+    raw = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    mutate(raw)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RegistryError) as err:
+        load_registry(path)
+    return str(err.value)
+
+
+def test_bad_file_names_file_entry_and_key(tmp_path: Path) -> None:
+    def hostile_code(raw: dict) -> None:  # type: ignore[type-arg]
+        raw["portals"]["wuchang"]["streets"][3]["code"] = "../etc"
+
+    message = _broken(tmp_path, hostile_code)
+    assert str(tmp_path / "bad.yaml") in message
+    assert "portals.wuchang.streets.3.code" in message and "粮道街道" in message
+
+    def bad_status(raw: dict) -> None:  # type: ignore[type-arg]
+        raw["portals"]["qiaokou"]["streets"][0]["status"] = "maybe"
+
+    assert "portals.qiaokou.streets.0.status" in _broken(tmp_path, bad_status)
+
+    def column_without_code(raw: dict) -> None:  # type: ignore[type-arg]
+        raw["portals"]["hongshan"]["column"] = "https://www.hongshan.gov.cn/jxbm/xxgknb/"
+
+    assert "needs {code}" in _broken(tmp_path, column_without_code)
+
+    def unknown_key(raw: dict) -> None:  # type: ignore[type-arg]
+        raw["portals"]["wuchang"]["colum"] = "typo"
+
+    assert "portals.wuchang.colum" in _broken(tmp_path, unknown_key)
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text("portals: [unclosed", encoding="utf-8")
+    with pytest.raises(RegistryError, match="cannot read registry"):
+        load_registry(path)

@@ -1,0 +1,85 @@
+"""Every spider: loads, its async start() yields requests for its own portal, no start_requests."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+import pytest
+from scrapy import Request
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.project import get_project_settings
+from scrapy.utils.test import get_crawler, get_reactor_settings
+
+from crawler.exceptions import SpiderArgumentError
+from spiders.trs import TrsPortalSpider
+
+SETTINGS = get_project_settings()
+LOADER = SpiderLoader.from_settings(SETTINGS)
+NAMES = LOADER.list()
+
+
+async def _first_requests(spider: TrsPortalSpider, n: int = 50) -> list[Request]:
+    out: list[Request] = []
+    async for request in spider.start():
+        out.append(request)
+        if len(out) >= n:
+            break
+    return out
+
+
+def _spider(name: str, **kwargs: str) -> TrsPortalSpider:
+    crawler = get_crawler(LOADER.load(name), {**SETTINGS.copy_to_dict(), **get_reactor_settings()})
+    return crawler.spidercls.from_crawler(crawler, **kwargs)  # type: ignore[return-value]
+
+
+def test_wuchang_is_listed() -> None:
+    assert "wuchang" in NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_spider_contract(name: str) -> None:
+    cls = LOADER.load(name)
+    assert issubclass(cls, TrsPortalSpider)
+    assert "start_requests" not in {n for klass in cls.__mro__ if klass.__module__.startswith(("spiders", "crawler"))
+                                    for n in vars(klass)}
+    assert inspect.isasyncgenfunction(cls.start)
+    spider = _spider(name)
+    requests = asyncio.run(_first_requests(spider))
+    assert requests, f"{name}: start() yielded nothing"
+    for request in requests:
+        # Spiders speak canonical real URLs; only the download handler knows about mirrors.
+        assert request.url.startswith(f"{spider.portal.scheme}://{spider.portal.host}/"), request.url
+
+
+def test_wuchang_start_walks_every_crawlable_street() -> None:
+    requests = asyncio.run(_first_requests(_spider("wuchang")))
+    assert [r.url for r in requests] == [
+        f"https://www.wuchang.gov.cn/xxgk/{code}/zfxxgknb/index.html"
+        for code in ("yyj", "znlj", "xjpj", "laj", "ljsj", "sylj", "jyqj", "sghj", "nhj",
+                     "zhlj", "hhlj", "zyj", "bszj", "sdj")
+    ]  # fmt: skip
+
+
+def test_arguments_are_validated_once_with_typed_errors() -> None:
+    requests = asyncio.run(_first_requests(_spider("wuchang", streets="laj,石洞街道")))
+    assert [r.url.split("/")[4] for r in requests] == ["laj", "sdj"]
+    with pytest.raises(SpiderArgumentError, match="'nosuch' is not a crawlable street of wuchang"):
+        _spider("wuchang", streets="nosuch")
+    with pytest.raises(SpiderArgumentError, match="years"):
+        _spider("wuchang", years="twenty")
+
+
+def test_contract_is_checked_at_class_definition() -> None:
+    with pytest.raises(TypeError, match="start_requests"):
+
+        class Legacy(TrsPortalSpider):  # noqa: F841 - defining it is the test
+            name = "legacy"
+
+            def start_requests(self):  # type: ignore[no-untyped-def]
+                return []
+
+    with pytest.raises(TypeError, match="needs a name"):
+
+        class Nameless(TrsPortalSpider):  # noqa: F841
+            pass
