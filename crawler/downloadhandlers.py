@@ -14,6 +14,7 @@ from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from crawler.mirror import from_mirror, to_mirror
+from crawler.network import use_bundled_public_suffix_list
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -26,18 +27,19 @@ class MirrorDownloadHandler(BaseDownloadHandler):
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
+        use_bundled_public_suffix_list()
         settings = crawler.settings
         self.mirror: str = (settings.get("PORTAL_MIRROR") or "").rstrip("/")
         self.inner = build_from_crawler(load_object(settings["MIRROR_INNER_HANDLER"]), crawler)
+        # The browser handler (scrapy-playwright) must exist before the engine starts: it starts its
+        # Playwright driver on engine_started. Chromium itself launches only on the first page.
         browser = settings.get("MIRROR_BROWSER_HANDLER")
-        # The browser handler (scrapy-playwright) is built only if a spider asks for it.
-        self._browser_cls = load_object(browser) if browser else None
         self._browser: BaseDownloadHandler | None = None
+        if browser and settings.getbool("BROWSER_ENABLED"):
+            self._browser = build_from_crawler(load_object(browser), crawler)
 
     def _handler_for(self, request: Request) -> BaseDownloadHandler:
-        if request.meta.get("playwright") and self._browser_cls is not None:
-            if self._browser is None:
-                self._browser = build_from_crawler(self._browser_cls, self.crawler)
+        if request.meta.get("playwright") and self._browser is not None:
             return self._browser
         return self.inner
 

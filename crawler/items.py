@@ -92,6 +92,7 @@ class ColumnItem:
     ok: bool  # every page of the column was fetched and parsed
     error: str | None = None
     challenge: bool = False
+    discovered: bool = False  # the column was found through the portal's navigation
     pages: list[PageCapture] = field(default_factory=list)
     # (street_key, year, url, title) of every annual report row the column listed
     reports: list[dict[str, Any]] = field(default_factory=list)

@@ -82,6 +82,19 @@ class Unit(_Strict):
         return tuple(sorted(variants, key=len, reverse=True))
 
 
+class Discovery(_Strict):
+    """How to find street columns the research could not see, from the portal's own navigation.
+
+    From ``start``, follow links whose text contains each ``follow`` entry in turn, to the page that
+    lists the street offices; there, a street's link leads to its column (or to its unit page, where
+    a link whose text contains a ``column_link`` entry leads to the column).
+    """
+
+    start: str
+    follow: tuple[str, ...] = ()
+    column_link: tuple[str, ...] = ("政府信息公开年报", "政府信息公开工作年度报告", "信息公开年报", "年度报告", "年报")
+
+
 class Portal(_Strict):
     id: str = ""
     name: str
@@ -97,6 +110,7 @@ class Portal(_Strict):
     detail_template: str = "generic_trs"
     deadline: MonthDay | None = None
     late_error_after: MonthDay | None = None
+    discovery: Discovery | None = None
     streets: tuple[Unit, ...]
     non_street_units: tuple[Unit, ...] = ()
 
@@ -119,6 +133,22 @@ class Portal(_Strict):
         if self.layout == "per_year":
             return tuple(s for s in self.streets if s.status != "unverified")
         return tuple(s for s in self.streets if s.code and s.status != "unverified")
+
+    def discoverable_streets(self) -> tuple[Unit, ...]:
+        """Streets whose column must be found through the portal's navigation."""
+        if self.discovery is None or self.layout != "per_street":
+            return ()
+        known = set(self.crawlable_streets())
+        return tuple(s for s in self.streets if s not in known)
+
+    def column_pattern(self) -> re.Pattern[str] | None:
+        """The column template as a regex capturing ``code`` (and ``channel``), to recognise a
+        discovered link as a street column."""
+        if self.column is None or self.layout != "per_street":
+            return None
+        pattern = re.escape(self.column).replace(re.escape("{code}"), "(?P<code>[A-Za-z0-9_-]+)")
+        pattern = pattern.replace(re.escape("{channel}"), "(?P<channel>[0-9]+)")
+        return re.compile("^" + pattern.replace("https", "https?", 1))
 
     def street_column(self, unit: Unit) -> str:
         if self.column is None or self.layout != "per_street" or not unit.code:

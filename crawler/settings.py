@@ -54,9 +54,14 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.downloadhandlers.MirrorDownloadHandler",
 }
 MIRROR_INNER_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
+# A page answered with a JavaScript challenge (HTTP 412/521 + cookie script) is retried once in a real
+# browser, and the clearance cookie it earns is reused. False: record the challenge (status unknown).
+BROWSER_ENABLED = os.environ.get("NIANBAO_BROWSER", "1") != "0"
 # Used only for requests with meta["playwright"]: portals behind a JavaScript challenge.
 MIRROR_BROWSER_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
+# The browser only has to pass the challenge: skip images, fonts, styles and media.
+PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.skip_non_documents"
 # Debian's Chromium: nothing is downloaded at run time.
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),

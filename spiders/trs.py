@@ -13,10 +13,12 @@ import datetime as dt
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
 from crawler.exceptions import SpiderArgumentError
@@ -24,6 +26,7 @@ from crawler.items import ColumnItem, FetchFailure, FileRecord, PageCapture, Rep
 from crawler.parsers.challenge import challenge_reason
 from crawler.parsers.detail import parse_detail
 from crawler.parsers.listing import ListRow, parse_listing
+from crawler.parsers.navigation import find_link, page_links, street_link
 from crawler.parsers.titles import is_annual_report, match_unit, report_year
 from crawler.parsers.urls import doc_id, file_name
 from crawler.registry import Portal, Registry, Unit, default_registry, load_registry
@@ -80,23 +83,39 @@ class TrsPortalSpider(scrapy.Spider):
         self.crawl_id: str = settings.get("CRAWL_ID") or dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         self.allowed_domains = [self.portal.host]
         self.units: tuple[Unit, ...] = self._select_units(self.street_filter)
+        self.to_discover: tuple[Unit, ...] = self._select_discoverable(self.street_filter)
+        # Retry a challenged page in a real browser (scrapy-playwright + Debian Chromium), then reuse
+        # the clearance cookie it earned for plain requests to that host.
+        self.browser_enabled: bool = settings.getbool("BROWSER_ENABLED")
+        self.clearance: dict[str, dict[str, str]] = {}
         self.years: tuple[int, ...] = self._parse_years(self.years_arg, settings.getint("TODAY_YEAR") or None)
 
-    def _select_units(self, streets: str | None) -> tuple[Unit, ...]:
-        crawlable = self.portal.crawlable_streets()
+    def _wanted(self, streets: str | None) -> list[str] | None:
         if not streets:
-            return crawlable
+            return None
         wanted = [s.strip() for s in streets.split(",") if s.strip()]
-        chosen = []
+        known = self.portal.crawlable_streets() + self.portal.discoverable_streets()
         for key in wanted:
-            unit = next((u for u in crawlable if key in (u.key, u.name)), None)
-            if unit is None:
+            if not any(key in (u.key, u.name) for u in known):
                 raise SpiderArgumentError(
                     f"streets: {key!r} is not a crawlable street of {self.portal.id} "
-                    f"(crawlable: {', '.join(u.key for u in crawlable) or 'none'})"
+                    f"(crawlable: {', '.join(u.key for u in known) or 'none'})"
                 )
-            chosen.append(unit)
-        return tuple(chosen)
+        return wanted
+
+    def _select_units(self, streets: str | None) -> tuple[Unit, ...]:
+        wanted = self._wanted(streets)
+        crawlable = self.portal.crawlable_streets()
+        if wanted is None:
+            return crawlable
+        return tuple(u for key in wanted for u in crawlable if key in (u.key, u.name))
+
+    def _select_discoverable(self, streets: str | None) -> tuple[Unit, ...]:
+        wanted = self._wanted(streets)
+        units = self.portal.discoverable_streets()
+        if wanted is None:
+            return units
+        return tuple(u for key in wanted for u in units if key in (u.key, u.name))
 
     def _parse_years(self, years: str | None, today_year: int | None) -> tuple[int, ...]:
         last = (today_year or dt.date.today().year) - 1  # year Y is published in Y+1
@@ -117,14 +136,164 @@ class TrsPortalSpider(scrapy.Spider):
 
     # ---- start -----------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
-        if self.portal.column is None:
+        if self.portal.column is None and self.portal.discovery is None:
             self.logger.error(
-                "%s: the registry has no annual-report column for this portal; nothing to crawl",
+                "%s: the registry has neither an annual-report column nor a way to discover one; nothing to crawl",
                 self.portal.id,
             )
             return
         for walk in self._walks():
             yield self._page_request(walk, 0)
+        if self.to_discover and self.portal.discovery is not None:
+            yield self._request(self.portal.discovery.start, self.parse_navigation, step=0)
+
+    def _request(self, url: str, callback: Any, errback: Any = None, **cb_kwargs: Any) -> scrapy.Request:
+        """A request whose non-2xx answers reach the callback as evidence, carrying any clearance
+        cookie the browser earned for the host."""
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=errback or self.navigation_failed,
+            cb_kwargs=cb_kwargs,
+            meta={"handle_httpstatus_list": EVIDENCE_STATUSES},
+            cookies=self.clearance.get(urlsplit(url).netloc) or {},
+            dont_filter=True,
+        )
+
+    # ---- challenges --------------------------------------------------------------------------
+    def _through_browser(self, response: Response) -> scrapy.Request | None:
+        """The same request again, rendered by a real browser, unless that was already tried."""
+        if not self.browser_enabled or response.meta.get("playwright"):
+            return None
+        request = response.request
+        assert request is not None and request.callback is not None
+        self.logger.info("%s: challenge page at %s; retrying in a browser", self.portal.id, response.url)
+        # cb_kwargs stay as they are, so the original errback still understands a failure.
+        return request.replace(
+            callback=self.after_browser,
+            dont_filter=True,
+            meta={
+                **request.meta,
+                "browser_then": request.callback.__name__,
+                "playwright": True,
+                "playwright_include_page": True,
+                # The challenge script sets a cookie and reloads; wait for a page with content.
+                "playwright_page_methods": [
+                    PageMethod(
+                        "wait_for_function",
+                        "document.body && document.body.innerText.trim().length > 0",
+                        timeout=20_000,
+                    ),
+                ],
+            },
+        )
+
+    async def after_browser(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
+        page = response.meta.pop("playwright_page", None)
+        if page is not None:
+            try:
+                cookies = await page.context.cookies()
+            finally:
+                await page.close()
+            host = urlsplit(response.url).netloc
+            self.clearance[host] = {c["name"]: c["value"] for c in cookies}
+        # The rendered page replaced the challenge: judge it by its content, not the first status.
+        if response.status != 200 and challenge_reason(200, response.body) is None:
+            response = response.replace(status=200)
+        for result in getattr(self, response.meta["browser_then"])(response, **kwargs):
+            yield result
+
+    # ---- discovery ---------------------------------------------------------------------------
+    def parse_navigation(self, response: Response, step: int) -> Iterable[Any]:
+        """Follow the discovery chain to the page listing the streets, then find each street."""
+        discovery = self.portal.discovery
+        assert discovery is not None
+        if reason := self._unusable(response):
+            if reason == "challenge" and (retry := self._through_browser(response)):
+                yield retry
+                return
+            yield from self._discovery_failed(self.to_discover, f"{reason} at {response.url}")
+            return
+        links = page_links(response.text, response.url)
+        if step < len(discovery.follow):
+            link = find_link(links, discovery.follow[step])
+            if link is None:
+                yield from self._discovery_failed(
+                    self.to_discover, f"no link '{discovery.follow[step]}' on {response.url}: has the layout changed?"
+                )
+                return
+            yield self._request(link.url, self.parse_navigation, step=step + 1)
+            return
+        pattern = self.portal.column_pattern()
+        for unit in self.to_discover:
+            link = street_link(links, unit)
+            if link is None:
+                yield from self._discovery_failed((unit,), f"{unit.name} is not listed on {response.url}")
+            elif pattern is not None and (match := pattern.match(link.url)):
+                yield from self._discovered(unit, link.url, match.groupdict())
+            else:
+                yield self._request(link.url, self.parse_unit_page, unit=unit, index=response.url)
+
+    def parse_unit_page(self, response: Response, unit: Unit, index: str) -> Iterable[Any]:
+        """A street's own page: its link to the annual-report column."""
+        if reason := self._unusable(response):
+            if reason == "challenge" and (retry := self._through_browser(response)):
+                yield retry
+                return
+            yield from self._discovery_failed((unit,), f"{reason} at {response.url}")
+            return
+        discovery = self.portal.discovery
+        assert discovery is not None
+        link = find_link(page_links(response.text, response.url), discovery.column_link)
+        if link is None:
+            yield from self._discovery_failed((unit,), f"no annual-report column link on {response.url}")
+            return
+        pattern = self.portal.column_pattern()
+        if pattern is not None and (match := pattern.match(link.url)):
+            found = match.groupdict()
+        else:
+            # No template to read the code from: the street's folder under the index is its code.
+            rest = response.url[len(index) :] if response.url.startswith(index) else ""
+            found = {"code": rest.split("/", 1)[0] or None}
+        yield from self._discovered(unit, link.url, found)
+
+    def _discovered(self, unit: Unit, column: str, found: dict[str, str | None]) -> Iterable[Any]:
+        code = found.get("code")
+        if code and unit.code is None:
+            unit = unit.model_copy(update={"code": code, "channel": found.get("channel")})
+        base = column.split("index.", 1)[0]
+        base = base if base.endswith("/") else base + "/"
+        self.logger.info(
+            "%s: discovered the column of %s: %s (record it in config/portals.yaml: code: %s)",
+            self.portal.id,
+            unit.name,
+            base,
+            code,
+        )
+        walk = ColumnWalk(unit, base, None, self._column_item(unit, base, None))
+        walk.item.discovered = True
+        yield self._page_request(walk, 0)
+
+    def _discovery_failed(self, units: Iterable[Unit], error: str) -> Iterable[Any]:
+        self.logger.error("%s: discovery failed: %s", self.portal.id, error)
+        for unit in units:
+            item = self._column_item(unit, self.portal.discovery.start if self.portal.discovery else "", None)
+            item.error = f"discovery failed: {error}"
+            item.discovered = True
+            yield item
+
+    def navigation_failed(self, failure: Failure) -> Iterable[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        unit = request.cb_kwargs.get("unit")
+        units = (unit,) if unit is not None else self.to_discover
+        yield from self._discovery_failed(units, f"fetch of {request.url} failed: {failure.value!r}")
+
+    def _unusable(self, response: Response) -> str | None:
+        if challenge_reason(response.status, response.body):
+            return "challenge"
+        if response.status != 200:
+            return f"HTTP {response.status}"
+        return None
 
     def _walks(self) -> Iterable[ColumnWalk]:
         if self.portal.layout == "per_year":
@@ -149,18 +318,16 @@ class TrsPortalSpider(scrapy.Spider):
 
     def _page_request(self, walk: ColumnWalk, page: int) -> scrapy.Request:
         name = "index" if page == 0 else f"index_{page}"
-        return scrapy.Request(
-            f"{walk.base}{name}.{self.portal.ext}",
-            callback=self.parse_column,
-            errback=self.column_failed,
-            cb_kwargs={"walk": walk, "page": page},
-            meta={"handle_httpstatus_list": EVIDENCE_STATUSES},
-            # List pages change whenever a report appears: never let a dupefilter skip one.
-            dont_filter=True,
+        # List pages change whenever a report appears: _request never lets a dupefilter skip one.
+        return self._request(
+            f"{walk.base}{name}.{self.portal.ext}", self.parse_column, self.column_failed, walk=walk, page=page
         )
 
     # ---- columns ---------------------------------------------------------------------------
     def parse_column(self, response: Response, walk: ColumnWalk, page: int) -> Iterable[Any]:
+        if challenge_reason(response.status, response.body) and (retry := self._through_browser(response)):
+            yield retry
+            return
         capture = PageCapture(
             url=response.url, status=response.status, fetched_at=utcnow(), rows=0, _body=response.body
         )
@@ -206,7 +373,7 @@ class TrsPortalSpider(scrapy.Spider):
             if not is_annual_report(row.title):
                 item.skipped.append({"url": row.url, "title": row.title, "reason": "not an annual report"})
                 continue
-            unit = match_unit([row.title], self.portal.streets) or walk.unit
+            unit = _same_or(match_unit([row.title], self.portal.streets), walk.unit)
             if unit is None:
                 item.skipped.append({"url": row.url, "title": row.title, "reason": "no registered street named"})
                 continue
@@ -230,18 +397,15 @@ class TrsPortalSpider(scrapy.Spider):
                     "list_date": row.list_date.isoformat() if row.list_date else None,
                 }
             )
-            yield scrapy.Request(
-                row.url,
-                callback=self.parse_report,
-                errback=self.report_failed,
-                cb_kwargs={"walk": walk, "row": row, "unit": unit},
-                meta={"handle_httpstatus_list": EVIDENCE_STATUSES},
-            )
+            yield self._request(row.url, self.parse_report, self.report_failed, walk=walk, row=row, unit=unit)
         yield item
 
     # ---- reports ---------------------------------------------------------------------------
     def parse_report(self, response: Response, walk: ColumnWalk, row: ListRow, unit: Unit) -> Iterable[Any]:
         year = report_year(row.title)
+        if challenge_reason(response.status, response.body) and (retry := self._through_browser(response)):
+            yield retry
+            return
         if reason := challenge_reason(response.status, response.body):
             yield self._failure(unit, year, response.url, reason, challenge=True)
             return
@@ -254,7 +418,7 @@ class TrsPortalSpider(scrapy.Spider):
             self.logger.info("%s: %s is not an annual report after all (%s)", self.portal.id, response.url, title)
             return
         # The page's own title and publisher are the authority; the list title only located it.
-        unit = match_unit([detail.title, row.title, detail.publisher], self.portal.streets) or unit
+        unit = _same_or(match_unit([detail.title, row.title, detail.publisher], self.portal.streets), unit)
         year = report_year(title) or year
         if year is None:
             yield self._failure(unit, None, response.url, f"no report year in title {title!r}")
@@ -309,6 +473,14 @@ class TrsPortalSpider(scrapy.Spider):
     def _failure(self, unit: Unit, year: int | None, url: str, error: str, challenge: bool = False) -> FetchFailure:
         self.logger.warning("%s: report %s not archived: %s", self.portal.id, url, error)
         return FetchFailure(self.portal.id, unit.name, unit.key, year, url, self.crawl_id, error, challenge)
+
+
+def _same_or(matched: Unit | None, current: Unit | None) -> Unit | None:
+    """The street a title names; the walk's own unit when it is the same street (it may carry a
+    discovered code the registry lacks)."""
+    if matched is None or (current is not None and matched.name == current.name):
+        return current
+    return matched
 
 
 def _header(response: Response, name: bytes) -> str | None:

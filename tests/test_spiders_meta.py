@@ -41,8 +41,9 @@ def test_wuchang_is_listed() -> None:
 def test_spider_contract(name: str) -> None:
     cls = LOADER.load(name)
     assert issubclass(cls, TrsPortalSpider)
-    assert "start_requests" not in {n for klass in cls.__mro__ if klass.__module__.startswith(("spiders", "crawler"))
-                                    for n in vars(klass)}
+    assert "start_requests" not in {
+        n for klass in cls.__mro__ if klass.__module__.startswith(("spiders", "crawler")) for n in vars(klass)
+    }
     assert inspect.isasyncgenfunction(cls.start)
     spider = _spider(name)
     requests = asyncio.run(_first_requests(spider))

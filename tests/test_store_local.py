@@ -65,7 +65,10 @@ def test_two_processes_share_one_archive(tmp_path: Path) -> None:
 
 
 def test_hostile_names_cannot_escape(tmp_path: Path) -> None:
-    assert safe_key("wuchang", "yyj", "2024", safe_name("../../etc/passwd\x00.pdf")) == "wuchang/yyj/2024/_.._etc_passwd_.pdf"
+    assert (
+        safe_key("wuchang", "yyj", "2024", safe_name("../../etc/passwd\x00.pdf"))
+        == "wuchang/yyj/2024/_.._etc_passwd_.pdf"
+    )
     assert safe_name("/abs/报告.pdf") == "_abs_报告.pdf"
     assert safe_name("..") == "file"
     store = LocalStore(tmp_path / "archive")

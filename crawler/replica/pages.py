@@ -119,3 +119,21 @@ def not_found_page() -> str:
 
 def robots_txt() -> str:
     return "User-agent: *\nDisallow: /search/\nDisallow: /cms/\n"
+
+
+def link_page(portal: Portal, title: str, links: Sequence[tuple[str, str]]) -> str:
+    """A navigation page (home, 政府信息公开, the street index, a street's unit page)."""
+    items = "\n".join(f'<li><a href="{html.escape(href)}">{html.escape(text)}</a></li>' for text, href in links)
+    body = f'<div class="nav-box"><h2>{html.escape(title)}</h2>\n<ul class="nav-list">\n{items}\n</ul></div>'
+    return _page(f"{title}-{portal.name}人民政府", body)
+
+
+def challenge_page(token: str) -> str:
+    """A 加速乐-style challenge: a script computes the clearance cookie and reloads the page."""
+    codes = ",".join(str(ord(c) ^ 23) for c in token)
+    return (
+        '<html><head><meta charset="utf-8"></head><body><script>'
+        f"var _0x=[{codes}];var c='';for(var i=0;i<_0x.length;i++){{c+=String.fromCharCode(_0x[i]^23);}}"
+        "document.cookie='__jsl_clearance='+c+';path=/';setTimeout(function(){location.reload();},50);"
+        "</script></body></html>"
+    )

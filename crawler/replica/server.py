@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import unquote
 
+from crawler.replica.pages import challenge_page
 from crawler.replica.site import Resource, Site, http_date
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,11 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             self._send(Resource(200, b"ok\n", "text/plain"), head)
             return
         host, _, rest = path.lstrip("/").partition("/")
+        token = self.server.site.challenge_token(host)
+        if token and rest != "robots.txt" and f"__jsl_clearance={token}" not in (self.headers.get("Cookie") or ""):
+            # No clearance cookie: answer like a 加速乐 shield, with a script only a browser will run.
+            self._send(Resource(521, challenge_page(token).encode()), head)
+            return
         resource = self.server.site.get(f"https://{host}/{rest}")
         self._send(resource, head)
 

@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 
 from crawler.registry import Registry, default_registry
 from crawler.replica import documents, reports
-from crawler.replica.pages import detail_page, list_page, not_found_page, robots_txt
-from crawler.replica.world import ROWS_PER_PAGE, Publication, ReportPlan, World, build_world, stable_seed
+from crawler.replica.pages import detail_page, link_page, list_page, not_found_page, robots_txt
+from crawler.replica.reality import RealPortal, stable_seed
+from crawler.replica.world import ROWS_PER_PAGE, Publication, ReportPlan, World, build_world
 
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -91,6 +92,49 @@ class Site:
                     self._routes[url] = ("attachment", (plan, url))
         for portal in self.world.portals.values():
             self._routes[f"{portal.scheme}://{portal.host}/robots.txt"] = ("robots", None)
+        for real in self.world.real.values():
+            self._build_navigation(real)
+
+    def _build_navigation(self, real: RealPortal) -> None:
+        """Home page, 政府信息公开 page, the street index and each street's unit page."""
+        portal = real.portal
+        base = f"{portal.scheme}://{portal.host}"
+        first = real.nav[0][1] if real.nav else base + "/xxgk/"
+        home = [("首页", "/"), ("政府信息公开", first), ("政务服务", "/zwfw/"), ("政府信息公开指南", "/xxgk/xxgkzn/")]
+        for url in (base + "/", f"{base}/index.{portal.ext}"):
+            self._routes[url] = ("links", (portal, "首页", home))
+        if real.nav:
+            decoys = [
+                ("政府信息公开指南", "xxgkzn/"),
+                ("法定主动公开内容", "fdzdgknr/"),
+                ("政府信息公开年报", "zfxxgknb/"),
+            ]
+            self._routes[real.nav[0][1]] = (
+                "links",
+                (portal, real.nav[0][0], [*decoys, (real.nav[1][0], real.nav[1][1])]),
+            )
+        if real.street_index is None:
+            return
+        index = real.street_index
+        links = [(s.unit.name, f"./{s.code}/") for s in real.streets if s.code]
+        links += [("区政府办公室", "./qzfb/"), ("区发展和改革局", "./qfzhggj/")]  # units that are not streets
+        for url in (index, f"{index}index.{portal.ext}"):
+            self._routes[url] = ("links", (portal, "乡镇（街道）信息公开", links))
+        for street in real.streets:
+            unit_url = f"{index}{street.code}/"
+            if not street.code or unit_url == street.column or street.column is None:
+                continue  # the street's folder is its column (硚口): the list page answers there
+            path = "/" + street.column.split("/", 3)[3]
+            unit_links = [("工作动态", "./gzdt/"), ("财政预决算", "./czyjs/"), ("政府信息公开年报", path)]
+            for url in (unit_url, f"{unit_url}index.{portal.ext}"):
+                self._routes[url] = ("links", (portal, street.unit.name, unit_links))
+
+    def challenge_token(self, host: str) -> str | None:
+        """The clearance cookie a browser earns on a challenge-protected host (None: no challenge)."""
+        for real in self.world.real.values():
+            if real.challenge and real.portal.host == host:
+                return hashlib.sha256(f"{self.seed}|{host}".encode()).hexdigest()[:24]
+        return None
 
     def _attachments(self, plan: ReportPlan) -> list[tuple[str, str, str]]:
         pub = plan.publication
@@ -127,6 +171,9 @@ class Site:
         kind, arg = route
         if kind == "robots":
             return Resource(200, robots_txt().encode(), CONTENT_TYPES["txt"])
+        if kind == "links":
+            portal, title, links = arg
+            return Resource(200, link_page(portal, title, links).encode())
         if kind == "redirect":
             return Resource(301, b"", headers=(("Location", arg),))
         if kind == "list":

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import hashlib
 import random
 from dataclasses import dataclass, field, replace
 
 from crawler.registry import Portal, Registry, Unit
+from crawler.replica.reality import RealPortal, RealStreet, real_portals, stable_seed
 
 FIRST_YEAR, LAST_YEAR = 2019, 2025
 ROWS_PER_PAGE = 15
@@ -47,10 +47,6 @@ _OTHER_TITLES = (
     "{name}{y}年政务公开工作要点",
     "{name}{y}年“三公”经费预算情况说明",
 )
-
-
-def stable_seed(*parts: object) -> int:
-    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "big")
 
 
 @dataclass(frozen=True)
@@ -104,6 +100,7 @@ class World:
     publications: list[Publication] = field(default_factory=list)
     columns: dict[str, list[Publication]] = field(default_factory=dict)  # column URL → newest first
     portals: dict[str, Portal] = field(default_factory=dict)
+    real: dict[str, RealPortal] = field(default_factory=dict)
 
 
 def _doc_id_base(day: dt.date) -> int:
@@ -134,7 +131,7 @@ def _publisher(portal: Portal, unit: Unit) -> str:
     return unit.name
 
 
-def _plan_report(seed: int, portal: Portal, unit: Unit, year: int, batch_day: dt.date) -> ReportPlan:
+def _plan_report(seed: int, portal: Portal, unit: Unit, year: int, batch_day: dt.date, attachments: bool) -> ReportPlan:
     rng = random.Random(stable_seed(seed, portal.id, unit.key, year))
     roll = rng.random()
     # 2019 reports fell due during the Wuhan lockdown (report_format.md §5): more lateness.
@@ -149,8 +146,12 @@ def _plan_report(seed: int, portal: Portal, unit: Unit, year: int, batch_day: dt
     url_date = page_date + dt.timedelta(days=rng.choice((0, 0, 0, 0, 1, 3, 5)))
     signed_date = page_date - dt.timedelta(days=rng.randrange(1, 12))
     fmt_roll = rng.random()
-    if fmt_roll < 0.70:
-        formats: tuple[str, ...] = ("inline",)
+    if not attachments:
+        # Every street report seen on these hosts was inline HTML (portals.md §1 item 5); a few
+        # carry a PDF copy too.
+        formats: tuple[str, ...] = ("inline", "pdf") if fmt_roll < 0.08 else ("inline",)
+    elif fmt_roll < 0.70:
+        formats = ("inline",)
     elif fmt_roll < 0.80:
         formats = ("inline", "pdf")
     elif fmt_roll < 0.88:
@@ -220,24 +221,25 @@ def _ensure_variety(plans: list[ReportPlan]) -> list[ReportPlan]:
 def build_world(registry: Registry, seed: int = 0, portals: tuple[str, ...] | None = None) -> World:
     world = World(seed=seed, registry=registry)
     pubs: list[Publication] = []
-    for portal in registry.portals.values():
+    for real in real_portals(registry).values():
+        portal = real.portal
         if portals is not None and portal.id not in portals:
             continue
-        if portal.column is None:
-            continue
         world.portals[portal.id] = portal
-        units = portal.crawlable_streets()
+        world.real[portal.id] = real
         plans: list[ReportPlan] = []
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
             # A district office uploads its streets' reports in one January batch (portals.md §5).
             rng = random.Random(stable_seed(seed, portal.id, "batch", year))
             batch = dt.date(year + 1, 1, rng.randrange(6, 27))
-            plans.extend(_plan_report(seed, portal, unit, year, batch) for unit in units)
+            # 武昌 is the portal where attachment-only reports (PDF/DOCX/DOC) are modelled.
+            plans.extend(_plan_report(seed, portal, s.unit, year, batch, portal.id == "wuchang") for s in real.streets)
         plans = _ensure_variety(plans) if portal.id == "wuchang" else plans
+        columns = {s.unit.name: s.column for s in real.streets}
         for seq, plan in enumerate(plans):
             if not plan.published:
                 continue
-            column = _column_for(portal, plan.street, plan.year)
+            column = columns[plan.street.name] or portal.year_column(plan.year)
             assert plan.url_date and plan.page_date
             pub = Publication(
                 portal.id, column, plan.url_date, plan.title, plan.publisher, plan.page_date, "report", seq, portal.ext
@@ -251,7 +253,7 @@ def build_world(registry: Registry, seed: int = 0, portals: tuple[str, ...] | No
             plans[seq] = replace(plan, publication=pub, old_publication=old)
             pubs.append(pub)
         world.reports.extend(plans)
-        pubs.extend(_other_documents(seed, portal, units))
+        pubs.extend(_other_documents(seed, portal, real.streets))
         pubs.extend(_non_street_documents(seed, portal))
     # One city-wide counter: ids strictly increase with upload date.
     pubs.sort(key=lambda p: (p.url_date, p.portal, p.seq, p.title))
@@ -284,13 +286,24 @@ def _ident(pub: Publication) -> tuple[str, str, str, dt.date]:
     return (pub.portal, pub.column, pub.title, pub.url_date)
 
 
-def _column_for(portal: Portal, unit: Unit, year: int) -> str:
-    return portal.year_column(year) if portal.layout == "per_year" else portal.street_column(unit)
-
-
-def _other_documents(seed: int, portal: Portal, units: tuple[Unit, ...]) -> list[Publication]:
+def _other_documents(seed: int, portal: Portal, streets: tuple[RealStreet, ...]) -> list[Publication]:
+    """Rows that are not street annual reports but share the columns (portals.md §8 item 5)."""
     pubs = []
-    for unit in units if portal.layout == "per_street" else ():
+    if portal.layout == "per_year":
+        # A per-year folder also holds the district's own report and its departments' (addendum §5).
+        for year in range(FIRST_YEAR, LAST_YEAR + 1):
+            rng = random.Random(stable_seed(seed, portal.id, year, "units"))
+            column = portal.year_column(year)
+            units = [portal.legal_district or portal.name, f"{portal.legal_district or portal.name}发展和改革局",
+                     f"{portal.legal_district or portal.name}教育局"]  # fmt: skip
+            for n, unit_name in enumerate(units):
+                day = dt.date(year + 1, 1, rng.randrange(10, 29)) if n else dt.date(year + 1, 2, rng.randrange(1, 28))
+                title = f"{unit_name}{year}年政府信息公开工作年度报告"
+                pubs.append(Publication(portal.id, column, day, title, unit_name, day, "other", n, portal.ext))
+        return pubs
+    for street in streets:
+        unit = street.unit
+        assert street.column is not None
         for year in range(FIRST_YEAR, LAST_YEAR + 2):
             rng = random.Random(stable_seed(seed, portal.id, unit.key, year, "other"))
             for n in range(rng.choice((1, 2, 2, 3))):
@@ -298,11 +311,7 @@ def _other_documents(seed: int, portal: Portal, units: tuple[Unit, ...]) -> list
                 if day > dt.date(2026, 11, 1):
                     continue
                 title = rng.choice(_OTHER_TITLES).format(name=unit.name, y=year)
-                pubs.append(
-                    Publication(
-                        portal.id, portal.street_column(unit), day, title, unit.name, day, "other", n, portal.ext
-                    )
-                )
+                pubs.append(Publication(portal.id, street.column, day, title, unit.name, day, "other", n, portal.ext))
     return pubs
 
 
