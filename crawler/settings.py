@@ -25,6 +25,9 @@ PORTAL_MIRROR = os.environ.get("PORTAL_MIRROR", "")
 REGISTRY_PATH = ""
 # Crawl identifier stamped on every item and log; empty means the UTC start time.
 CRAWL_ID = ""
+# The year crawls treat as the current one (reports up to the previous year are expected);
+# 0 means today's. Tests set it to freeze the clock.
+TODAY_YEAR = 0
 # Who runs this crawler: portal operators must be able to reach a person.
 CONTACT = os.environ.get("NIANBAO_CONTACT", "https://github.com/nianbao/nianbao (set NIANBAO_CONTACT)")
 

@@ -2,6 +2,6 @@ from spiders.trs import TrsPortalSpider
 
 
 class QiaokouSpider(TrsPortalSpider):
-    """硚口区 www.qiaokou.gov.cn: one ``…/bmjdhz/qzfpcjg/{code}/`` folder per street; unknown codes enumerated from the street index."""
+    """硚口区 www.qiaokou.gov.cn: ``…/qzfpcjg/{code}/`` per street; unknown codes found on the street index."""
 
     name = "qiaokou"

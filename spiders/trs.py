@@ -147,9 +147,12 @@ class TrsPortalSpider(scrapy.Spider):
         if self.to_discover and self.portal.discovery is not None:
             yield self._request(self.portal.discovery.start, self.parse_navigation, step=0)
 
-    def _request(self, url: str, callback: Any, errback: Any = None, **cb_kwargs: Any) -> scrapy.Request:
+    def _request(
+        self, url: str, callback: Any, errback: Any = None, *, revisit: bool = True, **cb_kwargs: Any
+    ) -> scrapy.Request:
         """A request whose non-2xx answers reach the callback as evidence, carrying any clearance
-        cookie the browser earned for the host."""
+        cookie the browser earned for the host. ``revisit``: list and navigation pages change, so the
+        dupefilter must never skip them; a report page is fetched once per crawl."""
         return scrapy.Request(
             url,
             callback=callback,
@@ -157,7 +160,7 @@ class TrsPortalSpider(scrapy.Spider):
             cb_kwargs=cb_kwargs,
             meta={"handle_httpstatus_list": EVIDENCE_STATUSES},
             cookies=self.clearance.get(urlsplit(url).netloc) or {},
-            dont_filter=True,
+            dont_filter=revisit,
         )
 
     # ---- challenges --------------------------------------------------------------------------
@@ -318,7 +321,6 @@ class TrsPortalSpider(scrapy.Spider):
 
     def _page_request(self, walk: ColumnWalk, page: int) -> scrapy.Request:
         name = "index" if page == 0 else f"index_{page}"
-        # List pages change whenever a report appears: _request never lets a dupefilter skip one.
         return self._request(
             f"{walk.base}{name}.{self.portal.ext}", self.parse_column, self.column_failed, walk=walk, page=page
         )
@@ -397,7 +399,9 @@ class TrsPortalSpider(scrapy.Spider):
                     "list_date": row.list_date.isoformat() if row.list_date else None,
                 }
             )
-            yield self._request(row.url, self.parse_report, self.report_failed, walk=walk, row=row, unit=unit)
+            yield self._request(
+                row.url, self.parse_report, self.report_failed, revisit=False, walk=walk, row=row, unit=unit
+            )
         yield item
 
     # ---- reports ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 @pytest.fixture(scope="session")
 def replica_site() -> Site:
     """The default world (seed 0), built once per test session."""
-    from crawler.replica.site import Site  # noqa: PLC0415 - only tests that crawl need the replica
+    from crawler.replica.site import Site
 
     return Site(seed=0)
 
@@ -23,7 +23,7 @@ def replica_site() -> Site:
 @pytest.fixture
 def replica(replica_site: Site) -> Iterator[ReplicaServer]:
     """The replica serving on 127.0.0.1:<free port>; reset to its original state afterwards."""
-    from crawler.replica.server import start_in_thread  # noqa: PLC0415
+    from crawler.replica.server import start_in_thread
 
     server = start_in_thread(replica_site, port=0)
     try:

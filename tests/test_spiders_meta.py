@@ -74,7 +74,7 @@ def test_arguments_are_validated_once_with_typed_errors() -> None:
 def test_contract_is_checked_at_class_definition() -> None:
     with pytest.raises(TypeError, match="start_requests"):
 
-        class Legacy(TrsPortalSpider):  # noqa: F841 - defining it is the test
+        class Legacy(TrsPortalSpider):
             name = "legacy"
 
             def start_requests(self):  # type: ignore[no-untyped-def]
@@ -82,5 +82,5 @@ def test_contract_is_checked_at_class_definition() -> None:
 
     with pytest.raises(TypeError, match="needs a name"):
 
-        class Nameless(TrsPortalSpider):  # noqa: F841
+        class Nameless(TrsPortalSpider):
             pass

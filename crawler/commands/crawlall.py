@@ -1,0 +1,53 @@
+"""`scrapy crawlall`: crawl every portal (or some) in one process.
+
+Portals are different hosts, so their crawls run side by side; politeness limits still apply per
+host. The exit status is non-zero when any crawl did not finish normally.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+
+    def syntax(self) -> str:
+        return "[--portals a,b] [-a NAME=VALUE]"
+
+    def short_desc(self) -> str:
+        return "Crawl every portal (each spider of `scrapy list`) in one process"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--portals", help="comma-separated portal ids (default: all)")
+        parser.add_argument(
+            "-a",
+            dest="spargs",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="spider argument for every portal (e.g. years=2023-2025)",
+        )
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.crawler_process is not None
+        names = self.crawler_process.spider_loader.list()
+        chosen = [p for p in opts.portals.split(",") if p] if opts.portals else names
+        unknown = sorted(set(chosen) - set(names))
+        if unknown:
+            raise UsageError(f"no spider for {', '.join(unknown)}; known: {', '.join(names)}")
+        spargs = dict(arg.split("=", 1) for arg in opts.spargs if "=" in arg)
+        crawlers = []
+        for name in chosen:
+            crawler = self.crawler_process.create_crawler(name)
+            crawlers.append(crawler)
+            self.crawler_process.crawl(crawler, **spargs)
+        self.crawler_process.start()
+        failed = [c.spidercls.name for c in crawlers if not c.stats or c.stats.get_value("finish_reason") != "finished"]
+        if failed:
+            print(f"crawls that did not finish: {', '.join(failed)}")
+            self.exitcode = 1

@@ -1,0 +1,116 @@
+"""Every portal end to end against the replica: found set and hashes equal the ground truth.
+
+One `scrapy crawlall` over all 15 portals is shared by the per-portal tests (a crawl of everything
+takes about half a minute); the challenge portal is crawled again without a browser, and discovery
+is shown failing loudly when the navigation does not lead where the registry says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from crawler.registry import DEFAULT_PATH, default_registry
+from crawler.replica.reality import CHALLENGE_PORTAL
+from crawler.replica.server import start_in_thread
+from crawler.replica.site import Site
+from crawler.store import open_store
+from tests.support import FAST, crawl, crawl_log, scrapy
+
+PORTALS = sorted(default_registry().portals)
+
+
+@pytest.fixture(scope="module")
+def everything(replica_site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[str, Any]]]:
+    server = start_in_thread(replica_site, port=0)
+    archive = tmp_path_factory.mktemp("all") / "archive"
+    try:
+        opts = [x for name, value in {**FAST, "PORTAL_MIRROR": server.url, "STORE_URI": str(archive)}.items()
+                for x in ("-s", f"{name}={value}")]  # fmt: skip
+        scrapy("crawlall", *opts, timeout=600)
+        yield open_store(str(archive)), replica_site.manifest()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_scrapy_list_shows_every_portal() -> None:
+    assert scrapy("list").stdout.split() == PORTALS
+    assert len(PORTALS) == 15
+
+
+@pytest.mark.parametrize("portal", PORTALS)
+def test_portal_found_set_and_hashes_equal_the_manifest(portal: str, everything: tuple[Any, dict[str, Any]]) -> None:
+    store, manifest = everything
+    expected = [r for r in manifest["reports"] if r["portal"] == portal and r["published"]]
+    items = crawl_log(store, portal)
+    reports = [i for i in items if i["type"] == "ReportItem"]
+    assert {(r["street"], r["year"], r["url"], r["page_date"]) for r in reports} == {
+        (r["street"], r["year"], r["url"], r["page_date"]) for r in expected
+    }
+    assert expected, f"the replica publishes nothing for {portal}"
+    by_url = {f["url"]: f for r in reports for f in r["files"]}
+    for report in expected:
+        for file in report["files"]:
+            assert by_url[file["url"]]["sha256"] == file["sha256"], file["url"]
+    columns = [i for i in items if i["type"] == "ColumnItem"]
+    assert columns and all(c["ok"] for c in columns), [c["error"] for c in columns if not c["ok"]]
+    assert not [i for i in items if i["type"] == "FetchFailure"]
+    # Streets are keyed by the portal that publishes them; the legal district is kept.
+    if portal == "wehdz":
+        assert {r["legal_district"] for r in reports} == {"江夏区", "洪山区"}
+    if portal == "whkfq":
+        assert {r["legal_district"] for r in reports} == {"蔡甸区", "汉南区"}
+
+
+def test_columns_the_research_never_saw_are_discovered(everything: tuple[Any, dict[str, Any]]) -> None:
+    store, _ = everything
+    for portal in ("hanyang", "qiaokou", "wehdz"):
+        columns = [i for i in crawl_log(store, portal) if i["type"] == "ColumnItem"]
+        discovered = {c["street"]: c["column_url"] for c in columns if c["discovered"]}
+        registry = default_registry().portal(portal)
+        assert set(discovered) == {u.name for u in registry.discoverable_streets()}
+    hanyang = {c["street"]: c for c in crawl_log(store, "hanyang") if c["type"] == "ColumnItem"}
+    assert hanyang["晴川街道"]["column_url"].startswith("https://www.hanyang.gov.cn/zwgk_38/jdxxgk/jd01_")
+    assert hanyang["晴川街道"]["street_key"].startswith("jd01_")  # the discovered code keys the archive
+
+
+def test_challenge_portal_without_a_browser_is_recorded_as_a_challenge(replica: Any, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    crawl(CHALLENGE_PORTAL, replica.url, archive, settings={"BROWSER_ENABLED": "False"})
+    store = open_store(str(archive))
+    items = crawl_log(store, CHALLENGE_PORTAL)
+    columns = [i for i in items if i["type"] == "ColumnItem"]
+    assert [(c["ok"], c["challenge"], c["error"]) for c in columns] == [(False, True, "HTTP 521 challenge page")]
+    assert not [i for i in items if i["type"] == "ReportItem"]
+    # The challenge page is kept as evidence of what the portal answered, never as a report.
+    assert [v.key for v in store.ledger() if not v.key.startswith("_crawls/")] == [
+        "whdonghu/cxgzbsc_72651/_column/index.shtml"
+    ]
+
+
+def test_challenge_portal_through_chromium(replica: Any, replica_site: Site, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    proc = crawl(CHALLENGE_PORTAL, replica.url, archive)
+    assert "retrying in a browser" in proc.stderr
+    reports = [i for i in crawl_log(open_store(str(archive)), CHALLENGE_PORTAL) if i["type"] == "ReportItem"]
+    expected = [r for r in replica_site.manifest()["reports"] if r["portal"] == CHALLENGE_PORTAL and r["published"]]
+    assert sorted(r["url"] for r in reports) == sorted(r["url"] for r in expected) and len(expected) == 7
+
+
+def test_failed_discovery_is_reported_not_guessed(replica: Any, tmp_path: Path) -> None:
+    raw = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    raw["portals"]["hanyang"]["discovery"]["follow"] = ["政府信息公开", "社区服务"]  # no such link
+    registry = tmp_path / "portals.yaml"
+    registry.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    archive = tmp_path / "archive"
+    proc = crawl("hanyang", replica.url, archive, settings={"REGISTRY_PATH": str(registry)})
+    assert "discovery failed: no link '社区服务'" in proc.stderr
+    columns = [i for i in crawl_log(open_store(str(archive)), "hanyang") if i["type"] == "ColumnItem"]
+    assert len(columns) == 11 and not any(c["ok"] for c in columns)
+    assert all(c["error"].startswith("discovery failed: no link '社区服务' on https://www.hanyang.gov.cn/zwgk_38/")
+               for c in columns)  # fmt: skip
