@@ -22,8 +22,9 @@ from twisted.python.failure import Failure
 
 from crawler.items import ColumnItem, FileRecord, ReportItem
 from crawler.parsers.challenge import challenge_reason
+from crawler.responses import capture_meta
 from crawler.store import Store, open_store
-from crawler.store.base import safe_key, utcnow
+from crawler.store.base import safe_key
 
 logger = logging.getLogger(__name__)
 
@@ -114,13 +115,7 @@ class ArchivePipeline(MediaPipeline):
             raise FileException(reason)
         if html_instead_of(record.kind, body):
             raise FileException(f"an HTML page was served instead of a {record.kind} file")
-        meta = {
-            "fetched_at": utcnow(),
-            "http_status": response.status,
-            "content_type": _header(response, b"Content-Type"),
-            "last_modified": _header(response, b"Last-Modified"),
-            "etag": _header(response, b"ETag"),
-        }
+        meta = capture_meta(response)
         key = safe_key(item.key_prefix, record.name)
         result = await self._put(
             key,
@@ -159,8 +154,3 @@ def _fill(record: FileRecord, key: str, result: Any, meta: dict[str, Any]) -> No
     record.content_type = meta.get("content_type")
     record.fetched_at, record.http_status = meta.get("fetched_at"), meta.get("http_status")
     record.last_modified, record.etag = meta.get("last_modified"), meta.get("etag")
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None

@@ -30,6 +30,7 @@ from crawler.parsers.navigation import find_link, page_links, street_link
 from crawler.parsers.titles import is_annual_report, match_unit, report_year
 from crawler.parsers.urls import doc_id, file_name
 from crawler.registry import Portal, Registry, Unit, default_registry, load_registry
+from crawler.responses import capture_meta
 from crawler.store.base import safe_name, sha256_hex, utcnow
 
 # Statuses the spider wants to see itself rather than have HttpErrorMiddleware drop silently:
@@ -82,8 +83,8 @@ class TrsPortalSpider(scrapy.Spider):
         self.portal: Portal = self.registry.portal(self.portal_id or self.name)
         self.crawl_id: str = settings.get("CRAWL_ID") or dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         self.allowed_domains = [self.portal.host]
-        self.units: tuple[Unit, ...] = self._select_units(self.street_filter)
-        self.to_discover: tuple[Unit, ...] = self._select_discoverable(self.street_filter)
+        self.units: tuple[Unit, ...] = self._select(self.portal.crawlable_streets(), self.street_filter)
+        self.to_discover: tuple[Unit, ...] = self._select(self.portal.discoverable_streets(), self.street_filter)
         # Retry a challenged page in a real browser (scrapy-playwright + Debian Chromium), then reuse
         # the clearance cookie it earned for plain requests to that host.
         self.browser_enabled: bool = settings.getbool("BROWSER_ENABLED")
@@ -103,16 +104,9 @@ class TrsPortalSpider(scrapy.Spider):
                 )
         return wanted
 
-    def _select_units(self, streets: str | None) -> tuple[Unit, ...]:
+    def _select(self, units: tuple[Unit, ...], streets: str | None) -> tuple[Unit, ...]:
+        """``units`` limited to the streets asked for with ``-a streets=…`` (all when not given)."""
         wanted = self._wanted(streets)
-        crawlable = self.portal.crawlable_streets()
-        if wanted is None:
-            return crawlable
-        return tuple(u for key in wanted for u in crawlable if key in (u.key, u.name))
-
-    def _select_discoverable(self, streets: str | None) -> tuple[Unit, ...]:
-        wanted = self._wanted(streets)
-        units = self.portal.discoverable_streets()
         if wanted is None:
             return units
         return tuple(u for key in wanted for u in units if key in (u.key, u.name))
@@ -459,13 +453,7 @@ class TrsPortalSpider(scrapy.Spider):
             has_body=detail.has_body,
             files=files,
             _body=response.body,
-            _body_meta={
-                "fetched_at": utcnow(),
-                "http_status": response.status,
-                "content_type": _header(response, b"Content-Type"),
-                "last_modified": _header(response, b"Last-Modified"),
-                "etag": _header(response, b"ETag"),
-            },
+            _body_meta=capture_meta(response),
         )
 
     def report_failed(self, failure: Failure) -> Iterable[Any]:
@@ -485,8 +473,3 @@ def _same_or(matched: Unit | None, current: Unit | None) -> Unit | None:
     if matched is None or (current is not None and matched.name == current.name):
         return current
     return matched
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None

@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawler.parsers.urls import is_article
+from crawler.parsers.urls import is_article, make_date
 
 # createPageHTML(total, current, "index", "html") and its variants:
 #   createPageHTML(89, 1,"index", "shtml", "black2",621)   (Hubei provincial TRS sites)
@@ -46,12 +46,7 @@ class Listing:
 
 def parse_date(text: str) -> dt.date | None:
     match = DATE_RE.search(text)
-    if not match:
-        return None
-    try:
-        return dt.date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
+    return make_date(match[1], match[2], match[3]) if match else None
 
 
 def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:

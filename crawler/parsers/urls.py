@@ -25,15 +25,18 @@ DOCUMENT_EXTENSIONS = {
 }
 
 
+def make_date(year: str | int, month: str | int, day: str | int) -> dt.date | None:
+    """A date from parts read off a page or URL; None when they name no real day (20260231)."""
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
 def url_date(url: str) -> dt.date | None:
     """The ``tYYYYMMDD`` date of an article URL (the upload date, not necessarily the page date)."""
     match = ARTICLE_RE.search(urlsplit(url).path)
-    if not match:
-        return None
-    try:
-        return dt.date(int(match[2]), int(match[3]), int(match[4]))
-    except ValueError:
-        return None
+    return make_date(match[2], match[3], match[4]) if match else None
 
 
 def doc_id(url: str) -> int | None:
