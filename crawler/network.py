@@ -13,4 +13,4 @@ from tldextract import TLDExtract
 
 
 def use_bundled_public_suffix_list() -> None:
-    cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)  # type: ignore[attr-defined]
+    cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)

@@ -88,7 +88,7 @@ class TrsPortalSpider(scrapy.Spider):
         # Retry a challenged page in a real browser (scrapy-playwright + Debian Chromium), then reuse
         # the clearance cookie it earned for plain requests to that host.
         self.browser_enabled: bool = settings.getbool("BROWSER_ENABLED")
-        self.clearance: dict[str, dict[str, str]] = {}
+        self.clearance: dict[str, dict[str | bytes, str | bytes | bool | float | int]] = {}
         self.years: tuple[int, ...] = self._parse_years(self.years_arg, settings.getint("TODAY_YEAR") or None)
 
     def _wanted(self, streets: str | None) -> list[str] | None:
@@ -153,7 +153,7 @@ class TrsPortalSpider(scrapy.Spider):
             errback=errback or self.navigation_failed,
             cb_kwargs=cb_kwargs,
             meta={"handle_httpstatus_list": EVIDENCE_STATUSES},
-            cookies=self.clearance.get(urlsplit(url).netloc) or {},
+            cookies=dict(self.clearance.get(urlsplit(url).netloc) or {}),
             dont_filter=revisit,
         )
 
@@ -416,7 +416,7 @@ class TrsPortalSpider(scrapy.Spider):
             self.logger.info("%s: %s is not an annual report after all (%s)", self.portal.id, response.url, title)
             return
         # The page's own title and publisher are the authority; the list title only located it.
-        unit = _same_or(match_unit([detail.title, row.title, detail.publisher], self.portal.streets), unit)
+        unit = _same_or(match_unit([detail.title, row.title, detail.publisher], self.portal.streets), unit) or unit
         year = report_year(title) or year
         if year is None:
             yield self._failure(unit, None, response.url, f"no report year in title {title!r}")
