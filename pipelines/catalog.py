@@ -16,16 +16,19 @@ from crawler.items import ReportItem, to_json
 from crawler.store import Store, open_store
 from crawler.store.base import safe_key
 
-VOLATILE = ("crawl_id", "fetched_at", "new_version", "http_status", "etag", "last_modified")
+# Facts of one capture or one version: they live in the ledger and the crawl log, not here, so that a
+# new version of a file (or a re-crawl) does not make a new version of the report's metadata.
+PER_CAPTURE = ("crawl_id", "fetched_at", "new_version", "http_status", "etag", "last_modified",
+               "sha256", "size", "version", "error")  # fmt: skip
 
 
 def stable_report(item: ReportItem) -> dict[str, Any]:
-    """The report's identity and content pointers, without anything that changes per crawl."""
+    """The report's identity, dates and file pointers (keys), without per-capture facts."""
     data = to_json(item)
-    for key in VOLATILE:
+    for key in PER_CAPTURE:
         data.pop(key, None)
     for record in data["files"]:
-        for key in VOLATILE:
+        for key in PER_CAPTURE:
             record.pop(key, None)
     return data
 

@@ -88,7 +88,7 @@ def test_wuchang_detail_metadata_block_and_attachments() -> None:
         ),
     ],
 )  # fmt: skip
-def test_detail_templates_of_other_hosts(fixture, url, title, publisher, date, label) -> None:  # type: ignore[no-untyped-def]
+def test_detail_templates_of_other_hosts(fixture, url, title, publisher, date, label) -> None:
     detail = parse_detail(read(fixture), url)
     assert (detail.title, detail.publisher, detail.page_date, detail.page_date_label) == (title, publisher, date, label)
 

@@ -50,7 +50,7 @@ def test_deadline_rule_and_per_portal_override(tmp_path: Path) -> None:
     assert changed.deadline_for(changed.portal("qiaokou"), 2024) == dt.date(2025, 1, 31)
 
 
-def _broken(tmp_path: Path, mutate) -> str:  # type: ignore[no-untyped-def]
+def _broken(tmp_path: Path, mutate) -> str:
     raw = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
     mutate(raw)
     path = tmp_path / "bad.yaml"
@@ -61,24 +61,24 @@ def _broken(tmp_path: Path, mutate) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_bad_file_names_file_entry_and_key(tmp_path: Path) -> None:
-    def hostile_code(raw: dict) -> None:  # type: ignore[type-arg]
+    def hostile_code(raw: dict) -> None:
         raw["portals"]["wuchang"]["streets"][3]["code"] = "../etc"
 
     message = _broken(tmp_path, hostile_code)
     assert str(tmp_path / "bad.yaml") in message
     assert "portals.wuchang.streets.3.code" in message and "粮道街道" in message
 
-    def bad_status(raw: dict) -> None:  # type: ignore[type-arg]
+    def bad_status(raw: dict) -> None:
         raw["portals"]["qiaokou"]["streets"][0]["status"] = "maybe"
 
     assert "portals.qiaokou.streets.0.status" in _broken(tmp_path, bad_status)
 
-    def column_without_code(raw: dict) -> None:  # type: ignore[type-arg]
+    def column_without_code(raw: dict) -> None:
         raw["portals"]["hongshan"]["column"] = "https://www.hongshan.gov.cn/jxbm/xxgknb/"
 
     assert "needs {code}" in _broken(tmp_path, column_without_code)
 
-    def unknown_key(raw: dict) -> None:  # type: ignore[type-arg]
+    def unknown_key(raw: dict) -> None:
         raw["portals"]["wuchang"]["colum"] = "typo"
 
     assert "portals.wuchang.colum" in _broken(tmp_path, unknown_key)

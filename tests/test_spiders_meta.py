@@ -30,7 +30,9 @@ async def _first_requests(spider: TrsPortalSpider, n: int = 50) -> list[Request]
 
 def _spider(name: str, **kwargs: str) -> TrsPortalSpider:
     crawler = get_crawler(LOADER.load(name), {**SETTINGS.copy_to_dict(), **get_reactor_settings()})
-    return crawler.spidercls.from_crawler(crawler, **kwargs)  # type: ignore[return-value]
+    spider = crawler.spidercls.from_crawler(crawler, **kwargs)
+    assert isinstance(spider, TrsPortalSpider)
+    return spider
 
 
 def test_wuchang_is_listed() -> None:
@@ -77,7 +79,7 @@ def test_contract_is_checked_at_class_definition() -> None:
         class Legacy(TrsPortalSpider):
             name = "legacy"
 
-            def start_requests(self):  # type: ignore[no-untyped-def]
+            def start_requests(self):
                 return []
 
     with pytest.raises(TypeError, match="needs a name"):
