@@ -28,8 +28,12 @@ fi
 # Install only when pyproject.toml changed since the last successful install.
 stamp=.venv/.nianbao-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: installing Python packages (pyproject.toml)"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  echo "setup: installing Python packages (pyproject.toml); log in .venv/pip.log"
+  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[dev]"; } \
+       > .venv/pip.log 2>&1; then
+    tail -40 .venv/pip.log
+    echo "setup: pip install failed (full log: .venv/pip.log)" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
