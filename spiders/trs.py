@@ -386,6 +386,7 @@ class TrsPortalSpider(scrapy.Spider):
         for (key, year), (row, unit) in chosen.items():
             item.reports.append(
                 {
+                    "street": unit.name,
                     "street_key": key,
                     "year": year,
                     "url": row.url,

@@ -50,6 +50,9 @@ class Command(ScrapyCommand):
             "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
         }.items():
             self.settings.set(name, value, priority="cmdline")
+        if not any(item.startswith("LOG_LEVEL=") for item in opts.set or []):
+            # The summary is what a newcomer reads; Scrapy's own INFO lines would bury it.
+            self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
@@ -86,7 +89,7 @@ def summarise(store: Any, portal: str, crawl_id: str | None) -> str:
     lines.append("street".ljust(width) + "".join(f"{y:>8}" for y in years))
     for street in streets:
         cells = "".join(f"{grid[street].get(y, '—'):>8}" for y in years)
-        lines.append(street.ljust(width - len(street)) + cells)
+        lines.append(street + " " * (width - 2 * len(street)) + cells)  # CJK characters are two columns wide
     files = Counter(f["kind"] for r in reports for f in r["files"] if f.get("sha256"))
     new = sum(1 for r in reports for f in r["files"] if f.get("new_version"))
     lines.append(

@@ -1,0 +1,225 @@
+"""Judge every (portal, street, report year): on time, late, premature, missing, pending or unknown.
+
+A pure function of the registry, the crawl logs in the archive and ``today`` (always injected, never
+read from the clock here). The rules (report_format.md §5, portals.md §1 item 6):
+
+* a report found in any crawl is judged by its on-page date (公开日期/发布时间…), else its URL date;
+  on or before the deadline (31 January of the next year, per portal in config/portals.yaml) is
+  ``on_time``; after it ``late`` (severity warning up to 31 March, error after); before the report
+  year ended ``premature``. Reports do not un-publish: once seen, always counted.
+* no report and the deadline not reached: ``pending``.
+* no report, deadline passed: ``missing`` only if the street's column was crawled completely AFTER the
+  deadline and the street is known to exist; otherwise ``unknown`` with the reason — never crawled,
+  crawl failed, a challenge page, the report page could not be fetched, the street unverified. A
+  failed crawl is never ``missing``.
+
+Every status carries its evidence: the list pages checked (URL, capture time, sha256, archive key),
+the report's URL and dates, and the crawl they come from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from crawler.registry import Portal, Registry, Unit
+from crawler.store import Store
+
+STATUSES = ("on_time", "late", "premature", "missing", "pending", "unknown")
+
+
+@dataclass(frozen=True)
+class Status:
+    portal: str
+    street: str
+    street_key: str
+    legal_district: str | None
+    year: int
+    status: str
+    deadline: dt.date
+    reason: str  # one line, for people
+    days_late: int | None = None
+    severity: str | None = None  # for late: warning (≤ 31 March) | error
+    date_used: dt.date | None = None
+    date_basis: str | None = None  # page_date | url_date
+    page_date: dt.date | None = None
+    url_date: dt.date | None = None
+    report_url: str | None = None
+    title: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, dt.date):
+                data[key] = value.isoformat()
+        return data
+
+
+@dataclass
+class _Seen:
+    """What the crawl logs say about one portal."""
+
+    reports: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # (street, year) → first seen
+    columns: dict[tuple[str | None, int | None], dict[str, Any]] = field(default_factory=dict)  # newest
+    failures: dict[tuple[str, int | None], dict[str, Any]] = field(default_factory=dict)  # newest per report
+    discovered: set[str] = field(default_factory=set)  # street names found on the portal itself
+
+
+def crawl_logs(store: Store, portal: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(crawl id, items) of every crawl of ``portal``, oldest first."""
+    for key in sorted(store.keys(f"_crawls/{portal}/")):
+        crawl_id = key.rsplit("/", 1)[-1].removesuffix(".jsonl")
+        lines = store.get(key).decode("utf-8").splitlines()
+        yield crawl_id, [json.loads(line) for line in lines if line.strip()]
+
+
+def _captured_at(column: dict[str, Any]) -> str | None:
+    times = [p["fetched_at"] for p in column.get("pages", []) if p.get("fetched_at")]
+    return max(times) if times else None
+
+
+def _gather(store: Store, portal: Portal) -> _Seen:
+    seen = _Seen()
+    for crawl_id, items in crawl_logs(store, portal.id):
+        for item in items:
+            kind = item.get("type")
+            if kind == "ReportItem":
+                seen.reports.setdefault((item["street"], item["year"]), {**item, "crawl_id": crawl_id})
+            elif kind == "ColumnItem":
+                column_key = (item.get("street"), item.get("year"))
+                seen.columns[column_key] = {**item, "crawl_id": crawl_id, "captured_at": _captured_at(item)}
+                if item.get("discovered") and item.get("ok") and item.get("street"):
+                    seen.discovered.add(item["street"])
+            elif kind == "FetchFailure":
+                seen.failures[(item["street"], item.get("year"))] = {**item, "crawl_id": crawl_id}
+    return seen
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _column_evidence(column: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "crawl_id": column.get("crawl_id"),
+        "column_url": column.get("column_url"),
+        "captured_at": column.get("captured_at"),
+        "column_ok": column.get("ok"),
+        "error": column.get("error"),
+        "challenge": column.get("challenge"),
+        "pages": [
+            {k: p.get(k) for k in ("url", "status", "fetched_at", "sha256", "store_key", "version", "error")}
+            for p in column.get("pages", [])
+        ],
+    }
+
+
+def judge(
+    registry: Registry,
+    store: Store,
+    today: dt.date,
+    *,
+    years: Iterable[int] | None = None,
+    portals: Iterable[str] | None = None,
+) -> list[Status]:
+    """One status per (portal, street, year), in registry order."""
+    wanted_portals = set(portals) if portals is not None else None
+    results: list[Status] = []
+    for portal in registry.portals.values():
+        if wanted_portals is not None and portal.id not in wanted_portals:
+            continue
+        seen = _gather(store, portal)
+        report_years = list(years) if years is not None else list(range(registry.first_report_year, today.year))
+        for unit in portal.streets:
+            for year in report_years:
+                results.append(_judge_one(registry, portal, unit, year, today, seen))
+    return results
+
+
+def _judge_one(registry: Registry, portal: Portal, unit: Unit, year: int, today: dt.date, seen: _Seen) -> Status:
+    deadline = registry.deadline_for(portal, year)
+    base = {
+        "portal": portal.id,
+        "street": unit.name,
+        "street_key": unit.key,
+        "legal_district": portal.legal_district_of(unit),
+        "year": year,
+        "deadline": deadline,
+    }
+    column = seen.columns.get((None, year) if portal.layout == "per_year" else (unit.name, None))
+    evidence = _column_evidence(column) if column else {}
+    report = seen.reports.get((unit.name, year))
+    if report is not None:
+        page_date, url_date = _date(report.get("page_date")), _date(report.get("url_date"))
+        used, basis = (page_date, "page_date") if page_date else (url_date, "url_date")
+        found = {
+            **base,
+            "page_date": page_date,
+            "url_date": url_date,
+            "report_url": report["url"],
+            "title": report.get("title"),
+            "date_used": used,
+            "date_basis": basis,
+            "evidence": {
+                **evidence,
+                "report_crawl_id": report.get("crawl_id"),
+                "files": [
+                    {k: f.get(k) for k in ("url", "kind", "sha256", "store_key", "version")}
+                    for f in report.get("files", [])
+                ],
+            },
+        }
+        if used is None:
+            return Status(**found, status="unknown", reason="report found but it carries no date")
+        if used < dt.date(year + 1, 1, 1):
+            return Status(**found, status="premature", reason=f"dated {used}, before the report year ended")
+        if used <= deadline:
+            return Status(**found, status="on_time", reason=f"published {used} ({basis})")
+        days = (used - deadline).days
+        severity = "warning" if used <= registry.late_error_after_for(portal, year) else "error"
+        return Status(
+            **found, status="late", days_late=days, severity=severity,
+            reason=f"published {used} ({basis}), {days} days after the deadline",
+        )  # fmt: skip
+    if today <= deadline:
+        return Status(**base, status="pending", reason=f"not published yet; due by {deadline}", evidence=evidence)
+    failure = seen.failures.get((unit.name, year))
+    # A failure counts only if it happened in the crawl whose column evidence is being judged.
+    if failure is not None and column is not None and failure["crawl_id"] == column.get("crawl_id"):
+        reason = f"a report page was listed but could not be fetched: {failure['error']}"
+        return Status(**base, status="unknown", reason=reason, evidence={**evidence, "failure": failure})
+    if column is None:
+        why = "the street's column was never crawled"
+        if portal.layout == "per_street" and unit not in portal.crawlable_streets() and portal.discovery is None:
+            why = "no column is known for this street in the registry"
+        return Status(**base, status="unknown", reason=why, evidence=evidence)
+    if not column.get("ok"):
+        what = "a challenge page" if column.get("challenge") else (column.get("error") or "the crawl failed")
+        return Status(**base, status="unknown", reason=f"the column could not be crawled: {what}", evidence=evidence)
+    listed = [r for r in column.get("reports", []) if r.get("street") == unit.name and r.get("year") == year]
+    if listed:
+        return Status(
+            **base, status="unknown", evidence={**evidence, "listed": listed},
+            reason="the column lists a report for this year but it was not archived",
+        )  # fmt: skip
+    captured = column.get("captured_at")
+    if not captured or dt.date.fromisoformat(captured[:10]) <= deadline:
+        return Status(**base, status="unknown", reason="not crawled since the deadline passed", evidence=evidence)
+    exists = (
+        unit.status != "unverified"
+        or unit.name in seen.discovered
+        or any(street == unit.name for street, _y in seen.reports)
+    )
+    if not exists:
+        return Status(
+            **base, status="unknown", evidence=evidence,
+            reason="no report, but the street is unverified in the registry and was never seen on the portal",
+        )  # fmt: skip
+    return Status(
+        **base, status="missing", evidence=evidence,
+        reason=f"deadline {deadline} passed; the column crawled completely on {captured[:10]} lists no report",
+    )  # fmt: skip

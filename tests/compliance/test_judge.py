@@ -1,0 +1,130 @@
+"""The compliance engine on hand-made crawl logs, with the clock frozen on both sides of the deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.compliance import Status, judge
+from crawler.registry import default_registry
+from crawler.store import LocalStore
+
+REGISTRY = default_registry()
+DEADLINE_2024 = dt.date(2025, 1, 31)
+
+
+def column(street: str, ok: bool = True, fetched: str = "2025-02-10T02:00:00Z", **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "ColumnItem", "portal": "wuchang", "street": street, "street_key": "x", "year": None,
+        "column_url": "https://www.wuchang.gov.cn/xxgk/x/zfxxgknb/", "ok": ok, "challenge": False,
+        "error": None if ok else "HTTP 404 for …", "discovered": False, "reports": [], "skipped": [],
+        "pages": [{"url": "https://www.wuchang.gov.cn/xxgk/x/zfxxgknb/index.html", "status": 200,
+                   "fetched_at": fetched, "sha256": "ab" * 32, "store_key": "wuchang/x/_column/index.html",
+                   "version": 1, "error": None}],
+        **extra,
+    }  # fmt: skip
+
+
+def report(street: str, year: int, page_date: str | None, url_date: str) -> dict[str, Any]:
+    return {
+        "type": "ReportItem", "portal": "wuchang", "street": street, "street_key": "x", "year": year,
+        "url": f"https://www.wuchang.gov.cn/xxgk/x/zfxxgknb/{url_date[:7].replace('-', '')}/t1_1.html",
+        "title": f"{street}{year}年政府信息公开工作年度报告", "page_date": page_date, "url_date": url_date,
+        "files": [],
+    }  # fmt: skip
+
+
+def store_with(tmp_path: Path, *crawls: list[dict[str, Any]]) -> LocalStore:
+    store = LocalStore(tmp_path)
+    for n, items in enumerate(crawls):
+        body = "\n".join(json.dumps(i, ensure_ascii=False) for i in items) + "\n"
+        store.put(f"_crawls/wuchang/2025020{n + 1}T000000Z.jsonl", body.encode())
+    return store
+
+
+def status_of(statuses: list[Status], street: str, year: int = 2024) -> Status:
+    return next(s for s in statuses if s.street == street and s.year == year)
+
+
+def run(store: LocalStore, today: dt.date) -> list[Status]:
+    return judge(REGISTRY, store, today, years=[2024], portals=["wuchang"])
+
+
+def test_published_reports_on_time_late_premature(tmp_path: Path) -> None:
+    store = store_with(tmp_path, [
+        column("杨园街道"), report("杨园街道", 2024, "2025-01-31", "2025-02-03"),  # on the deadline day: on time
+        column("中南路街道"), report("中南路街道", 2024, "2025-02-01", "2025-02-01"),
+        column("粮道街道"), report("粮道街道", 2024, "2025-04-01", "2025-04-01"),
+        column("石洞街道"), report("石洞街道", 2024, "2024-12-18", "2025-01-05"),
+        column("南湖街道"), report("南湖街道", 2024, None, "2025-02-05"),  # no page date: URL date
+    ])  # fmt: skip
+    statuses = run(store, dt.date(2025, 11, 1))
+    yy = status_of(statuses, "杨园街道")
+    assert (yy.status, yy.date_used, yy.date_basis) == ("on_time", dt.date(2025, 1, 31), "page_date")
+    late = status_of(statuses, "中南路街道")
+    assert (late.status, late.days_late, late.severity) == ("late", 1, "warning")
+    very = status_of(statuses, "粮道街道")
+    assert (very.status, very.days_late, very.severity) == ("late", 60, "error")
+    assert status_of(statuses, "石洞街道").status == "premature"
+    by_url = status_of(statuses, "南湖街道")
+    assert (by_url.status, by_url.date_basis, by_url.days_late) == ("late", "url_date", 5)
+    assert yy.evidence["pages"][0]["sha256"] == "ab" * 32 and yy.report_url.endswith("t1_1.html")
+
+
+def test_both_sides_of_the_deadline(tmp_path: Path) -> None:
+    store = store_with(tmp_path, [column("杨园街道", fetched="2025-01-20T02:00:00Z")],
+                       [column("杨园街道", fetched="2025-02-02T02:00:00Z")])  # fmt: skip
+    before = status_of(run(store, DEADLINE_2024), "杨园街道")
+    assert before.status == "pending" and before.deadline == DEADLINE_2024
+    after = status_of(run(store, DEADLINE_2024 + dt.timedelta(days=1)), "杨园街道")
+    assert after.status == "missing"
+    assert after.evidence["captured_at"] == "2025-02-02T02:00:00Z"
+    assert after.evidence["pages"][0]["store_key"] == "wuchang/x/_column/index.html"
+
+
+def test_absence_is_proven_only_by_a_complete_crawl_after_the_deadline(tmp_path: Path) -> None:
+    store = store_with(tmp_path, [column("杨园街道", fetched="2025-01-20T02:00:00Z")])
+    stale = status_of(run(store, dt.date(2025, 3, 1)), "杨园街道")
+    assert (stale.status, stale.reason) == ("unknown", "not crawled since the deadline passed")
+
+
+@pytest.mark.parametrize(
+    ("items", "reason"),
+    [
+        ([column("杨园街道", ok=False)], "the column could not be crawled: HTTP 404 for …"),
+        ([column("杨园街道", ok=False, challenge=True)], "the column could not be crawled: a challenge page"),
+        ([], "the street's column was never crawled"),
+        (
+            [column("杨园街道"), {"type": "FetchFailure", "portal": "wuchang", "street": "杨园街道", "street_key": "yyj",
+                                  "year": 2024, "url": "https://…", "crawl_id": "c", "error": "HTTP 500"}],
+            "a report page was listed but could not be fetched: HTTP 500",
+        ),
+        (
+            [column("杨园街道", reports=[{"street": "杨园街道", "year": 2024, "url": "https://…/t.html"}])],
+            "the column lists a report for this year but it was not archived",
+        ),
+    ],
+)  # fmt: skip
+def test_a_failed_crawl_is_never_missing(tmp_path: Path, items: list[dict[str, Any]], reason: str) -> None:
+    status = status_of(run(store_with(tmp_path, items), dt.date(2025, 6, 1)), "杨园街道")
+    assert (status.status, status.reason) == ("unknown", reason)
+
+
+def test_a_failure_in_an_older_crawl_does_not_outlive_a_newer_complete_crawl(tmp_path: Path) -> None:
+    failure = {"type": "FetchFailure", "portal": "wuchang", "street": "杨园街道", "street_key": "yyj", "year": 2024,
+               "url": "https://…", "crawl_id": "c", "error": "HTTP 500"}  # fmt: skip
+    store = store_with(tmp_path, [column("杨园街道"), failure], [column("杨园街道", fetched="2025-03-01T00:00:00Z")])
+    assert status_of(run(store, dt.date(2025, 6, 1)), "杨园街道").status == "missing"
+
+
+def test_reports_do_not_unpublish_and_unverified_streets_are_unknown(tmp_path: Path) -> None:
+    store = store_with(tmp_path, [column("杨园街道"), report("杨园街道", 2024, "2025-01-10", "2025-01-10")],
+                       [column("杨园街道", fetched="2025-05-01T00:00:00Z")])  # fmt: skip
+    assert status_of(run(store, dt.date(2025, 6, 1)), "杨园街道").status == "on_time"
+    statuses = judge(REGISTRY, store, dt.date(2025, 6, 1), years=[2024], portals=["qiaokou"])
+    gutian = status_of(statuses, "古田街道")
+    assert gutian.status == "unknown" and "never crawled" in gutian.reason

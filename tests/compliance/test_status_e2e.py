@@ -1,0 +1,57 @@
+"""`scrapy status` on a crawled replica equals what the replica's ground truth implies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+from crawler.replica.server import ReplicaServer
+from crawler.replica.site import Site
+from tests.support import crawl, scrapy
+
+TODAY = "2026-11-24"
+
+
+def expected_status(entry: dict[str, Any]) -> tuple[str, int | None]:
+    if not entry["published"]:
+        return "missing", None
+    deadline, date = dt.date.fromisoformat(entry["deadline"]), dt.date.fromisoformat(entry["page_date"])
+    return ("on_time", None) if date <= deadline else ("late", (date - deadline).days)
+
+
+def test_status_2024_equals_the_manifest_and_exit_status_signals_problems(
+    replica: ReplicaServer, replica_site: Site, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    crawl("wuchang", replica.url, archive)
+    proc = scrapy("status", "--year", "2024", "--portal", "wuchang", "--format", "json", "--today", TODAY,
+                  "-s", f"STORE_URI={archive}", check=False)  # fmt: skip
+    rows = json.loads(proc.stdout)
+    got = {(r["street"], r["year"]): (r["status"], r["days_late"]) for r in rows}
+    truth = {
+        (e["street"], e["year"]): expected_status(e)
+        for e in replica_site.manifest()["reports"]
+        if e["portal"] == "wuchang" and e["year"] == 2024
+    }
+    assert got == truth and len(got) == 14
+    assert proc.returncode == (1 if any(s in ("late", "missing") for s, _ in truth.values()) else 0)
+    # Every judgement names the list page it rests on.
+    assert all(r["evidence"]["pages"][0]["sha256"] for r in rows)
+
+    # Across all years the replica has late and missing reports: the matrix shows them, exit is 1.
+    table = scrapy("status", "--portal", "wuchang", "--today", TODAY, "-s", f"STORE_URI={archive}", check=False)
+    assert table.returncode == 1 and "MISSING" in table.stdout and "missing  wuchang" in table.stdout
+
+
+def test_an_unreachable_portal_is_unknown_never_missing(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    archive = tmp_path / "archive"
+    crawl("wuchang", dead, archive, settings={"RETRY_TIMES": "0"})
+    proc = scrapy("status", "--portal", "wuchang", "--format", "json", "--today", TODAY, "-s", f"STORE_URI={archive}")
+    statuses = {r["status"] for r in json.loads(proc.stdout)}
+    assert statuses == {"unknown"} and proc.returncode == 0
