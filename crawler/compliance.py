@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from crawler.registry import Portal, Registry, Unit
@@ -142,84 +142,66 @@ def judge(
 
 def _judge_one(registry: Registry, portal: Portal, unit: Unit, year: int, today: dt.date, seen: _Seen) -> Status:
     deadline = registry.deadline_for(portal, year)
-    base = {
-        "portal": portal.id,
-        "street": unit.name,
-        "street_key": unit.key,
-        "legal_district": portal.legal_district_of(unit),
-        "year": year,
-        "deadline": deadline,
-    }
     column = seen.columns.get((None, year) if portal.layout == "per_year" else (unit.name, None))
     evidence = _column_evidence(column) if column else {}
+    base = Status(
+        portal=portal.id, street=unit.name, street_key=unit.key, legal_district=portal.legal_district_of(unit),
+        year=year, status="unknown", deadline=deadline, reason="", evidence=evidence,
+    )  # fmt: skip
     report = seen.reports.get((unit.name, year))
     if report is not None:
-        page_date, url_date = _date(report.get("page_date")), _date(report.get("url_date"))
-        used, basis = (page_date, "page_date") if page_date else (url_date, "url_date")
-        found = {
-            **base,
-            "page_date": page_date,
-            "url_date": url_date,
-            "report_url": report["url"],
-            "title": report.get("title"),
-            "date_used": used,
-            "date_basis": basis,
-            "evidence": {
-                **evidence,
-                "report_crawl_id": report.get("crawl_id"),
-                "files": [
-                    {k: f.get(k) for k in ("url", "kind", "sha256", "store_key", "version")}
-                    for f in report.get("files", [])
-                ],
-            },
-        }
-        if used is None:
-            return Status(**found, status="unknown", reason="report found but it carries no date")
-        if used < dt.date(year + 1, 1, 1):
-            return Status(**found, status="premature", reason=f"dated {used}, before the report year ended")
-        if used <= deadline:
-            return Status(**found, status="on_time", reason=f"published {used} ({basis})")
-        days = (used - deadline).days
-        severity = "warning" if used <= registry.late_error_after_for(portal, year) else "error"
-        return Status(
-            **found, status="late", days_late=days, severity=severity,
-            reason=f"published {used} ({basis}), {days} days after the deadline",
-        )  # fmt: skip
+        return _judge_published(registry, portal, base, report)
     if today <= deadline:
-        return Status(**base, status="pending", reason=f"not published yet; due by {deadline}", evidence=evidence)
+        return replace(base, status="pending", reason=f"not published yet; due by {deadline}")
     failure = seen.failures.get((unit.name, year))
     # A failure counts only if it happened in the crawl whose column evidence is being judged.
     if failure is not None and column is not None and failure["crawl_id"] == column.get("crawl_id"):
         reason = f"a report page was listed but could not be fetched: {failure['error']}"
-        return Status(**base, status="unknown", reason=reason, evidence={**evidence, "failure": failure})
+        return replace(base, reason=reason, evidence={**evidence, "failure": failure})
     if column is None:
         why = "the street's column was never crawled"
         if portal.layout == "per_street" and unit not in portal.crawlable_streets() and portal.discovery is None:
             why = "no column is known for this street in the registry"
-        return Status(**base, status="unknown", reason=why, evidence=evidence)
+        return replace(base, reason=why)
     if not column.get("ok"):
         what = "a challenge page" if column.get("challenge") else (column.get("error") or "the crawl failed")
-        return Status(**base, status="unknown", reason=f"the column could not be crawled: {what}", evidence=evidence)
+        return replace(base, reason=f"the column could not be crawled: {what}")
     listed = [r for r in column.get("reports", []) if r.get("street") == unit.name and r.get("year") == year]
     if listed:
-        return Status(
-            **base, status="unknown", evidence={**evidence, "listed": listed},
-            reason="the column lists a report for this year but it was not archived",
-        )  # fmt: skip
+        reason = "the column lists a report for this year but it was not archived"
+        return replace(base, reason=reason, evidence={**evidence, "listed": listed})
     captured = column.get("captured_at")
     if not captured or dt.date.fromisoformat(captured[:10]) <= deadline:
-        return Status(**base, status="unknown", reason="not crawled since the deadline passed", evidence=evidence)
+        return replace(base, reason="not crawled since the deadline passed")
     exists = (
         unit.status != "unverified"
         or unit.name in seen.discovered
         or any(street == unit.name for street, _y in seen.reports)
     )
     if not exists:
-        return Status(
-            **base, status="unknown", evidence=evidence,
-            reason="no report, but the street is unverified in the registry and was never seen on the portal",
-        )  # fmt: skip
-    return Status(
-        **base, status="missing", evidence=evidence,
-        reason=f"deadline {deadline} passed; the column crawled completely on {captured[:10]} lists no report",
+        return replace(
+            base, reason="no report, but the street is unverified in the registry and was never seen on the portal"
+        )
+    reason = f"deadline {base.deadline} passed; the column crawled completely on {captured[:10]} lists no report"
+    return replace(base, status="missing", reason=reason)
+
+
+def _judge_published(registry: Registry, portal: Portal, base: Status, report: dict[str, Any]) -> Status:
+    page_date, url_date = _date(report.get("page_date")), _date(report.get("url_date"))
+    used, basis = (page_date, "page_date") if page_date else (url_date, "url_date")
+    files = [{k: f.get(k) for k in ("url", "kind", "sha256", "store_key", "version")} for f in report.get("files", [])]
+    found = replace(
+        base, page_date=page_date, url_date=url_date, report_url=report["url"], title=report.get("title"),
+        date_used=used, date_basis=basis,
+        evidence={**base.evidence, "report_crawl_id": report.get("crawl_id"), "files": files},
     )  # fmt: skip
+    if used is None:
+        return replace(found, reason="report found but it carries no date")
+    if used < dt.date(base.year + 1, 1, 1):
+        return replace(found, status="premature", reason=f"dated {used}, before the report year ended")
+    if used <= base.deadline:
+        return replace(found, status="on_time", reason=f"published {used} ({basis})")
+    days = (used - base.deadline).days
+    severity = "warning" if used <= registry.late_error_after_for(portal, base.year) else "error"
+    reason = f"published {used} ({basis}), {days} days after the deadline"
+    return replace(found, status="late", days_late=days, severity=severity, reason=reason)
