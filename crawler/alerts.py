@@ -1,0 +1,298 @@
+"""Tell the responsible people, through Apprise (DingTalk, WeCom, Feishu, e-mail, webhooks).
+
+Lateness messages are sent on state *transitions* of a (portal, street, year) — → missing, → late,
+missing → published late — and when a report file gets a new version after publication (silently
+edited). Each transition is sent exactly once: the alert state lives in the archive
+(``_alerts/state.json``, a versioned object), and is updated only for messages that were delivered,
+so a failed delivery is retried on the next run and a rerun sends nothing new. Still-missing reports
+are reminded every ``reminder_days``; an optional daily digest summarises each portal.
+
+Crawl-health messages (a crawl that died, columns that could not be crawled, a crawl that found no
+report at all) go to the ``health`` route only, never mixed with lateness.
+
+Routing: each target in ``config/alerts.yaml`` names the kinds (lateness, health, digest) and portals
+it wants; they become Apprise tags ``kind:portal``. Secrets come from the environment (``${VAR}`` in
+the file, or ``NIANBAO_ALERT_URLS``), never from committed files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crawler.compliance import Status, crawl_logs
+from crawler.registry import Registry
+from crawler.store import Store, StoreError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "alerts.yaml"
+STATE_KEY = "_alerts/state.json"
+KINDS = ("lateness", "health", "digest")
+_REPORT_FILE = re.compile(r"^[^_][^/]*/[^/]+/\d{4}/(?!report\.json$)(?!.*\.record\.json$)[^/]+$")
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    kinds: tuple[str, ...] = KINDS
+    portals: tuple[str, ...] = ("all",)
+    name: str = ""
+
+    def tags(self) -> list[str]:
+        return [f"{kind}:{portal}" for kind in self.kinds for portal in self.portals]
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    targets: tuple[Target, ...] = ()
+    reminder_days: int = 7
+    digest: bool = False
+    min_report_year: int | None = None  # lateness alerts only for report years from this one on
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str  # lateness | health | digest
+    portal: str
+    key: str  # what the state remembers, so the message is sent once
+    title: str
+    body: str
+    notify_type: str = "warning"  # apprise: info | success | warning | failure
+
+
+@dataclass
+class Plan:
+    messages: list[Message] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)  # the state once every message is delivered
+
+
+def _expand(value: str) -> str:
+    """``${VAR}`` from the environment, so tokens never sit in the committed file."""
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: os.environ.get(m[1], ""), value)
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> AlertConfig:
+    path = Path(path or os.environ.get("NIANBAO_ALERTS") or DEFAULT_CONFIG)
+    raw: dict[str, Any] = {}
+    if path.exists():
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    targets = []
+    for n, entry in enumerate(raw.get("targets") or []):
+        url = _expand(str(entry.get("url", "")))
+        if not url:
+            logger.warning("%s: target %d (%s) has no URL (is its environment variable set?); skipped",
+                           path, n, entry.get("name", ""))  # fmt: skip
+            continue
+        kinds = tuple(entry.get("kinds") or KINDS)
+        if bad := set(kinds) - set(KINDS):
+            raise ValueError(f"{path}: targets.{n}.kinds: unknown {sorted(bad)}; use {KINDS}")
+        targets.append(Target(url, kinds, tuple(entry.get("portals") or ("all",)), str(entry.get("name", ""))))
+    for url in filter(None, (u.strip() for u in os.environ.get("NIANBAO_ALERT_URLS", "").split(","))):
+        targets.append(Target(url, name="NIANBAO_ALERT_URLS"))
+    return AlertConfig(
+        targets=tuple(targets),
+        reminder_days=int(raw.get("reminder_days", 7)),
+        digest=bool(raw.get("digest", False)),
+        min_report_year=raw.get("min_report_year"),
+    )
+
+
+def load_state(store: Store) -> dict[str, Any]:
+    try:
+        state: dict[str, Any] = store.get_json(STATE_KEY)
+    except StoreError:
+        state = {}
+    for name, empty in (("status", {}), ("edits", []), ("health", []), ("digest", {})):
+        state.setdefault(name, empty)
+    return state
+
+
+# ---- what to say ------------------------------------------------------------------------------
+
+
+def _evidence(status: Status) -> str:
+    ev = status.evidence
+    pages = ev.get("pages") or [{}]
+    parts = [f"栏目：{ev.get('column_url') or '（未抓取）'}"]
+    if ev.get("captured_at"):
+        parts.append(f"抓取时间：{ev['captured_at']}")
+    if pages[0].get("sha256"):
+        parts.append(f"列表页 sha256：{pages[0]['sha256'][:16]}…（存档 {pages[0].get('store_key')}）")
+    return "\n".join(parts)
+
+
+def _lateness(status: Status, previous: str | None, portal_name: str, today: dt.date) -> Message | None:
+    who = f"{portal_name} {status.street} {status.year}年度"
+    key = f"{status.portal}|{status.street}|{status.year}"
+    if status.status == "missing" and previous != "missing":
+        body = (f"{status.street}{status.year}年政府信息公开工作年度报告应于{status.deadline}前公开，"
+                f"截至{today}未在门户网站发现。\n{_evidence(status)}")  # fmt: skip
+        return Message("lateness", status.portal, f"{key}|missing", f"【年报逾期未公开】{who}", body, "failure")
+    if status.status == "late" and previous != "late":
+        event = "逾期后已公开" if previous == "missing" else "逾期公开"
+        body = (f"{status.street}{status.year}年政府信息公开工作年度报告于{status.date_used}公开，"
+                f"法定期限{status.deadline}，逾期{status.days_late}天。\n"
+                f"链接：{status.report_url}\n{_evidence(status)}")  # fmt: skip
+        return Message("lateness", status.portal, f"{key}|late", f"【年报{event}】{who}", body, "warning")
+    return None
+
+
+def report_edits(store: Store) -> list[dict[str, Any]]:
+    """Every later version of a report file: the report changed after it was first archived."""
+    edits = []
+    for version in store.ledger():
+        if version.version > 1 and _REPORT_FILE.match(version.key):
+            edits.append({"key": version.key, "version": version.version, "sha256": version.sha256,
+                          "source_url": version.source_url, "stored_at": version.stored_at})  # fmt: skip
+    return edits
+
+
+def crawl_health(store: Store, registry: Registry, portals: Iterable[str]) -> list[Message]:
+    """Problems of each portal's newest crawl, one message per crawl."""
+    messages = []
+    for portal in portals:
+        crawls = list(crawl_logs(store, portal))
+        if not crawls:
+            continue
+        crawl_id, items = crawls[-1]
+        problems = []
+        summary = next((i for i in items if i.get("type") == "CrawlSummary"), None)
+        if summary is None:
+            problems.append("抓取未正常结束（日志无结束记录），结果不完整")
+        elif summary.get("finish_reason") != "finished":
+            problems.append(f"抓取结束原因：{summary.get('finish_reason')}")
+        columns = [i for i in items if i.get("type") == "ColumnItem"]
+        failed = [c for c in columns if not c.get("ok")]
+        for column in failed[:10]:
+            what = "挑战页（反爬验证）" if column.get("challenge") else column.get("error")
+            problems.append(
+                f"{column.get('street') or column.get('year')}：栏目无法抓取（{what}）{column.get('column_url')}"
+            )
+        if len(failed) > 10:
+            problems.append(f"……另有{len(failed) - 10}个栏目无法抓取")
+        if columns and not any(i.get("type") == "ReportItem" for i in items):
+            problems.append("本次抓取未发现任何年报：页面结构可能已变化")
+        if problems:
+            name = registry.portal(portal).name if portal in registry.portals else portal
+            body = f"抓取批次 {crawl_id}\n" + "\n".join(f"- {p}" for p in problems)
+            messages.append(Message("health", portal, f"{portal}|{crawl_id}", f"【抓取异常】{name}", body, "failure"))
+    return messages
+
+
+def plan(
+    statuses: list[Status],
+    registry: Registry,
+    store: Store,
+    state: dict[str, Any],
+    today: dt.date,
+    config: AlertConfig,
+) -> Plan:
+    """Every message due now, and the state to save once they are delivered."""
+    new_state = json.loads(json.dumps(state))
+    messages: list[Message] = []
+    names = {pid: p.name for pid, p in registry.portals.items()}
+    for status in statuses:
+        key = f"{status.portal}|{status.street}|{status.year}"
+        previous = state["status"].get(key, {})
+        entry = {"status": status.status, "notified": previous.get("notified"), "reminded": previous.get("reminded")}
+        wanted = config.min_report_year is None or status.year >= config.min_report_year
+        message = _lateness(status, previous.get("status"), names[status.portal], today) if wanted else None
+        if message is not None:
+            messages.append(message)
+            entry["notified"] = entry["reminded"] = today.isoformat()
+        elif wanted and status.status == "missing" and previous.get("status") == "missing":
+            last = dt.date.fromisoformat(previous.get("reminded") or previous.get("notified") or today.isoformat())
+            if (today - last).days >= config.reminder_days:
+                reminder = _lateness(status, None, names[status.portal], today)
+                assert reminder is not None
+                messages.append(Message("lateness", reminder.portal, f"{key}|reminder|{today}",
+                                        "【提醒】" + reminder.title.removeprefix("【年报逾期未公开】"),
+                                        f"仍未公开（已逾期{(today - status.deadline).days}天）。\n" + reminder.body,
+                                        "failure"))  # fmt: skip
+                entry["reminded"] = today.isoformat()
+        # Unknown says nothing about the report: keep the last known state, so a failed crawl does
+        # not make a later "missing" look like a new transition.
+        if status.status != "unknown":
+            new_state["status"][key] = entry
+    notified_edits = set(state["edits"])
+    for edit in report_edits(store):
+        ident = f"{edit['key']}@{edit['version']}"
+        if ident in notified_edits:
+            continue
+        portal = edit["key"].split("/", 1)[0]
+        body = (f"{edit['key']} 在首次存档后内容发生变化，"
+                f"已保存为第{edit['version']}版（sha256 {edit['sha256'][:16]}…）。"
+                f"\n来源：{edit['source_url']}\n存档时间：{edit['stored_at']}")  # fmt: skip
+        messages.append(Message("lateness", portal, ident, f"【年报发布后被修改】{names.get(portal, portal)}", body))
+        new_state["edits"].append(ident)
+    portals = sorted({s.portal for s in statuses})
+    for message in crawl_health(store, registry, portals):
+        if message.key not in state["health"]:
+            messages.append(message)
+            new_state["health"].append(message.key)
+    if config.digest:
+        for portal in portals:
+            if state["digest"].get(portal) == today.isoformat():
+                continue
+            counts = Counter(s.status for s in statuses if s.portal == portal)
+            body = "，".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            messages.append(Message("digest", portal, f"{portal}|digest|{today}",
+                                    f"【年报公开日报】{names[portal]} {today}", body, "info"))  # fmt: skip
+            new_state["digest"][portal] = today.isoformat()
+    return Plan(messages, new_state)
+
+
+# ---- delivery ---------------------------------------------------------------------------------
+
+
+def deliver(messages: list[Message], config: AlertConfig) -> list[Message]:
+    """Send through Apprise; return the messages that reached at least one target."""
+    import apprise  # noqa: PLC0415 - only alerting needs it
+
+    sender = apprise.Apprise()
+    for target in config.targets:
+        if not sender.add(target.url, tag=target.tags()):
+            logger.error("alerts: cannot use target %s (%s): not a valid Apprise URL", target.name, target.url[:12])
+    delivered = []
+    for message in messages:
+        tags = [f"{message.kind}:{message.portal}", f"{message.kind}:all"]
+        if not any(t in target.tags() for target in config.targets for t in tags):
+            logger.info("alerts: no target routes %s messages of %s; not sent", message.kind, message.portal)
+            continue
+        result = sender.notify(body=message.body, title=message.title, notify_type=message.notify_type, tag=tags)
+        if result:
+            delivered.append(message)
+        else:
+            logger.error("alerts: delivery failed for %s (%s); it will be retried next run", message.key, message.title)
+    return delivered
+
+
+def commit_state(store: Store, state: dict[str, Any], full: Plan, delivered: list[Message]) -> None:
+    """Save the new state, leaving out what was planned but not delivered (so it is retried)."""
+    undelivered = {m.key for m in full.messages} - {m.key for m in delivered}
+    final = json.loads(json.dumps(full.state))
+    for key in undelivered:
+        parts = key.split("|")
+        if len(parts) >= 3 and f"{parts[0]}|{parts[1]}|{parts[2]}" in final["status"]:
+            ident = f"{parts[0]}|{parts[1]}|{parts[2]}"
+            final["status"][ident] = state["status"].get(ident, {})
+            if not final["status"][ident]:
+                del final["status"][ident]
+        if key in final["edits"]:
+            final["edits"].remove(key)
+        if key in final["health"]:
+            final["health"].remove(key)
+        if "|digest|" in key:
+            final["digest"].pop(parts[0], None)
+    store.put_json(STATE_KEY, final)
