@@ -1,0 +1,144 @@
+"""A static dashboard: per portal a streets × years heat map, the late and missing list with evidence,
+validation findings per report (when extraction records exist), and every report's version history.
+
+One self-contained HTML file (inline CSS, no script, nothing fetched from elsewhere), so it opens from
+disk, from the archive, or behind any static web server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections import Counter, defaultdict
+from typing import Any
+
+from crawler.compliance import STATUSES, Status
+from crawler.registry import Registry
+from crawler.store import Store, StoreError
+
+COLOURS = {
+    "on_time": ("#2e7d32", "#fff"),
+    "late": ("#f9a825", "#000"),
+    "premature": ("#6a1b9a", "#fff"),
+    "missing": ("#c62828", "#fff"),
+    "pending": ("#90a4ae", "#000"),
+    "unknown": ("#eceff1", "#37474f"),
+}
+LABELS = {
+    "on_time": "按时",
+    "late": "逾期",
+    "premature": "提前",
+    "missing": "未公开",
+    "pending": "未到期",
+    "unknown": "未知",
+}
+
+CSS = """
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;color:#212121;background:#fafafa}
+h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:2px solid #ddd;padding-bottom:4px}
+table{border-collapse:collapse;margin:8px 0;font-size:13px;background:#fff}
+th,td{border:1px solid #cfd8dc;padding:4px 8px;text-align:center}th{background:#eceff1}
+td.street{text-align:left;white-space:nowrap}td.cell{min-width:64px;font-weight:600}
+.legend span{display:inline-block;padding:2px 8px;margin-right:6px;border-radius:3px;font-size:12px}
+.list td{text-align:left;vertical-align:top}.small{font-size:12px;color:#546e7a;word-break:break-all}
+"""
+
+
+def _cell(status: Status) -> str:
+    bg, fg = COLOURS[status.status]
+    label = LABELS[status.status] + (f" +{status.days_late}天" if status.status == "late" else "")
+    title = html.escape(f"{status.street} {status.year}: {status.status} — {status.reason}")
+    return f'<td class="cell s-{status.status}" style="background:{bg};color:{fg}" title="{title}">{label}</td>'
+
+
+def _findings(store: Store, status: Status) -> list[dict[str, Any]]:
+    """Findings of the extraction records beside this report's files (absent before extraction ran)."""
+    findings: list[dict[str, Any]] = []
+    for file in status.evidence.get("files", []):
+        key = file.get("store_key")
+        if not key:
+            continue
+        try:
+            record = store.get_json(f"{key}.record.json")
+        except (StoreError, ValueError):
+            continue
+        findings += [f for f in record.get("findings", []) if f.get("severity") in ("error", "warning")]
+    return findings
+
+
+def _problem_row(store: Store, s: Status) -> str:
+    """One late / missing / premature report with the evidence it rests on."""
+    ev = s.evidence
+    page = (ev.get("pages") or [{}])[0]
+    column = html.escape(ev.get("column_url") or "")
+    link = f'<a href="{html.escape(s.report_url)}">{html.escape(s.report_url)}</a>' if s.report_url else ""
+    proof = (
+        f'栏目 <a href="{column}">{column}</a><br>抓取于 {html.escape(str(ev.get("captured_at")))}'
+        f"<br>列表页 sha256 {html.escape(str(page.get('sha256'))[:16])}… ({html.escape(str(page.get('store_key')))})"
+    )
+    findings = _findings(store, s)
+    found = "<br>".join(html.escape(f"{f['rule']} {f['severity']}: {f.get('message', '')}") for f in findings)
+    return (
+        f"<tr><td>{html.escape(s.street)}</td><td>{s.year}</td><td>{html.escape(s.reason)}<br>{link}</td>"
+        f'<td class="small">{proof}</td><td class="small">{found or "—"}</td></tr>'
+    )
+
+
+def build(registry: Registry, store: Store, statuses: list[Status], today: dt.date) -> str:
+    by_portal: dict[str, list[Status]] = defaultdict(list)
+    for status in statuses:
+        by_portal[status.portal].append(status)
+    history: dict[str, list[Any]] = defaultdict(list)
+    for version in store.ledger():
+        parts = version.key.split("/")
+        if len(parts) == 4 and not parts[0].startswith("_") and parts[2].isdigit():
+            history["/".join(parts[:3])].append(version)
+    counts = Counter(s.status for s in statuses)
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        "<title>nianbao — 街道政府信息公开工作年度报告公开情况</title>",
+        f"<style>{CSS}</style></head><body>",
+        "<h1>街道政府信息公开工作年度报告公开情况</h1>",
+        f'<p class="small">截至 {today.isoformat()}；法定期限：次年1月31日（config/portals.yaml）。'
+        f"生成于 {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}</p>",
+        '<p class="legend">'
+        + "".join(
+            f'<span style="background:{COLOURS[k][0]};color:{COLOURS[k][1]}">{LABELS[k]} {counts[k]}</span>'
+            for k in STATUSES
+        )
+        + "</p>",
+        "<nav>" + " · ".join(f'<a href="#{pid}">{html.escape(registry.portal(pid).name)}</a>' for pid in by_portal)
+        + "</nav>",
+    ]  # fmt: skip
+    for pid, rows in by_portal.items():
+        portal = registry.portal(pid)
+        years = sorted({s.year for s in rows})
+        streets: dict[str, dict[int, Status]] = defaultdict(dict)
+        for s in rows:
+            streets[s.street][s.year] = s
+        out.append(f'<h2 id="{pid}">{html.escape(portal.name)} <span class="small">{portal.host}</span></h2>')
+        out.append('<table class="heatmap"><tr><th>街道</th>' + "".join(f"<th>{y}</th>" for y in years) + "</tr>")
+        for street, cells in streets.items():
+            out.append(f'<tr><td class="street">{html.escape(street)}</td>'
+                       + "".join(_cell(cells[y]) for y in years) + "</tr>")  # fmt: skip
+        out.append("</table>")
+        problems = [s for s in rows if s.status in ("late", "missing", "premature")]
+        if problems:
+            out.append('<h3>逾期与未公开</h3><table class="list"><tr><th>街道</th><th>年度</th><th>情况</th>'
+                       "<th>证据</th><th>审核发现</th></tr>")  # fmt: skip
+            out += [_problem_row(store, s) for s in problems]
+            out.append("</table>")
+        edited = {prefix: versions for prefix, versions in history.items() if prefix.startswith(pid + "/")
+                  and any(v.version > 1 for v in versions)}  # fmt: skip
+        if edited:
+            out.append('<h3>发布后被修改的报告（版本历史）</h3><table class="list"><tr><th>文件</th><th>版本</th>'
+                       "<th>存档时间</th><th>sha256</th><th>来源</th></tr>")  # fmt: skip
+            for versions in edited.values():
+                for v in versions:
+                    source = html.escape(v.source_url or "")
+                    out.append(f"<tr><td>{html.escape(v.key)}</td><td>{v.version}</td><td>{v.stored_at}</td>"
+                               f'<td class="small">{v.sha256[:16]}…</td><td class="small">{source}</td></tr>')  # fmt: skip
+            out.append("</table>")
+    out.append('<p class="small">nianbao · 数据与证据见存档（ledger.jsonl、_crawls/）</p></body></html>')
+    return "\n".join(out)
