@@ -137,8 +137,9 @@ def build(registry: Registry, store: Store, statuses: list[Status], today: dt.da
             for versions in edited.values():
                 for v in versions:
                     source = html.escape(v.source_url or "")
+                    digest = f"{v.sha256[:16]}…"
                     out.append(f"<tr><td>{html.escape(v.key)}</td><td>{v.version}</td><td>{v.stored_at}</td>"
-                               f'<td class="small">{v.sha256[:16]}…</td><td class="small">{source}</td></tr>')  # fmt: skip
+                               f'<td class="small">{digest}</td><td class="small">{source}</td></tr>')  # fmt: skip
             out.append("</table>")
     out.append('<p class="small">nianbao · 数据与证据见存档（ledger.jsonl、_crawls/）</p></body></html>')
     return "\n".join(out)
