@@ -8,6 +8,7 @@ that is our own.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from collections import Counter, defaultdict
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands.status import as_table
+from crawler.compliance import judge
 from crawler.store import open_store
 
 
@@ -64,6 +67,10 @@ class Command(ScrapyCommand):
         store = open_store(self.settings["STORE_URI"])
         crawl_id = getattr(crawler.spider, "crawl_id", None)
         print(summarise(store, opts.portal, crawl_id))
+        # What a district office would see: the compliance matrix as of today.
+        statuses = judge(self.site.registry, store, dt.date.today(), portals=[opts.portal])
+        print(as_table(statuses))
+        print("\nnext: scrapy status · scrapy dashboard · scrapy alert --dry-run (see README)")
         if crawler.stats and crawler.stats.get_value("finish_reason") != "finished":
             self.exitcode = 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,22 @@ def test_status_2024_equals_the_manifest_and_exit_status_signals_problems(
     # Every judgement names the list page it rests on.
     assert all(r["evidence"]["pages"][0]["sha256"] for r in rows)
 
-    # Across all years the replica has late and missing reports: the matrix shows them, exit is 1.
+    # Every year of the replica: the same equality; the matrix shows late and missing, exit is 1.
+    every = scrapy("status", "--portal", "wuchang", "--format", "json", "--today", TODAY,
+                   "-s", f"STORE_URI={archive}", check=False)  # fmt: skip
+    all_truth = {(e["street"], e["year"]): expected_status(e) for e in replica_site.manifest()["reports"]
+                 if e["portal"] == "wuchang"}  # fmt: skip
+    assert {(r["street"], r["year"]): (r["status"], r["days_late"]) for r in json.loads(every.stdout)} == all_truth
+    assert {s for s, _ in all_truth.values()} == {"on_time", "late", "missing"}
     table = scrapy("status", "--portal", "wuchang", "--today", TODAY, "-s", f"STORE_URI={archive}", check=False)
     assert table.returncode == 1 and "MISSING" in table.stdout and "missing  wuchang" in table.stdout
+
+    # The replica re-publishes one report with changed numbers: the next alert run reports the edit.
+    urllib.request.urlopen(urllib.request.Request(replica.url + "/_replica/republish", data=b"on"))
+    crawl("wuchang", replica.url, archive)
+    edited = next(e for e in replica_site.manifest()["reports"] if e["portal"] == "wuchang" and e.get("republishable"))
+    dry = scrapy("alert", "--portal", "wuchang", "--dry-run", "--today", TODAY, "-s", f"STORE_URI={archive}").stdout
+    assert f"wuchang/{edited['street_key']}/{edited['year']}/page.html 在首次存档后内容发生变化，已保存为第2版" in dry
 
 
 def test_an_unreachable_portal_is_unknown_never_missing(tmp_path: Path) -> None:
