@@ -72,6 +72,19 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
     "args": ["--disable-background-networking", "--disable-component-update", "--no-first-run"],
 }
 
+# ---- incremental crawls ------------------------------------------------------------------------
+# Conditional requests (If-None-Match / If-Modified-Since) make a re-crawl of an unchanged portal cost
+# almost nothing; every page is still revalidated and errors are never papered over with a stale copy
+# (crawler/httpcache.py). The archive's sha256 then decides whether anything new is stored.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "crawler.httpcache.RevalidatePolicy"
+HTTPCACHE_DIR = os.environ.get("NIANBAO_HTTPCACHE", "httpcache")  # relative: under .scrapy/
+HTTPCACHE_EXPIRATION_SECS = 0  # entries never expire; revalidation decides
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    "crawler.httpcache.NoStaleCacheMiddleware": 900,  # the default cache middleware's place
+}
+
 # ---- items --------------------------------------------------------------------------------------
 ITEM_PIPELINES = {
     # Hash and store every page, attachment and list page as versions of logical keys.

@@ -45,7 +45,9 @@ def crawl(
     spider: str, mirror: str, store: str | Path, *extra: str, settings: dict[str, str] | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
     opts: list[str] = []
-    for name, value in {**FAST, "PORTAL_MIRROR": mirror, "STORE_URI": str(store), **(settings or {})}.items():
+    # Each archive gets its own HTTP cache, so tests never see each other's cached pages.
+    cache = {"HTTPCACHE_DIR": f"{store}-httpcache"}
+    for name, value in {**FAST, "PORTAL_MIRROR": mirror, "STORE_URI": str(store), **cache, **(settings or {})}.items():
         opts += ["-s", f"{name}={value}"]
     return scrapy("crawl", spider, *opts, *extra, check=check)
 

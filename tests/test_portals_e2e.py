@@ -29,8 +29,8 @@ def everything(replica_site: Site, tmp_path_factory: pytest.TempPathFactory) -> 
     server = start_in_thread(replica_site, port=0)
     archive = tmp_path_factory.mktemp("all") / "archive"
     try:
-        opts = [x for name, value in {**FAST, "PORTAL_MIRROR": server.url, "STORE_URI": str(archive)}.items()
-                for x in ("-s", f"{name}={value}")]  # fmt: skip
+        settings = {**FAST, "PORTAL_MIRROR": server.url, "STORE_URI": str(archive), "HTTPCACHE_DIR": f"{archive}-cache"}
+        opts = [x for name, value in settings.items() for x in ("-s", f"{name}={value}")]
         scrapy("crawlall", *opts, timeout=600)
         yield open_store(str(archive)), replica_site.manifest()
     finally:
