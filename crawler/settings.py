@@ -28,6 +28,8 @@ CRAWL_ID = ""
 # The year crawls treat as the current one (reports up to the previous year are expected);
 # 0 means today's. Tests set it to freeze the clock.
 TODAY_YEAR = 0
+# Where the crawl log is spooled while a crawl runs (under .scrapy/), so a killed crawl loses nothing.
+CRAWLLOG_SPOOL = "crawllog"
 # Who runs this crawler: portal operators must be able to reach a person.
 CONTACT = os.environ.get("NIANBAO_CONTACT", "https://github.com/nianbao/nianbao (set NIANBAO_CONTACT)")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
@@ -81,7 +82,7 @@ class TrsPortalSpider(scrapy.Spider):
         path = settings.get("REGISTRY_PATH")
         self.registry: Registry = load_registry(path) if path else default_registry()
         self.portal: Portal = self.registry.portal(self.portal_id or self.name)
-        self.crawl_id: str = settings.get("CRAWL_ID") or dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.crawl_id: str = settings.get("CRAWL_ID") or _crawl_id(settings.get("JOBDIR"))
         self.allowed_domains = [self.portal.host]
         self.units: tuple[Unit, ...] = self._select(self.portal.crawlable_streets(), self.street_filter)
         self.to_discover: tuple[Unit, ...] = self._select(self.portal.discoverable_streets(), self.street_filter)
@@ -466,6 +467,19 @@ class TrsPortalSpider(scrapy.Spider):
     def _failure(self, unit: Unit, year: int | None, url: str, error: str, challenge: bool = False) -> FetchFailure:
         self.logger.warning("%s: report %s not archived: %s", self.portal.id, url, error)
         return FetchFailure(self.portal.id, unit.name, unit.key, year, url, self.crawl_id, error, challenge)
+
+
+def _crawl_id(jobdir: str | None) -> str:
+    """The UTC start time; a job resumed from its JOBDIR keeps the id it started with."""
+    fresh = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    if not jobdir:
+        return fresh
+    path = Path(jobdir) / "nianbao-crawl-id"
+    if path.exists():
+        return path.read_text().strip() or fresh
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(fresh)
+    return fresh
 
 
 def _same_or(matched: Unit | None, current: Unit | None) -> Unit | None:

@@ -1,63 +1,120 @@
 """One log per crawl in the archive: ``_crawls/{portal}/{crawl_id}.jsonl``.
 
 Every item the crawl produced — reports, column evidence, fetch failures — one JSON line each, then a
-summary line with the finish reason and error counts. Status, alerts and audits read these logs; a
-crawl that died leaves no summary line, which is itself evidence that its results are incomplete.
+summary line with the finish reason and error counts. Status, alerts and audits read these logs.
+
+Lines are spooled to a local file as items arrive (flushed each time), so a crawl killed with
+``kill -9`` loses nothing: with ``JOBDIR`` the resumed crawl continues the same log under the same
+crawl id; otherwise the next crawl of the portal archives the dead crawl's spool as it is — without a
+summary line, which marks it incomplete (and the health alert says so).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import logging
+from pathlib import Path
+from typing import Any, TextIO
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.utils.project import data_path
 
 from crawler.items import to_json
 from crawler.store import Store, open_store
 from crawler.store.base import safe_key, utcnow
+
+logger = logging.getLogger(__name__)
 
 
 class CrawlLog:
     def __init__(self, crawler: Crawler, store: Store):
         self.crawler = crawler
         self.store = store
-        self.lines: list[str] = []
         self.item_errors = 0
+        self.spool: Path | None = None
+        self.handle: TextIO | None = None
+        self.count = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlLog:
         ext = cls(crawler, open_store(crawler.settings["STORE_URI"]))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.item_error, signal=signals.item_error)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
+    def _spool_path(self, portal: str, crawl_id: str) -> Path:
+        jobdir = self.crawler.settings.get("JOBDIR")
+        if jobdir:
+            return Path(jobdir) / "crawllog.jsonl"  # a resumed job continues its own log
+        folder = Path(data_path(self.crawler.settings.get("CRAWLLOG_SPOOL") or "crawllog", createdir=True))
+        return folder / f"{portal}-{crawl_id}.jsonl"
+
+    def spider_opened(self, spider: Spider) -> None:
+        portal = _portal(spider)
+        crawl_id = str(getattr(spider, "crawl_id", "unknown"))
+        self.spool = self._spool_path(portal, crawl_id)
+        if not self.crawler.settings.get("JOBDIR"):
+            self._archive_leftovers(portal)
+        self.count = sum(1 for _ in self.spool.open(encoding="utf-8")) if self.spool.exists() else 0
+        self.handle = self.spool.open("a", encoding="utf-8")
+
+    def _archive_leftovers(self, portal: str) -> None:
+        """Spools of crawls of this portal that died: archive them as incomplete logs."""
+        assert self.spool is not None
+        for leftover in sorted(self.spool.parent.glob(f"{portal}-*.jsonl")):
+            if leftover == self.spool:
+                continue
+            crawl_id = leftover.stem.removeprefix(f"{portal}-")
+            key = safe_key("_crawls", portal, f"{crawl_id}.jsonl")
+            if self.store.latest(key) is None:
+                self.store.put(key, leftover.read_bytes(), content_type="application/x-ndjson")
+                logger.warning("crawl %s of %s had died; its log is archived without a summary", crawl_id, portal)
+            leftover.unlink()
+
+    def _write(self, data: dict[str, Any]) -> None:
+        assert self.handle is not None
+        self.handle.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+        self.handle.flush()
+        self.count += 1
+
     def item_scraped(self, item: Any) -> None:
-        self.lines.append(json.dumps(to_json(item), ensure_ascii=False, sort_keys=True))
+        self._write(to_json(item))
 
     def item_error(self, item: Any, failure: Any) -> None:
         # A pipeline failed on this item: keep it in the log, marked, so nothing is silently lost.
         self.item_errors += 1
-        data = to_json(item)
-        data["pipeline_error"] = str(getattr(failure, "value", failure))
-        self.lines.append(json.dumps(data, ensure_ascii=False, sort_keys=True))
+        self._write({**to_json(item), "pipeline_error": str(getattr(failure, "value", failure))})
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        portal = getattr(spider, "portal", None)
+        portal = _portal(spider)
         summary = {
             "type": "CrawlSummary",
-            "portal": portal.id if portal else spider.name,
+            "portal": portal,
             "crawl_id": getattr(spider, "crawl_id", None),
             "finish_reason": reason,
             "finished_at": utcnow(),
-            "items": len(self.lines),
+            "items": self.count,
             "item_errors": self.item_errors,
             "log_errors": stats.get("log_count/ERROR", 0),
             "downloader_exceptions": stats.get("downloader/exception_count", 0),
         }
-        body = "\n".join([*self.lines, json.dumps(summary, ensure_ascii=False, sort_keys=True)]) + "\n"
-        key = safe_key("_crawls", summary["portal"], f"{summary['crawl_id']}.jsonl")
-        self.store.put(key, body.encode(), content_type="application/x-ndjson")
+        assert self.handle is not None and self.spool is not None
+        if reason != "finished" and self.crawler.settings.get("JOBDIR"):
+            # Paused (Ctrl-C) with a JOBDIR: the job will be resumed and will finish this log.
+            self.handle.close()
+            return
+        self._write(summary)
+        self.handle.close()
+        key = safe_key("_crawls", portal, f"{summary['crawl_id']}.jsonl")
+        self.store.put(key, self.spool.read_bytes(), content_type="application/x-ndjson")
+        self.spool.unlink()
         self.store.close()
+
+
+def _portal(spider: Spider) -> str:
+    portal = getattr(spider, "portal", None)
+    return str(portal.id) if portal is not None else str(spider.name)
