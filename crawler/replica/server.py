@@ -92,6 +92,7 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head:
             self.wfile.write(resource.body)
+            self.server.bytes_sent += len(resource.body)
 
 
 class ReplicaServer(ThreadingHTTPServer):
@@ -102,6 +103,7 @@ class ReplicaServer(ThreadingHTTPServer):
         # Loopback only: the replica is a test fixture, never a public server.
         super().__init__((host, port), ReplicaHandler)
         self.site = site
+        self.bytes_sent = 0  # response bodies served, for benchmarks of incremental crawls
 
     @property
     def url(self) -> str:
