@@ -82,8 +82,9 @@ def main() -> None:
         rate = responses / secs
         say(f"{label}: {responses} responses in {secs:.1f} s = {rate:.1f} pages/s "
             f"({rate / bench_rate:.2f}× scrapy bench); peak RSS {peak} MiB; {sent / 1e6:.1f} MB served")  # fmt: skip
-    say(f"no-change re-crawl of 1×: {again[3] / 1e3:.1f} kB served ({again[3] / one[3]:.3%} of the full crawl), "
-        f"{again[0]:.1f} s ({again[0] / one[0]:.0%} of the full crawl's time); {again[2]} responses revalidated")  # fmt: skip
+    share_bytes, share_time = again[3] / one[3], again[0] / one[0]
+    say(f"no-change re-crawl of 1×: {again[3] / 1e3:.1f} kB served ({share_bytes:.3%} of the full crawl), "
+        f"{again[0]:.1f} s ({share_time:.0%} of the full crawl's time); {again[2]} responses revalidated")  # fmt: skip
     machine = (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
                f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
                f"Python {platform.python_version()}")  # fmt: skip
