@@ -77,9 +77,14 @@ class Plan:
     state: dict[str, Any] = field(default_factory=dict)  # the state once every message is delivered
 
 
-def _expand(value: str) -> str:
-    """``${VAR}`` from the environment, so tokens never sit in the committed file."""
-    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: os.environ.get(m[1], ""), value)
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand(value: str) -> str | None:
+    """``${VAR}`` from the environment, so tokens never sit in the committed file; None if one is unset."""
+    if any(name not in os.environ for name in _VARIABLE.findall(value)):
+        return None
+    return _VARIABLE.sub(lambda m: os.environ[m[1]], value)
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> AlertConfig:
@@ -91,7 +96,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> AlertConfig:
     for n, entry in enumerate(raw.get("targets") or []):
         url = _expand(str(entry.get("url", "")))
         if not url:
-            logger.warning("%s: target %d (%s) has no URL (is its environment variable set?); skipped",
+            logger.warning("%s: target %d (%s) skipped: no URL, or an environment variable it names is unset",
                            path, n, entry.get("name", ""))  # fmt: skip
             continue
         kinds = tuple(entry.get("kinds") or KINDS)

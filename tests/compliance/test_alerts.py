@@ -120,3 +120,28 @@ def test_reminders_and_dry_run(receiver: Receiver, tmp_path: Path) -> None:
     alert(archive, config, "2025-02-17")
     assert [m["title"] for m in receiver.received] == ["【提醒】武昌区 杨园街道 2024年度"]
     assert "已逾期17天" in receiver.received[0]["message"]
+
+
+def test_the_documented_chinese_services_are_real_apprise_targets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import apprise
+
+    from crawler.alerts import load_config
+
+    monkeypatch.setenv("DT_TOKEN", "a" * 64)
+    monkeypatch.setenv("WECOM_KEY", "b" * 36)
+    monkeypatch.setenv("NIANBAO_ALERT_URLS", "json://127.0.0.1:9/hook")
+    config = tmp_path / "alerts.yaml"
+    config.write_text(yaml.safe_dump({"targets": [
+        {"name": "钉钉", "url": "dingtalk://${DT_TOKEN}/", "kinds": ["lateness"], "portals": ["wuchang"]},
+        {"name": "企业微信", "url": "wecombot://${WECOM_KEY}", "kinds": ["health"]},
+        {"name": "飞书", "url": "feishu://c" + "0" * 30},
+        {"name": "邮件", "url": "mailtos://user:pass@smtp.example.org?to=office@example.org"},
+        {"name": "unset", "url": "dingtalk://${NOT_SET}/"},
+    ]}, allow_unicode=True), encoding="utf-8")  # fmt: skip
+    loaded = load_config(config)
+    assert [t.name for t in loaded.targets] == ["钉钉", "企业微信", "飞书", "邮件", "NIANBAO_ALERT_URLS"]
+    assert loaded.targets[0].tags() == ["lateness:wuchang"] and "health:all" in loaded.targets[1].tags()
+    services = [type(apprise.Apprise.instantiate(t.url)).__name__ for t in loaded.targets]
+    assert services == ["NotifyDingTalk", "NotifyWeComBot", "NotifyFeishu", "NotifyEmail", "NotifyJSON"]
