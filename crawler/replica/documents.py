@@ -1,14 +1,18 @@
-"""Render a replica report in every format a portal serves: inline HTML, DOCX, PDF and legacy DOC.
+"""Render a replica report in every format a portal serves: inline HTML, DOCX, PDF, legacy DOC, scan PDF.
 
 The three statutory tables are described once, as rows of cells with row and column spans laid out
 like the official template (申请人情况 over 自然人 | 法人或其他组织 (5) | 总计; the group labels
-（三）不予公开 … as row-spanning cells), and each format draws that same description: HTML tables with
-the noise of Word-to-HTML conversion, DOCX tables with merged cells, PDF tables with ruled lines
-(reportlab, built-in CID font, no font files), DOC converted from the DOCX by LibreOffice.
+（三）不予公开 … as row-spanning cells; in table 4 the five 行政复议 headers span two rows beside
+未经复议直接起诉 / 复议后起诉), and each format draws that same description: HTML tables with the
+noise of Word-to-HTML conversion, DOCX tables with merged cells, PDF tables with ruled lines
+(reportlab, built-in CID font, no font files), DOC converted from the DOCX by LibreOffice, and an
+image-only PDF rasterised from the text PDF for the OCR path.
 
 Every output is byte-for-byte deterministic for the same report: fixed zip entry dates and document
-properties in DOCX, reportlab's invariant mode in PDF, and a content-keyed cache for DOC (LibreOffice
-output is not reproducible, so a DOC is made once per DOCX and reused by every process).
+properties in DOCX, reportlab's invariant mode in PDF, and a content-keyed on-disk cache for DOC
+(LibreOffice output is not reproducible, so a DOC is made once per DOCX and reused by every process).
+Conversion noise (lost list numbers, dropped 年/月/〕) is HTML-only and never touches a table value or
+a sentence the extraction reads facts from.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ import html
 import io
 import os
 import random
+import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -30,14 +36,17 @@ from pathlib import Path
 
 import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.pdfgen import canvas
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from crawler import template as tpl
 from crawler.replica.reports import ReportSpec
@@ -54,7 +63,7 @@ class Cell:
 
 Row = tuple[Cell, ...]
 Shape = tuple[int, list[Row]]  # (column count, rows)
-Block = tuple[str, "str | Shape"]  # ("title"|"heading"|"para"|"sign", text) or ("table", shape)
+Block = tuple[str, "str | Shape"]  # ("title"|"heading"|"sub"|"para"|"sign", text) or ("table", shape)
 
 
 def _v(spec: ReportSpec, key: str) -> str:
@@ -62,7 +71,7 @@ def _v(spec: ReportSpec, key: str) -> str:
     return "" if value is None else str(value)
 
 
-def _t2_rows(spec: ReportSpec) -> tuple[int, list[Row]]:
+def _t2_rows(spec: ReportSpec) -> Shape:
     blocks = tpl.T2_GB2021_BLOCKS if spec.template == tpl.GB2021 else tpl.T2_GB2019_BLOCKS
     prefix = "t2" if spec.template == tpl.GB2021 else "t2_19"
     rows: list[Row] = []
@@ -72,12 +81,13 @@ def _t2_rows(spec: ReportSpec) -> tuple[int, list[Row]]:
         spans = [1] * (len(headers) - 1) + [4 - len(headers)]
         rows.append((Cell("信息内容"), *(Cell(h, colspan=n) for h, n in zip(headers, spans, strict=True))))
         for key, label in items:
-            cells = [Cell(_v(spec, f"{prefix}_{key}_{col}"), colspan=n) for col, n in zip(columns, spans, strict=True)]
+            keys = [f"{prefix}_{key}_{col}" for col in columns]
+            cells = [Cell(_v(spec, k), colspan=n) for k, n in zip(keys, spans, strict=True)]
             rows.append((Cell(label), *cells))
     return 4, rows
 
 
-def _t3_rows(spec: ReportSpec) -> tuple[int, list[Row]]:
+def _t3_rows(spec: ReportSpec) -> Shape:
     version = spec.template
     rows: list[Row] = [
         (Cell("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", colspan=3, rowspan=3),
@@ -114,18 +124,22 @@ def _t3_rows(spec: ReportSpec) -> tuple[int, list[Row]]:
     return 10, rows
 
 
-def _t4_rows(spec: ReportSpec) -> tuple[int, list[Row]]:
-    header = tuple(Cell(tpl.T4_COLUMN_LABELS[c]) for c in tpl.T4_COLUMNS)
+def _t4_rows(spec: ReportSpec) -> Shape:
+    labels = [Cell(tpl.T4_COLUMN_LABELS[c]) for c in tpl.T4_COLUMNS]
     return 15, [
-        (Cell("行政复议", colspan=5, rowspan=2), Cell("行政诉讼", colspan=10)),
-        (Cell("未经复议直接起诉", colspan=5), Cell("复议后起诉", colspan=5)),
-        header * 3,
+        (Cell("行政复议", colspan=5), Cell("行政诉讼", colspan=10)),
+        (
+            *(Cell(c.text, rowspan=2) for c in labels),
+            Cell("未经复议直接起诉", colspan=5),
+            Cell("复议后起诉", colspan=5),
+        ),
+        (*labels, *labels),
         tuple(Cell(_v(spec, key)) for key in tpl.T4_KEYS),
     ]
 
 
-def tables(spec: ReportSpec) -> dict[str, tuple[int, list[Row]]]:
-    """The three statutory tables: id → (column count, rows)."""
+def tables(spec: ReportSpec) -> dict[str, Shape]:
+    """The three statutory tables: section id → (column count, rows)."""
     return {"S2": _t2_rows(spec), "S3": _t3_rows(spec), "S4": _t4_rows(spec)}
 
 
@@ -148,14 +162,17 @@ def grid(width: int, rows: list[Row]) -> list[tuple[int, int, Cell]]:
     return placed
 
 
-def _blocks(spec: ReportSpec) -> list[Block]:
-    """The document in reading order: ("title"|"heading"|"para"|"table"|"sign", content)."""
+_SUBHEADING = re.compile(r"^（[一二三四五六七八九十]+）[^。]{2,24}$")
+
+
+def blocks(spec: ReportSpec) -> list[Block]:
+    """The document in reading order: ("title"|"heading"|"sub"|"para"|"table"|"sign", content)."""
     out: list[Block] = [("title", spec.title)]
     shapes = tables(spec)
-    for sid, number, heading in tpl.SECTIONS:
-        out.append(("heading", f"{number}{heading}"))
+    for sid, number, label in tpl.SECTIONS:
+        out.append(("heading", spec.headings.get(sid, f"{number}{label}")))
         for paragraph in spec.prose.get(sid, ()):
-            out.append(("para", paragraph))
+            out.append(("sub" if _SUBHEADING.match(paragraph) else "para", paragraph))
         if sid in shapes:
             out.append(("table", shapes[sid]))
     day = spec.signed_date
@@ -165,51 +182,114 @@ def _blocks(spec: ReportSpec) -> list[Block]:
 
 # ---- HTML (inline on the detail page) -----------------------------------------------------------
 
+_FULL_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+_LIST_NUMBER = re.compile(r"^(\d+)([.、])")
 
-def _noisy(text: str, rng: random.Random) -> str:
-    """Word-to-HTML damage in prose only (portals.md §1 item 5): digits or 年 dropped in dates."""
-    if rng.random() < 0.3 and "年12月31日" in text:
-        return text.replace("年12月31日", "1231日", 1)
+
+def _noisy(text: str, kind: str, rng: random.Random) -> str:
+    """Word-to-HTML damage seen on real pages (portals.md §1 item 5), prose only.
+
+    Lost auto-numbers keep their punctuation: 「（一）政府信息主动公开情况」 → 「()政府信息主动公开情况」,
+    「1.安排部署」 → 「.安排部署」 (section headings keep theirs: losing one is rule V03, broken on
+    purpose in every format, not noise). Dates lose
+    their 年/月 (「2025年1月1日至2025年12月31日」 → 「202511日至20251231日」) and citations their 〕
+    (「〔2021〕30号」 → 「〔202130号」). Only characters are dropped, never digits, so no count changes and
+    no new 「YYYY年」 appears.
+    """
+    if kind == "sub" and rng.random() < 0.25:
+        return "()" + text[text.index("）") + 1 :]
+    if kind == "para":
+        if rng.random() < 0.2:
+            text = _LIST_NUMBER.sub(r"\2", text, count=1)
+        if rng.random() < 0.35:
+            text = _FULL_DATE.sub(lambda m: f"{m[1]}{m[2]}{m[3]}日", text)
+        if rng.random() < 0.5:
+            text = re.sub(r"〔(\d{4})〕", r"〔\1", text)
     return text
 
 
-def render_html(spec: ReportSpec) -> str:
-    rng = random.Random(spec.seed + 11)
-    span = '<span style="font-family:仿宋_GB2312;font-size:16.0pt">'
-    parts: list[str] = []
-    for kind, content in _blocks(spec):
-        if kind == "title":
-            parts.append(f'<p class="MsoNormal" align="center" style="text-align:center"><b>{span}'
-                         f"{html.escape(str(content))}</span></b><o:p></o:p></p>")  # fmt: skip
-        elif kind == "heading":
-            parts.append(f'<p class="MsoNormal"><b>{span}{html.escape(str(content))}</span></b><o:p></o:p></p>')
-        elif kind == "para":
-            text = html.escape(_noisy(str(content), rng))
-            parts.append(f'<p class="MsoNormal" style="text-indent:32.0pt">{span}{text}</span><o:p></o:p></p>')
-        elif kind == "sign":
-            parts.append(f'<p class="MsoNormal" align="right" style="text-align:right">{span}'
-                         f"{html.escape(str(content))}</span></p>")  # fmt: skip
+_FONTS = {
+    "title": ("22.0pt", "方正小标宋简体"),
+    "heading": ("16.0pt", "黑体"),
+    "sub": ("16.0pt", "楷体_GB2312"),
+    "para": ("16.0pt", "仿宋_GB2312"),
+    "sign": ("16.0pt", "仿宋_GB2312"),
+}
+_LATIN = re.compile(r"([0-9A-Za-z.%]+)")
+
+
+def _runs(text: str, size: str, font: str) -> str:
+    """Word splits a paragraph into runs; digits and Latin letters get their own lang="EN-US" span."""
+    out = []
+    for n, piece in enumerate(_LATIN.split(text)):
+        if not piece:
+            continue
+        if n % 2:
+            out.append(f'<span lang="EN-US" style="font-size:{size};font-family:&quot;Times New Roman&quot;,'
+                       f'serif;mso-fareast-font-family:{font}">{html.escape(piece)}</span>')  # fmt: skip
         else:
-            assert isinstance(content, tuple)
+            out.append(f'<span style="font-size:{size};font-family:{font};mso-ascii-font-family:'
+                       f'&quot;Times New Roman&quot;">{html.escape(piece)}</span>')  # fmt: skip
+    return "".join(out)
+
+
+def render_html(spec: ReportSpec) -> str:
+    """The report body as Word's "save as web page" leaves it, for the portal's TRS_Editor div."""
+    rng = random.Random(spec.seed + 11)
+    parts: list[str] = []
+    for kind, content in blocks(spec):
+        if not isinstance(content, str):
             parts.append(_html_table(content[1], rng))
-    return "\n".join(parts)
+            continue
+        size, font = _FONTS[kind]
+        text = _runs(_noisy(content, kind, rng), size, font)
+        if kind == "title":
+            parts.append(
+                f'<p class="MsoNormal" align="center" style="text-align:center;line-height:28.0pt;'
+                f'mso-line-height-rule:exactly"><b>{text}</b><span lang="EN-US"><o:p></o:p></span></p>'
+            )
+            parts.append('<p class="MsoNormal"><span lang="EN-US">&nbsp;</span></p>')
+        elif kind == "sign":
+            parts.append(
+                f'<p class="MsoNormal" align="right" style="text-align:right;line-height:28.0pt">'
+                f'{text}<span lang="EN-US"><o:p></o:p></span></p>'
+            )
+        else:
+            indented = kind != "heading" or rng.random() < 0.5
+            indent = "text-indent:32.0pt;mso-char-indent-count:2.0;" if indented else ""
+            parts.append(
+                f'<p class="MsoNormal" style="{indent}line-height:28.0pt;mso-line-height-rule:exactly">'
+                f'{text}<span lang="EN-US"><o:p></o:p></span></p>'
+            )
+        if kind == "para" and rng.random() < 0.08:  # the stray empty paragraph Word leaves behind
+            parts.append('<p class="MsoNormal"><span lang="EN-US">&nbsp;<o:p></o:p></span></p>')
+    return "\n".join(parts) + "\n"
 
 
 def _html_table(rows: list[Row], rng: random.Random) -> str:
-    out = ['<table class="MsoNormalTable" border="1" cellspacing="0" cellpadding="0" style="border-collapse:collapse">']
-    for row in rows:
+    out = ['<table class="MsoNormalTable" border="1" cellspacing="0" cellpadding="0" width="604" '
+           'style="width:453.0pt;border-collapse:collapse;border:none;mso-border-alt:solid windowtext .5pt;'
+           'mso-yfti-tbllook:1184;mso-padding-alt:0cm 5.4pt 0cm 5.4pt">']  # fmt: skip
+    for n, row in enumerate(rows):
         cells = []
         for cell in row:
             attrs = (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "") + (
                 f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else ""
             )
-            # Word pads some numbers with a non-breaking space (seed 004); empty cells hold &nbsp;.
-            text = html.escape(cell.text) if cell.text else "&nbsp;"
-            if cell.text.isdigit() and rng.random() < 0.03:
-                text = "&nbsp;" + text
-            cells.append(f'<td{attrs} valign="center"><p class="MsoNormal" align="center">'
-                         f'<span style="font-size:10.5pt">{text}</span></p></td>')  # fmt: skip
-        out.append("<tr>" + "".join(cells) + "</tr>")
+            if cell.text:
+                text = html.escape(cell.text)
+                # Word pads a few numbers with a non-breaking space (seed 004 lines 356, 359).
+                if cell.text.isdigit() and rng.random() < 0.03:
+                    text = "&nbsp;" + text
+                lang = ' lang="EN-US"' if cell.text.isdigit() else ""
+                body = f'<span{lang} style="font-size:10.5pt;font-family:宋体">{text}<o:p></o:p></span>'
+            else:
+                body = '<span lang="EN-US" style="font-size:10.5pt"><o:p>&nbsp;</o:p></span>'
+            cells.append(f'<td{attrs} valign="middle" style="border:solid windowtext 1.0pt;'
+                         f'mso-border-alt:solid windowtext .5pt;padding:0cm 5.4pt 0cm 5.4pt">'
+                         f'<p class="MsoNormal" align="center" style="text-align:center">{body}'
+                         "</p></td>")  # fmt: skip
+        out.append(f'<tr style="mso-yfti-irow:{n};height:20.0pt">' + "".join(cells) + "</tr>")
     out.append("</table>")
     return "\n".join(out)
 
@@ -219,8 +299,12 @@ def _html_table(rows: list[Row], rng: random.Random) -> str:
 
 def render_docx(spec: ReportSpec) -> bytes:
     document = docx.Document()
-    for kind, content in _blocks(spec):
-        if isinstance(content, tuple):
+    normal = document.styles["Normal"]
+    normal.font.name = "仿宋_GB2312"
+    # python-docx sets only the Latin font; CJK text needs the eastAsia attribute too.
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "仿宋_GB2312")
+    for kind, content in blocks(spec):
+        if not isinstance(content, str):
             width, rows = content
             placed = grid(width, rows)
             height = max(r + cell.rowspan for r, _c, cell in placed)
@@ -234,15 +318,15 @@ def render_docx(spec: ReportSpec) -> bytes:
                 if cell.rowspan > 1 or cell.colspan > 1:
                     target = target.merge(cells[r + cell.rowspan - 1][c + cell.colspan - 1])
                 target.text = cell.text
-        else:
-            paragraph = document.add_paragraph(str(content))
-            if kind in ("title", "heading"):
-                for run in paragraph.runs:
-                    run.bold = True
-            if kind == "title":
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            elif kind == "sign":
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            continue
+        paragraph = document.add_paragraph(content)
+        if kind in ("title", "heading"):
+            for run in paragraph.runs:
+                run.bold = True
+        if kind == "title":
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif kind == "sign":
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     # Fixed document properties: the same report always gives the same bytes.
     props = document.core_properties
     props.author = spec.publisher
@@ -269,28 +353,39 @@ def _normalise_zip(data: bytes) -> bytes:
 
 # ---- PDF --------------------------------------------------------------------------------------
 
-_PDF_LOCK = threading.Lock()
+# reportlab's invariant flag and CID font registry are process-global: one render at a time.
+_PDF_LOCK = threading.RLock()
 
 
 def render_pdf(spec: ReportSpec) -> bytes:
-    with _PDF_LOCK:  # reportlab's invariant flag and font registry are process-global
+    with _PDF_LOCK:
         rl_config.invariant = 1
         pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-        body = ParagraphStyle("body", fontName="STSong-Light", fontSize=11, leading=16, wordWrap="CJK")
-        heading = ParagraphStyle("heading", parent=body, fontSize=12)
-        title = ParagraphStyle("title", parent=body, fontSize=15, leading=22, alignment=1)
-        sign = ParagraphStyle("sign", parent=body, alignment=2)
-        small = ParagraphStyle("cell", fontName="STSong-Light", fontSize=7, leading=8.5, wordWrap="CJK", alignment=1)
+        body = ParagraphStyle("body", fontName="STSong-Light", fontSize=11, leading=17, wordWrap="CJK")
+        styles = {
+            "title": ParagraphStyle("title", parent=body, fontSize=15, leading=24, alignment=1),
+            "heading": ParagraphStyle("heading", parent=body, fontSize=12, spaceBefore=4),
+            "sub": ParagraphStyle("sub", parent=body, fontSize=11),
+            "sign": ParagraphStyle("sign", parent=body, alignment=2),
+            "para": ParagraphStyle("para", parent=body, firstLineIndent=22),  # two characters, as printed
+        }
+        small = ParagraphStyle("cell", parent=body, fontSize=7, leading=8.5, alignment=1)
         flow: list[Flowable] = []
-        for kind, content in _blocks(spec):
-            if isinstance(content, tuple):
-                flow.append(_pdf_table(content[0], content[1], small))
-                flow.append(Spacer(1, 4 * mm))
+        for kind, content in blocks(spec):
+            if isinstance(content, str):
+                flow.append(Paragraph(html.escape(content), styles[kind]))
             else:
-                style = {"title": title, "heading": heading, "sign": sign}.get(kind, body)
-                flow.append(Paragraph(html.escape(str(content)), style))
+                # A table never straddles a page: a page break inside a row span would cut the group
+                # labels off their rows, and pdfplumber reads each page's table separately.
+                flow.append(KeepTogether([Spacer(1, 2 * mm), _pdf_table(content[0], content[1], small)]))
+                flow.append(Spacer(1, 3 * mm))
         buffer = io.BytesIO()
-        margins = {"leftMargin": 15 * mm, "rightMargin": 15 * mm, "topMargin": 15 * mm, "bottomMargin": 15 * mm}
+        margins = {
+            "leftMargin": 15 * mm,
+            "rightMargin": 15 * mm,
+            "topMargin": 15 * mm,
+            "bottomMargin": 15 * mm,
+        }
         doc = SimpleDocTemplate(buffer, pagesize=A4, title=spec.title, author=spec.publisher, **margins)
         doc.build(flow)
         return buffer.getvalue()
@@ -315,9 +410,34 @@ def _pdf_table(width: int, rows: list[Row], style: ParagraphStyle) -> Table:
     return Table(data, colWidths=widths, style=TableStyle(commands), repeatRows=0)
 
 
+def render_scan_pdf(spec: ReportSpec, dpi: int = 150) -> bytes:
+    """An image-only PDF (no text layer), as if the signed paper report had been scanned: the OCR path.
+
+    Pages of :func:`render_pdf` rasterised by PDFium in greyscale; deterministic for a given PDFium.
+    """
+    # A pdfplumber dependency; imported here so that the other renderers do not load PDFium.
+    import pypdfium2  # noqa: PLC0415
+
+    text_pdf = pypdfium2.PdfDocument(render_pdf(spec))
+    try:
+        images = [page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for page in text_pdf]
+    finally:
+        text_pdf.close()
+    with _PDF_LOCK:
+        rl_config.invariant = 1
+        buffer = io.BytesIO()
+        page_w, page_h = A4
+        pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+        for image in images:
+            pdf.drawImage(ImageReader(image), 0, 0, width=page_w, height=page_h)
+            pdf.showPage()
+        pdf.save()
+        return buffer.getvalue()
+
+
 # ---- DOC (legacy Word, through LibreOffice) -------------------------------------------------------
 
-_DOC_LOCK = threading.Lock()
+DOC_TIMEOUT = 120  # seconds; a cold LibreOffice start with a fresh profile takes a few seconds
 
 
 def cache_dir() -> Path:
@@ -328,33 +448,44 @@ def cache_dir() -> Path:
 
 
 def render_doc(spec: ReportSpec) -> bytes:
-    """The DOCX converted to Word 97 by LibreOffice, made once per distinct DOCX and cached."""
+    """The DOCX converted to Word 97 by LibreOffice, made once per distinct DOCX and cached on disk."""
     docx_bytes = render_docx(spec)
     target = cache_dir() / f"{hashlib.sha256(docx_bytes).hexdigest()}.doc"
     if target.exists():
         return target.read_bytes()
+    # A lock per target (threads and processes alike: flock is per open file): two callers of the same
+    # report convert it once; different reports convert in parallel, each with its own profile.
+    with open(target.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            data = convert(docx_bytes, "docx", "doc:MS Word 97", "doc")
+            partial = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            partial.write_bytes(data)
+            os.replace(partial, target)
+    return target.read_bytes()
+
+
+def convert(data: bytes, suffix: str, filter_: str, out_suffix: str, timeout: float = DOC_TIMEOUT) -> bytes:
+    """One headless LibreOffice conversion with a private profile (concurrent runs sharing a profile
+    silently produce nothing, feasibility.md §5); the whole process group is killed on timeout."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise RuntimeError(
-            "LibreOffice (soffice) is needed to make .doc files: apt-get install libreoffice-writer-nogui"
-        )
-    # One conversion at a time (threads and processes): concurrent soffice runs lose output.
-    with _DOC_LOCK, open(cache_dir() / ".doc.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if target.exists():
-            return target.read_bytes()
-        with tempfile.TemporaryDirectory(prefix="nianbao-lo-") as tmp:
-            source = Path(tmp) / "report.docx"
-            source.write_bytes(docx_bytes)
-            subprocess.run(
-                [soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
-                 "--convert-to", "doc:MS Word 97", "--outdir", tmp, str(source)],
-                check=True, capture_output=True, timeout=120,
-            )  # fmt: skip
-            produced = Path(tmp) / "report.doc"
-            if not produced.exists():
-                raise RuntimeError(f"LibreOffice produced no .doc for {spec.title}")
-            partial = target.with_suffix(".tmp")
-            partial.write_bytes(produced.read_bytes())
-            os.replace(partial, target)
-        return target.read_bytes()
+        raise RuntimeError("LibreOffice (soffice) is needed: apt-get install libreoffice-writer-nogui")
+    with tempfile.TemporaryDirectory(prefix="nianbao-lo-") as tmp:
+        source = Path(tmp) / f"report.{suffix}"
+        source.write_bytes(data)
+        command = [soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
+                   "--convert-to", filter_, "--outdir", f"{tmp}/out", str(source)]  # fmt: skip
+        pipe = subprocess.PIPE
+        process = subprocess.Popen(command, stdout=pipe, stderr=pipe, start_new_session=True)
+        try:
+            _out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise RuntimeError(f"LibreOffice did not finish converting within {timeout} s") from None
+        produced = Path(tmp) / "out" / f"report.{out_suffix}"
+        if process.returncode != 0 or not produced.exists():
+            tail = err.decode(errors="replace")[-500:]
+            raise RuntimeError(f"LibreOffice produced no .{out_suffix}: {tail}")
+        return produced.read_bytes()

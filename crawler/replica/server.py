@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import unquote
 
+from crawler.replica.faults import FaultPlan
 from crawler.replica.pages import challenge_page
 from crawler.replica.site import Resource, Site, http_date
 
@@ -40,11 +41,22 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         if self.path == "/_replica/republish":
             self.server.site.set_republished(body.strip() != "off")
             self._send(Resource(200, b"ok\n", "text/plain"), head=False)
+        elif self.path == "/_replica/faults":  # fault plan for tests (crawler/replica/faults.py)
+            self.server.faults.control(self, "POST", body)
+        else:
+            self._send(Resource(404, b"no such control\n", "text/plain"), head=False)
+
+    def do_DELETE(self) -> None:
+        if self.path == "/_replica/faults":  # clear the fault plan
+            self.server.faults.control(self, "DELETE", "")
         else:
             self._send(Resource(404, b"no such control\n", "text/plain"), head=False)
 
     def _serve(self, head: bool) -> None:
         path = unquote(self.path.split("?", 1)[0])
+        if path == "/_replica/faults":
+            self.server.faults.control(self, "GET", "")
+            return
         if path == "/_replica/manifest":
             body = json.dumps(self.server.site.manifest(), ensure_ascii=False, indent=1).encode()
             self._send(Resource(200, body, "application/json"), head)
@@ -59,6 +71,9 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             self._send(Resource(521, challenge_page(token).encode()), head)
             return
         resource = self.server.site.get(f"https://{host}/{rest}")
+        # Fault injection (crawler/replica/faults.py): a matching rule answers instead; none by default.
+        if self.server.faults.intercept(self, f"https://{host}/{rest}", resource, head):
+            return
         self._send(resource, head)
 
     def _not_modified(self, resource: Resource) -> bool:
@@ -104,6 +119,7 @@ class ReplicaServer(ThreadingHTTPServer):
         super().__init__((host, port), ReplicaHandler)
         self.site = site
         self.bytes_sent = 0  # response bodies served, for benchmarks of incremental crawls
+        self.faults = FaultPlan()  # empty: the replica behaves; tests switch faults on per request pattern
 
     @property
     def url(self) -> str:

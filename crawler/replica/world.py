@@ -118,7 +118,7 @@ def _title(rng: random.Random, portal: Portal, unit: Unit, year: int) -> str:
     variants = (
         f"{name}{year}年政府信息公开工作年度报告",
         f"{name}{year}年度政府信息公开工作年度报告",
-        f"武汉市{portal.legal_district or ''}人民政府{unit.short}街道办事处{year}年政府信息公开工作年度报告",
+        f"{_publisher(portal, unit)}{year}年政府信息公开工作年度报告",  # 武汉市X区人民政府Y街道办事处…
         f"{year}年{name}政府信息公开工作年度报告",
     )
     return rng.choice(variants)
