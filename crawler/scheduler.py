@@ -1,25 +1,32 @@
-"""Run each portal's crawl on its schedule, then its alerts and the dashboard.
+"""Run each portal's crawl on its schedule, then its status, alerts and the dashboard.
 
 * never two runs of one portal at once: a per-portal ``flock`` on ``{state}/locks/{portal}.lock`` —
   the kernel drops it when its holder dies, so a crash leaves no stale lock;
 * a run missed while the machine was down is caught up once, not once per missed slot: the time of
   each portal's last run is kept in ``{state}/schedule.json``;
-* each crawl runs as its own ``scrapy crawl`` process, so one portal's failure cannot stop the others.
+* each crawl runs as its own ``scrapy crawl`` process with ``JOBDIR={state}/jobs/{portal}``, so one
+  portal's failure cannot stop the others, and a crawl killed mid-way (kill -9, power cut) is resumed
+  by the portal's next run under the same crawl id instead of being started over;
+* the after-crawl commands (``status``, ``alert``, ``dashboard``…) run only if the project has them:
+  a missing one is skipped with a log line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import importlib.util
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,19 +38,23 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config" / "schedule.yaml"
+Moment = dt.datetime
 
 
 @dataclass(frozen=True)
 class Schedule:
     timezone: ZoneInfo
-    crons: dict[str, tuple[str, ...]]  # portal → cron expressions
+    # portal → cron expressions: minute hour day month weekday, and an optional 6th field, seconds
+    crons: dict[str, tuple[str, ...]]
     after_crawl: tuple[tuple[str, ...], ...] = ()
 
     def previous(self, portal: str, now: dt.datetime) -> dt.datetime:
-        return max(croniter(c, now.astimezone(self.timezone)).get_prev(dt.datetime) for c in self.crons[portal])
+        local = now.astimezone(self.timezone)
+        return max(croniter(c, local).get_prev(dt.datetime) for c in self.crons[portal])
 
     def next(self, portal: str, now: dt.datetime) -> dt.datetime:
-        return min(croniter(c, now.astimezone(self.timezone)).get_next(dt.datetime) for c in self.crons[portal])
+        local = now.astimezone(self.timezone)
+        return min(croniter(c, local).get_next(dt.datetime) for c in self.crons[portal])
 
 
 def load_schedule(portals: list[str], path: str | os.PathLike[str] | None = None) -> Schedule:
@@ -51,13 +62,31 @@ def load_schedule(portals: list[str], path: str | os.PathLike[str] | None = None
     raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     default = tuple(raw.get("default") or ("30 6 * * *",))
     overrides = raw.get("portals") or {}
+    unknown = sorted(set(overrides) - set(portals))
+    if unknown:
+        logger.warning("%s: schedules of unknown or unselected portals ignored: %s", path, ", ".join(unknown))
     crons = {p: tuple(overrides.get(p) or default) for p in portals}
     for portal, expressions in crons.items():
         for expression in expressions:
-            if not croniter.is_valid(expression):
+            if len(expression.split()) not in (5, 6) or not croniter.is_valid(expression):
                 raise ValueError(f"{path}: portals.{portal}: not a cron expression: {expression!r}")
-    after = tuple(tuple(step) for step in raw.get("after_crawl") or ())
+    after = tuple(tuple(str(part) for part in step) for step in raw.get("after_crawl") or ())
     return Schedule(ZoneInfo(raw.get("timezone", "Asia/Shanghai")), crons, after)
+
+
+@cache
+def command_available(name: str) -> bool:
+    """Whether ``scrapy NAME`` exists: a project command (crawler/commands/) or a Scrapy built-in.
+
+    Looked up by import rather than by parsing ``scrapy -h``: no process, same answer.
+    """
+    for package in ("crawler.commands", "scrapy.commands"):
+        try:
+            if importlib.util.find_spec(f"{package}.{name}") is not None:
+                return True
+        except ModuleNotFoundError:
+            continue
+    return False
 
 
 @dataclass
@@ -67,6 +96,7 @@ class Scheduler:
     scrapy_args: list[str] = field(default_factory=list)  # passed to every child command (-s …)
     runner: Callable[[list[str]], int] | None = None
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    resume: bool = True  # give each crawl a JOBDIR so a killed crawl is resumed by the next run
 
     def __post_init__(self) -> None:
         (self.state_dir / "locks").mkdir(parents=True, exist_ok=True)
@@ -85,7 +115,7 @@ class Scheduler:
         runs[portal] = when.isoformat()
         partial = self.state_file.with_suffix(".tmp")
         partial.write_text(json.dumps(runs, indent=1))
-        os.replace(partial, self.state_file)
+        os.replace(partial, self.state_file)  # atomic: a crash leaves the old state or the new one
 
     def due(self, now: dt.datetime) -> list[str]:
         """Portals whose latest scheduled time has passed since their last run (missed runs count once)."""
@@ -100,13 +130,15 @@ class Scheduler:
     # ---- running -----------------------------------------------------------------------------
     @contextmanager
     def lock(self, portal: str) -> Iterator[bool]:
-        with open(self.state_dir / "locks" / f"{portal}.lock", "w") as handle:
+        with open(self.state_dir / "locks" / f"{portal}.lock", "a+") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 yield False
                 return
-            handle.write(str(os.getpid()))
+            # The holder's PID, for people looking at a lock; the kernel lock itself is what counts.
+            handle.truncate(0)
+            handle.write(f"{os.getpid()}\n")
             handle.flush()
             try:
                 yield True
@@ -120,19 +152,45 @@ class Scheduler:
         logger.info("schedule: %s", " ".join(command))
         return subprocess.run(command, cwd=ROOT, check=False).returncode
 
+    def jobdir(self, portal: str) -> Path:
+        return self.state_dir / "jobs" / portal
+
+    def _crawl(self, portal: str) -> int:
+        if not self.resume:
+            return self._run(["crawl", portal])
+        jobdir = self.jobdir(portal)
+        if jobdir.exists():
+            logger.warning("schedule: resuming the unfinished crawl of %s from %s", portal, jobdir)
+        code = self._run(["crawl", portal, "-s", f"JOBDIR={jobdir}"])
+        # The crawl log extension deletes its spool in the JOBDIR when the crawl finished (and archived
+        # its log); a spool left behind means the crawl was paused or killed, and the next run resumes
+        # it. A JOBDIR must not outlive its crawl: the next crawl would inherit its crawl id.
+        if not (jobdir / "crawllog.jsonl").exists():
+            shutil.rmtree(jobdir, ignore_errors=True)
+        elif code > 0:
+            # It failed outright (a Python error, not a signal): start afresh next time rather than
+            # replay a bad queue, but keep the folder -- its spool is the only copy of that crawl's log.
+            aside = jobdir.with_name(f"{portal}.failed-{self.clock():%Y%m%dT%H%M%S}")
+            jobdir.rename(aside)
+            logger.error("schedule: the crawl of %s failed; its job folder is kept at %s", portal, aside)
+        return code
+
     def run_portal(self, portal: str) -> bool:
         with self.lock(portal) as acquired:
             if not acquired:
                 logger.warning("schedule: %s is already being crawled by another process; skipped", portal)
                 return False
             started = self.clock()
-            code = self._run(["crawl", portal])
+            code = self._crawl(portal)
             # Recorded even when the crawl failed: the failure is in its crawl log and alerts; retrying
             # in a tight loop would only hammer a portal that is down.
             self._record(portal, started)
             if code != 0:
                 logger.error("schedule: crawl of %s exited %s", portal, code)
             for step in self.schedule.after_crawl:
+                if not command_available(step[0]):
+                    logger.info("schedule: no `scrapy %s` command in this project; step skipped", step[0])
+                    continue
                 args = [part.replace("{portal}", portal) for part in step]
                 if (result := self._run(args)) not in (0, 1):  # status/alert use 1 for "found problems"
                     logger.error("schedule: %s exited %s", " ".join(args), result)
@@ -145,14 +203,26 @@ class Scheduler:
                 ran.append(portal)
         return ran
 
-    def forever(self, tick: float = 30.0, max_runs: int | None = None, until: dt.datetime | None = None) -> int:
-        """Run due crawls, then sleep until the next one is due (checking every ``tick`` seconds)."""
+    def forever(self, tick: float = 30.0, max_runs: int | None = None, until: Moment | None = None) -> int:
+        """Run due crawls, then sleep until the next one is due (checking every ``tick`` seconds).
+
+        Returns after ``max_runs`` crawls or once ``until`` has passed (both for tests; None: never).
+        """
         runs = 0
         while True:
             runs += len(self.run_due())
-            if (max_runs is not None and runs >= max_runs) or (until is not None and self.clock() >= until):
+            now = self.clock()
+            if (max_runs is not None and runs >= max_runs) or (until is not None and now >= until):
                 return runs
-            time.sleep(tick)
+            pause = tick if until is None else min(tick, max((until - now).total_seconds(), 0.0))
+            time.sleep(pause)
+
+
+# ---- equivalents for cron and systemd ------------------------------------------------------------
+def _fields(expression: str) -> tuple[list[str], str | None]:
+    """The five classic cron fields, and the seconds field if the expression has one."""
+    parts = expression.split()
+    return parts[:5], (parts[5] if len(parts) == 6 else None)
 
 
 def crontab(schedule: Schedule, project: Path, state_dir: Path) -> str:
@@ -162,37 +232,76 @@ def crontab(schedule: Schedule, project: Path, state_dir: Path) -> str:
     ]
     for portal, expressions in schedule.crons.items():
         lock = state_dir / "locks" / f"{portal}.lock"
-        after = " && ".join(
-            f".venv/bin/scrapy {' '.join(step).replace('{portal}', portal)}" for step in schedule.after_crawl
+        jobdir = state_dir / "jobs" / portal
+        after = " && ".join(f".venv/bin/scrapy {step}" for step in _after_steps(schedule, portal))
+        # A JOBDIR resumes a killed crawl; once the crawl finished (its log spool is gone) it is removed,
+        # or the next crawl would inherit its crawl id.
+        job = (
+            f"cd {project} && flock -n {lock} sh -c '.venv/bin/scrapy crawl {portal} -s JOBDIR={jobdir}; "
+            f"test -e {jobdir}/crawllog.jsonl || rm -rf {jobdir}'" + (f"; {after}" if after else "")
         )
-        job = f"cd {project} && flock -n {lock} .venv/bin/scrapy crawl {portal}" + (f"; {after}" if after else "")
-        lines += [f"{expression} {job}" for expression in expressions]
+        for expression in expressions:
+            classic, seconds = _fields(expression)
+            if seconds is not None:
+                lines.append(f"# {expression!r}: cron has no seconds field; runs at second 0")
+            lines.append(f"{' '.join(classic)} {job}")
     return "\n".join(lines)
 
 
 def _on_calendar(expression: str) -> str:
-    """A cron expression (numbers, ranges, lists, *) as a systemd OnCalendar value."""
-    minute, hour, day, month, weekday = expression.split()
+    """A cron expression (numbers, ranges, lists, steps, *) as a systemd OnCalendar value."""
+    (minute, hour, day, month, weekday), seconds = _fields(expression)
     names = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
     def part(value: str) -> str:
+        if value.startswith("*/"):
+            return "0/" + value[2:]  # systemd writes a step from zero as START/STEP
         return "*" if value == "*" else value.replace("-", "..")
 
     days = "" if weekday == "*" else ",".join(
         "..".join(names[int(x)] for x in item.split("-")) for item in weekday.split(",")
     ) + " "  # fmt: skip
-    return f"{days}*-{part(month)}-{part(day)} {part(hour)}:{part(minute)}:00"
+    second = f":{part(seconds)}" if seconds is not None else ":00"
+    return f"{days}*-{part(month)}-{part(day)} {part(hour)}:{part(minute)}{second}"
 
 
-def systemd_units(schedule: Schedule, project: Path) -> str:
+def _after_steps(schedule: Schedule, portal: str) -> list[str]:
+    """The after-crawl commands this project has, as argument strings for ``scrapy``."""
+    steps = [s for s in schedule.after_crawl if command_available(s[0])]
+    return [" ".join(step).replace("{portal}", portal) for step in steps]
+
+
+def systemd_units(schedule: Schedule, project: Path, state_dir: Path | None = None) -> str:
+    state_dir = state_dir or project / "state"
+    scrapy = f"{project}/.venv/bin/scrapy"
     out = []
     for portal, expressions in schedule.crons.items():
-        after = "".join(f"\nExecStartPost=-{project}/.venv/bin/scrapy {' '.join(step).replace('{portal}', portal)}"
-                        for step in schedule.after_crawl)  # fmt: skip
-        out.append(f"# /etc/systemd/system/nianbao-{portal}.service\n[Unit]\nDescription=nianbao crawl of {portal}\n\n"
-                   f"[Service]\nType=oneshot\nWorkingDirectory={project}\n"
-                   f"ExecStart={project}/.venv/bin/scrapy crawl {portal}{after}\n")  # fmt: skip
-        calendars = "\n".join(f"OnCalendar={_on_calendar(e)} {schedule.timezone.key}" for e in expressions)
-        out.append(f"# /etc/systemd/system/nianbao-{portal}.timer\n[Unit]\nDescription=nianbao schedule of {portal}\n\n"
-                   f"[Timer]\n{calendars}\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n")  # fmt: skip
+        jobdir = state_dir / "jobs" / portal
+        # systemd runs one instance of a unit at a time, so no lock is needed; the JOBDIR resumes a
+        # killed crawl and is removed once the crawl finished (its log spool is gone).
+        service = [
+            f"# /etc/systemd/system/nianbao-{portal}.service",
+            "[Unit]",
+            f"Description=nianbao crawl of {portal}",
+            "",
+            "[Service]",
+            "Type=oneshot",
+            f"WorkingDirectory={project}",
+            f"ExecStart={scrapy} crawl {portal} -s JOBDIR={jobdir}",
+            *(f"ExecStartPost=-{scrapy} {step}" for step in _after_steps(schedule, portal)),
+            f"ExecStopPost=/bin/sh -c 'test -e {jobdir}/crawllog.jsonl || rm -rf {jobdir}'",
+        ]
+        timer = [
+            f"# /etc/systemd/system/nianbao-{portal}.timer",
+            "[Unit]",
+            f"Description=nianbao schedule of {portal}",
+            "",
+            "[Timer]",
+            *(f"OnCalendar={_on_calendar(e)} {schedule.timezone.key}" for e in expressions),
+            "Persistent=true",
+            "",
+            "[Install]",
+            "WantedBy=timers.target",
+        ]
+        out += ["\n".join(service) + "\n", "\n".join(timer) + "\n"]
     return "\n".join(out)

@@ -91,6 +91,7 @@ class TrsPortalSpider(scrapy.Spider):
         self.browser_enabled: bool = settings.getbool("BROWSER_ENABLED")
         self.clearance: dict[str, dict[str | bytes, str | bytes | bool | float | int]] = {}
         self.years: tuple[int, ...] = self._parse_years(self.years_arg, settings.getint("TODAY_YEAR") or None)
+        self.requested_reports: set[str] = set()  # report pages requested in this crawl (see _column_done)
 
     def _wanted(self, streets: str | None) -> list[str] | None:
         if not streets:
@@ -395,8 +396,15 @@ class TrsPortalSpider(scrapy.Spider):
                     "list_date": row.list_date.isoformat() if row.list_date else None,
                 }
             )
+            # Once per crawl, deduplicated here rather than by Scrapy's dupefilter: the dupefilter would also
+            # drop a redirect hop back to this URL (a redirect loop A -> A or A -> B -> A) silently, with no
+            # errback, leaving no evidence. Unfiltered, a loop ends at REDIRECT_MAX_TIMES with an
+            # IgnoreRequest that report_failed records as a FetchFailure (fault matrix, issue 7).
+            if row.url in self.requested_reports:
+                continue
+            self.requested_reports.add(row.url)
             yield self._request(
-                row.url, self.parse_report, self.report_failed, revisit=False, walk=walk, row=row, unit=unit
+                row.url, self.parse_report, self.report_failed, revisit=True, walk=walk, row=row, unit=unit
             )
         yield item
 

@@ -18,7 +18,7 @@ class Command(ScrapyCommand):
     default_settings: ClassVar[dict[str, object]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[--port P] [--seed N] [--manifest FILE] [--republish]"
+        return "[--port P] [--seed N] [--manifest FILE] [--republish] [--faults FILE]"
 
     def short_desc(self) -> str:
         return "Serve the portal replica (a mirror of the real portals) on 127.0.0.1"
@@ -32,6 +32,8 @@ class Command(ScrapyCommand):
             "--republish", action="store_true", help="serve one report re-published with changed numbers"
         )
         parser.add_argument("--portals", help="comma-separated portal ids (default: every portal with a known column)")
+        # Misbehave on purpose (crawler/replica/faults.py); changeable later via /_replica/faults.
+        parser.add_argument("--faults", metavar="FILE", help="fault plan to start with (YAML/JSON list of rules)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         from crawler.replica.server import ReplicaServer  # noqa: PLC0415 - keep `scrapy -h` fast
@@ -53,6 +55,10 @@ class Command(ScrapyCommand):
         if opts.port is None:
             return
         server = ReplicaServer(site, opts.port)
+        if opts.faults:
+            from crawler.replica.faults import load_plan  # noqa: PLC0415
+
+            server.faults.set(load_plan(opts.faults))
         print(f"replica serving {', '.join(sorted(site.world.portals))} at {server.url}  (Ctrl-C to stop)", flush=True)
         try:
             server.serve_forever()
