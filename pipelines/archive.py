@@ -10,7 +10,9 @@ report silently replaced at the same URL. Here every file is fetched each crawl 
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
+import zipfile
 from typing import Any, cast
 
 from scrapy import Request
@@ -20,6 +22,7 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.media import FileException, FileInfo, FileInfoOrError, MediaPipeline
 from twisted.python.failure import Failure
 
+from crawler.edits import note_edit
 from crawler.items import ColumnItem, FileRecord, ReportItem
 from crawler.parsers.challenge import challenge_reason
 from crawler.responses import capture_meta
@@ -34,6 +37,35 @@ _HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body")
 def html_instead_of(kind: str, body: bytes) -> bool:
     """A soft-404 or error page served where a document (pdf/doc/…) was expected."""
     return kind not in ("html", "image") and body[:512].lstrip().lower().startswith(_HTML_SNIFF)
+
+
+# A DOCX/XLSX whose members would inflate beyond this (or more than 200:1) is a zip bomb to whoever opens it.
+_MAX_INFLATED = 100 * 1024 * 1024
+_OOXML = ("docx", "xlsx")
+
+
+def document_problem(kind: str, body: bytes) -> str | None:
+    """Why a downloaded file is not a usable document of ``kind`` (cheap checks, nothing decompressed).
+
+    Such a file is still archived -- it is what the portal served, and evidence of it -- but its
+    FileRecord carries the problem, so it is never taken for a readable report (fault matrix, issue 7).
+    """
+    if kind == "pdf":
+        if b"%PDF-" not in body[:1024]:  # the header may follow up to 1 KiB of junk
+            return "not a PDF (no %PDF- header)"
+        if b"%%EOF" not in body[-2048:]:
+            return "corrupt or truncated PDF (no %%EOF trailer)"
+        if b"/Encrypt" in body:
+            return "encrypted PDF (its text cannot be read without the password)"
+    elif kind in _OOXML:
+        try:
+            with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                inflated = sum(member.file_size for member in archive.infolist())
+        except (zipfile.BadZipFile, ValueError) as exc:
+            return f"corrupt {kind} (not a readable zip: {exc})"
+        if inflated > _MAX_INFLATED or inflated > 200 * len(body):
+            return f"zip bomb: a {len(body)}-byte {kind} that inflates to {inflated} bytes"
+    return None
 
 
 class ArchivePipeline(MediaPipeline):
@@ -52,7 +84,10 @@ class ArchivePipeline(MediaPipeline):
 
     async def _put(self, key: str, body: bytes, record_meta: dict[str, Any], **kwargs: Any) -> Any:
         # Stores do blocking I/O (fsync, S3 calls): keep them off the reactor thread.
-        return await asyncio.to_thread(self.store.put, key, body, meta=record_meta, **kwargs)
+        result = await asyncio.to_thread(self.store.put, key, body, meta=record_meta, **kwargs)
+        # A new version of a report file is a silent edit: record the event (crawler/edits.py).
+        await asyncio.to_thread(note_edit, self.store, result)
+        return result
 
     # Scrapy >= 2.14 calls pipelines without the deprecated spider argument.
     async def process_item(self, item: Any) -> Any:  # type: ignore[override]
@@ -126,6 +161,10 @@ class ArchivePipeline(MediaPipeline):
             fetched_at=meta["fetched_at"],
         )
         _fill(record, key, result, meta)
+        if problem := document_problem(record.kind, body):
+            # Archived as served (evidence), but flagged: extraction and readers must not trust it.
+            record.error = f"{problem}; archived as served"
+            logger.warning("%s: attachment %s is unusable: %s", item.portal, request.url, problem)
         return cast(
             FileInfo, {"url": request.url, "path": key, "checksum": result.version.sha256, "status": "downloaded"}
         )

@@ -6,11 +6,14 @@ summary line with the finish reason and error counts. Status, alerts and audits 
 Lines are spooled to a local file as items arrive (flushed each time), so a crawl killed with
 ``kill -9`` loses nothing: with ``JOBDIR`` the resumed crawl continues the same log under the same
 crawl id; otherwise the next crawl of the portal archives the dead crawl's spool as it is — without a
-summary line, which marks it incomplete (and the health alert says so).
+summary line, which marks it incomplete (and the health alert says so). A live crawl holds an exclusive
+``flock`` on its spool for its whole run, so a concurrent crawl of the same portal never mistakes a live
+spool for a dead one (the kernel drops the lock when a killed process goes away).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 from pathlib import Path
@@ -60,13 +63,15 @@ class CrawlLog:
             self._archive_leftovers(portal)
         self.count = sum(1 for _ in self.spool.open(encoding="utf-8")) if self.spool.exists() else 0
         self.handle = self.spool.open("a", encoding="utf-8")
+        # Held until the handle closes: marks this spool as alive to every other crawl.
+        fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
     def _archive_leftovers(self, portal: str) -> None:
         """Spools of crawls of this portal that died: archive them as incomplete logs."""
         assert self.spool is not None
         for leftover in sorted(self.spool.parent.glob(f"{portal}-*.jsonl")):
-            if leftover == self.spool:
-                continue
+            if leftover == self.spool or _locked(leftover):
+                continue  # our own, or a crawl of this portal still running in another process
             crawl_id = leftover.stem.removeprefix(f"{portal}-")
             key = safe_key("_crawls", portal, f"{crawl_id}.jsonl")
             if self.store.latest(key) is None:
@@ -113,6 +118,18 @@ class CrawlLog:
         self.store.put(key, self.spool.read_bytes(), content_type="application/x-ndjson")
         self.spool.unlink()
         self.store.close()
+
+
+def _locked(path: Path) -> bool:
+    """Whether a live crawl holds ``path`` (see module docstring)."""
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except FileNotFoundError:
+        return True  # archived by another crawl meanwhile
+    return False
 
 
 def _portal(spider: Spider) -> str:

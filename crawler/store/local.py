@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -49,11 +50,14 @@ class LocalStore(Store):
         self._latest: dict[str, Version] = {}
         self._offset = 0
         self._chain = GENESIS
+        # Pipelines call the store from worker threads (asyncio.to_thread): the index and the ledger
+        # offset are shared state. flock orders processes; this orders threads of one process.
+        self._lock = threading.RLock()
         self._refresh()
 
     # ---- reading ---------------------------------------------------------------------------
     def _refresh(self) -> None:
-        with self.ledger_path.open("rb") as fh:
+        with self._lock, self.ledger_path.open("rb") as fh:
             fh.seek(self._offset)
             for raw in fh:
                 if not raw.endswith(b"\n"):
@@ -73,16 +77,19 @@ class LocalStore(Store):
                 self._latest[version.key] = version
 
     def ledger(self) -> Iterator[Version]:
-        self._refresh()
-        return iter(list(self._entries))
+        with self._lock:
+            self._refresh()
+            return iter(list(self._entries))
 
     def history(self, key: str) -> list[Version]:
-        self._refresh()
-        return [v for v in self._entries if v.key == key]
+        with self._lock:
+            self._refresh()
+            return [v for v in self._entries if v.key == key]
 
     def latest(self, key: str) -> Version | None:
-        self._refresh()
-        return self._latest.get(key)
+        with self._lock:
+            self._refresh()
+            return self._latest.get(key)
 
     def blob_path(self, sha256: str) -> Path:
         return self.root / "blobs" / "sha256" / sha256[:2] / sha256
@@ -127,7 +134,7 @@ class LocalStore(Store):
         meta: Mapping[str, Any] | None = None,
     ) -> PutResult:
         sha256 = sha256_hex(data)
-        with self.ledger_path.open("ab") as fh:
+        with self._lock, self.ledger_path.open("ab") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)  # one writer at a time across processes
             try:
                 self._refresh()
