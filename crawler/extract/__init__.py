@@ -1,0 +1,43 @@
+"""Extraction: one report file → the structured record of report_format.md §2, with validation (§4) and
+the deadline judgement (§5). Pure functions: no network, no archive I/O.
+
+Public API::
+
+    extract(data, *, filename=None, content_type=None, url=None, crawl_meta=None) -> Record
+    extract_file(path, *, url=None, content_type=None, crawl_meta=None) -> Record  # size cap before reading
+    extract_text_file(path, *, crawl_meta=None) -> Record
+    extract_text(text, *, doc_id, ...) -> Record
+    check_corpus(records) -> list[Record]          # adds V32–V35 across documents
+"""
+
+from crawler.extract.formats.limits import DEFAULT_LIMITS, Limits
+from crawler.extract.pipeline import extract, extract_file, extract_text, extract_text_file
+from crawler.extract.record import Cell, Finding, Record, SectionHit
+from crawler.extract.rules import (
+    check_corpus,
+    corpus_findings,
+    previous_year_findings,
+    republication_findings,
+)
+
+# Bump when a change to the readers or rules changes records: archived records made by another version
+# are then re-extracted by the next crawl (unchanged ones are skipped).
+EXTRACTOR_VERSION = "1"
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "EXTRACTOR_VERSION",
+    "Cell",
+    "Finding",
+    "Limits",
+    "Record",
+    "SectionHit",
+    "check_corpus",
+    "corpus_findings",
+    "extract",
+    "extract_file",
+    "extract_text",
+    "extract_text_file",
+    "previous_year_findings",
+    "republication_findings",
+]

@@ -1,0 +1,56 @@
+"""Decoding text and HTML bytes: UTF-8, GBK/GB2312 (as GB18030, its superset) and what the page declares."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# GB2312 and GBK pages routinely contain GBK-only characters (硚 is not in GB2312): decode the superset.
+_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+}
+
+
+def declared_charset(data: bytes, content_type: str | None = None) -> str | None:
+    if content_type:
+        match = re.search(r"charset\s*=\s*([A-Za-z0-9_\-]+)", content_type, re.I)
+        if match:
+            return match.group(1).lower()
+    meta = _META_CHARSET.search(data[:4096])
+    return meta.group(1).decode("ascii").lower() if meta else None
+
+
+def decode(data: bytes, declared: str | None = None) -> str:
+    """The text of ``data``: a BOM wins, then strict UTF-8 (declarations are often wrong on portals that
+    moved to UTF-8), then the declared charset, then GB18030, then a statistical guess."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    candidates = [_ALIASES.get(declared, declared)] if declared else []
+    candidates.append("gb18030")
+    for encoding in candidates:
+        if not encoding:
+            continue
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    try:
+        from charset_normalizer import from_bytes  # noqa: PLC0415  (only for undecodable input)
+
+        best = from_bytes(data).best()
+        if best is not None:
+            return str(best)
+    except ImportError:  # pragma: no cover - a requests dependency, normally present
+        pass
+    return data.decode("gb18030", errors="replace")

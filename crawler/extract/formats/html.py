@@ -1,0 +1,154 @@
+"""HTML report pages: the body of a TRS detail page (``div.TRS_Editor`` / ``div.trs_editor_view``, else
+``<body>``), prose as lines and tables read from the DOM with their row and column spans."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from parsel import Selector
+
+from crawler.extract.formats.encoding import declared_charset, decode
+from crawler.extract.formats.errors import ReadError
+from crawler.extract.formats.grid import Span, layout
+from crawler.extract.text import tsv_text
+
+BODY_SELECTORS = ("div.TRS_Editor", "div.trs_editor_view", "div.TRS_UEDITOR")
+_SKIP = {"script", "style", "noscript", "head", "title", "template", "iframe", "object", "select", "button"}
+_BLOCK = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "center",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "dl",
+    "hr",
+    "form",
+    "address",
+    "caption",
+    "tr",
+}
+_SPACES = re.compile(r"[ \t\r\f\v\u3000]+")
+_ERROR_WORDS = re.compile(
+    r"404|403|500|not\s*found|forbidden|页面不存在|无法访问|出错|错误|访问受限|已删除|找不到", re.I
+)
+_REPORT_WORDS = ("政府信息公开", "年度报告", "主动公开")
+
+
+def read_html(data: bytes, *, content_type: str | None = None) -> str:
+    html = decode(data, declared_charset(data, content_type))
+    selector = Selector(text=html)
+    body = next((found[0] for css in BODY_SELECTORS if (found := selector.css(css))), None)
+    root = body if body is not None else (selector.css("body") or [selector])[0]
+    lines = _Lines()
+    _walk(root.root, lines)
+    text_lines = lines.done()
+    if body is not None:
+        text_lines = _with_title(selector, text_lines)
+    text = "\n".join(text_lines)
+    if not any(word in text for word in _REPORT_WORDS):
+        title = " ".join(selector.css("title::text").getall())
+        if _ERROR_WORDS.search(title) or _ERROR_WORDS.search(text[:500]):
+            raise ReadError("html_error_page", f"an error page, not a report: {(title or text[:80]).strip()!r}")
+    return text
+
+
+class _Lines:
+    """Accumulates inline text into lines; block boundaries end the current line."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.current: list[str] = []
+
+    def add(self, text: str | None) -> None:
+        if text:
+            self.current.append(text)
+
+    def end(self) -> None:
+        line = _SPACES.sub(" ", "".join(self.current).replace("\n", " ")).strip()
+        if line:
+            self.lines.append(line)
+        self.current = []
+
+    def done(self) -> list[str]:
+        self.end()
+        return self.lines
+
+
+def _walk(element: etree._Element, out: _Lines) -> None:
+    if not isinstance(element.tag, str):  # a comment or processing instruction: only its tail is text
+        out.add(element.tail)
+        return
+    tag = element.tag.split("}")[-1].lower()
+    if tag in _SKIP:
+        out.add(element.tail)
+        return
+    if tag == "table":
+        out.end()
+        out.lines.extend(line for line in tsv_text(_table_rows(element)) if line.strip("\t"))
+        out.add(element.tail)
+        return
+    block = tag in _BLOCK
+    if block:
+        out.end()
+    out.add(element.text)
+    for child in element:
+        _walk(child, out)
+    if block:
+        out.end()
+    out.add(element.tail)
+
+
+def _table_rows(table: etree._Element) -> list[list[str]]:
+    rows = []
+    for tr in table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr"):
+        spans = [
+            Span(_cell_text(td), _int(td.get("rowspan")), _int(td.get("colspan"))) for td in tr.xpath("./td | ./th")
+        ]
+        rows.append(spans)
+    return layout(rows)
+
+
+def _cell_text(cell: etree._Element) -> str:
+    # Paragraphs and line breaks inside a cell are soft: 「社会公益<br>组织」 is one label.
+    parts = [text for text in cell.itertext() if text]
+    return _SPACES.sub(" ", " ".join(part.strip("\r\n") for part in parts)).strip()
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(str(value).strip()) if value else 1
+    except ValueError:
+        return 1
+
+
+def _with_title(selector: Selector, lines: list[str]) -> list[str]:
+    """A TRS body often starts below the page's own title: put the title first when the body lacks it."""
+    if any("年度报告" in line for line in lines[:2]):
+        return lines
+    candidates = [
+        *selector.xpath("//meta[@name='ArticleTitle']/@content").getall(),
+        *(" ".join(h.css("::text").getall()) for h in selector.css("h1, h2, .title, .article-title")),
+        " ".join(selector.css("title::text").getall()),
+    ]
+    for found in candidates:
+        candidate = _SPACES.sub(" ", found).strip()
+        if "年度报告" in candidate and "\t" not in candidate:
+            return [candidate[: candidate.index("年度报告") + 4], *lines]
+    return lines

@@ -1,0 +1,21 @@
+"""Resource limits for reading one file: bounded memory and time whatever the input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 50 * 1024 * 1024  # refuse bigger files before any parser sees them
+    max_unzipped: int = 200 * 1024 * 1024  # DOCX: total declared uncompressed size
+    max_zip_member: int = 100 * 1024 * 1024  # DOCX: one member (document.xml)
+    max_zip_ratio: int = 200  # DOCX: uncompressed / compressed, per member (zip bombs run to 1000s)
+    max_pages: int = 200  # PDF pages read
+    max_ocr_pages: int = 30  # scanned pages sent to OCR
+    ocr_dpi: int = 200
+    subprocess_timeout: float = 120.0  # LibreOffice / antiword / catdoc, then the process group is killed
+    max_text_chars: int = 5_000_000  # extracted text kept
+
+
+DEFAULT_LIMITS = Limits()
