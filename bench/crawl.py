@@ -6,7 +6,11 @@
 * 1×: a full crawl of the replica's 武昌区 (14 streets, 95 reports) with politeness off;
 * 10×: a full crawl of all 15 portals of the replica (1,030 reports: 10.8× the reports of 1×);
 * pages/s of each beside the baseline's (ratio), peak RSS of each crawl process;
-* a no-change re-crawl of 1×: bytes the server sent and wall time, as fractions of the full crawl.
+* a no-change re-crawl of 1×: bytes the server sent and wall time, as fractions of the full crawl;
+* extraction throughput, if ``bench/extract.py`` exists (its own figures, run as it is).
+
+10× is "every portal" rather than a scaled-up 武昌: the 15 portals together are 10.8× the reports
+of 1× with their real variety (layouts, discovery, a challenge), and the replica world needs no knob.
 """
 
 from __future__ import annotations
@@ -85,16 +89,31 @@ def main() -> None:
     share_bytes, share_time = again[3] / one[3], again[0] / one[0]
     say(f"no-change re-crawl of 1×: {again[3] / 1e3:.1f} kB served ({share_bytes:.3%} of the full crawl), "
         f"{again[0]:.1f} s ({share_time:.0%} of the full crawl's time); {again[2]} responses revalidated")  # fmt: skip
-    machine = (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
-               f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-               f"Python {platform.python_version()}")  # fmt: skip
+    extract = ROOT / "bench" / "extract.py"
+    if extract.exists():  # written separately; its figures are reported as it prints them
+        proc = subprocess.run([sys.executable, str(extract)], cwd=ROOT, capture_output=True, text=True, check=False,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=1800)  # fmt: skip
+        for line in proc.stdout.strip().splitlines()[-5:]:
+            say(f"extraction: {line}")
+    else:
+        say("extraction: bench/extract.py not present; not measured")
+    import scrapy  # noqa: PLC0415 - only for its version
+
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    machine = (f"{platform.system()} {platform.machine()}, nproc {os.cpu_count()}, {memory:.0f} GiB RAM, "
+               f"Python {platform.python_version()}, Scrapy {scrapy.__version__}; load average after the run {load} "
+               "(a shared machine: other work ran meanwhile)")  # fmt: skip
     say(f"machine: {machine}")
     server.shutdown()
     if opts.out:
         text = (
-            "# Crawl benchmark\n\nProduced by `.venv/bin/python bench/crawl.py --out bench/RESULTS.md`. "
-            "Crawl times include starting a `scrapy` process (about 2 s); a no-change re-crawl still sends "
-            "every request (each answered 304 with no body), which is where its time goes.\n\n"
+            "# Crawl benchmark\n\nProduced by `.venv/bin/python bench/crawl.py --out bench/RESULTS.md` on "
+            f"{time.strftime('%Y-%m-%d')}. Figures are printed, never asserted. Crawl times include starting a "
+            "`scrapy` process (about 2 s); a no-change re-crawl still sends every request (each answered 304 "
+            "with no body: the bytes fall to zero, the round trips remain), which is where its time goes. "
+            "Peak RSS is Scrapy's `memusage/max` of the crawl process; bytes are response bodies the replica "
+            "sent.\n\n"
         )
         opts.out.write_text(text + "\n".join(f"- {line}" for line in lines) + "\n", encoding="utf-8")
 

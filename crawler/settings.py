@@ -82,18 +82,36 @@ HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "crawler.httpcache.RevalidatePolicy"
 HTTPCACHE_DIR = os.environ.get("NIANBAO_HTTPCACHE", "httpcache")  # relative: under .scrapy/
 HTTPCACHE_EXPIRATION_SECS = 0  # entries never expire; revalidation decides
+# Government servers often send "Cache-Control: no-store" (or no-cache) on everything. Freshness
+# directives are moot (every page is revalidated), but no-store would keep a page out of the cache,
+# and with it the ETag / Last-Modified that make the next request conditional: ignore it. No
+# HTTPCACHE_ALWAYS_STORE: a response without validators cannot be revalidated, storing it saves nothing.
+HTTPCACHE_IGNORE_RESPONSE_CACHE_CONTROLS = ["no-store"]
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
     "crawler.httpcache.NoStaleCacheMiddleware": 900,  # the default cache middleware's place
+    # WARC capture (crawler/warc.py) sits closest to the download handler, below every other middleware:
+    # it must see the raw body before HttpCompressionMiddleware (590) decompresses it, each redirect hop
+    # before RedirectMiddleware (600) follows it, each retried attempt, and the real 304 before the cache
+    # (900) swaps in its stored copy -- what went over the wire, not what the spider was handed.
+    "crawler.warc.WarcRecorder": 950,
 }
+# WARC files rotate at this size; the open file is in WARC_DIR (default .scrapy/warc) until stored.
+WARC_ENABLED = True
+WARC_MAX_BYTES = 100 * 1024 * 1024
+WARC_DIR = os.environ.get("NIANBAO_WARC_DIR", "")
 
 # ---- items --------------------------------------------------------------------------------------
 ITEM_PIPELINES = {
     # Hash and store every page, attachment and list page as versions of logical keys.
     "pipelines.archive.ArchivePipeline": 100,
+    # Read each archived report file into its record (metadata, three tables, findings), stored beside it.
+    "pipelines.extract.ExtractPipeline": 500,
     # Each report's stable metadata beside its files.
     "pipelines.catalog.CatalogPipeline": 900,
 }
+# Extraction during the crawl (off: records are made later by `scrapy extract`).
+EXTRACT_ENABLED = True
 EXTENSIONS = {
     # One JSON-lines log per crawl in the archive (evidence for status and alerts).
     "crawler.extensions.crawllog.CrawlLog": 500,

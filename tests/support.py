@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 
 # Settings for crawling the loopback replica: politeness off (it is our own server), no telnet.
 FAST = {
@@ -19,6 +18,9 @@ FAST = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
     "RETRY_TIMES": "1",
     "LOG_LEVEL": "INFO",
+    # Extraction is tested where it is the subject (tests/extract/test_pipeline_e2e.py): elsewhere it
+    # would only slow every crawl down.
+    "EXTRACT_ENABLED": "False",
 }
 
 
@@ -45,8 +47,9 @@ def crawl(
     spider: str, mirror: str, store: str | Path, *extra: str, settings: dict[str, str] | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
     opts: list[str] = []
-    # Each archive gets its own HTTP cache, so tests never see each other's cached pages.
-    cache = {"HTTPCACHE_DIR": f"{store}-httpcache"}
+    # Each archive gets its own HTTP cache, crawl-log spool and WARC work folder, so tests never see each
+    # other's cached pages or half-written files.
+    cache = {"HTTPCACHE_DIR": f"{store}-httpcache", "CRAWLLOG_SPOOL": f"{store}-spool", "WARC_DIR": f"{store}-warc"}
     for name, value in {**FAST, "PORTAL_MIRROR": mirror, "STORE_URI": str(store), **cache, **(settings or {})}.items():
         opts += ["-s", f"{name}={value}"]
     return scrapy("crawl", spider, *opts, *extra, check=check)

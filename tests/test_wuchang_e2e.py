@@ -18,8 +18,8 @@ def _published(manifest: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _content(store: Any) -> list[Any]:
-    """Ledger entries of archived content (everything but the per-crawl logs)."""
-    return [v for v in store.ledger() if not v.key.startswith("_crawls/")]
+    """Ledger entries of archived content (not the per-crawl logs, WARCs and events under ``_*/``)."""
+    return [v for v in store.ledger() if not v.key.startswith("_")]
 
 
 def test_crawl_matches_manifest_recrawl_stores_nothing_republish_adds_one_version(

@@ -1,0 +1,258 @@
+"""Extraction records in the archive: each report file's record stored beside it, and the checks that
+need more than one report.
+
+For an archived report file ``{portal}/{street}/{year}/{file}`` the record (report_format.md §2) is
+``{file}.record.json`` and the text it was read from ``{file}.record.txt`` (kept for the copy checks,
+V34/V35, and for readers who want to search the text). Both are versions of their own keys, so a
+re-extraction after a parser upgrade makes a new version only when the record really changed.
+
+Single-report extraction is :mod:`crawler.extract` (pure); this module adds what needs the archive:
+the deadline policy from the registry, V36 from the file's version history, and the cross-report rules
+(V32, V33, V35 against the same street's previous year, V34 against every other unit's report).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from crawler.extract import (
+    EXTRACTOR_VERSION,
+    Record,
+    corpus_findings,
+    extract,
+    previous_year_findings,
+    republication_findings,
+)
+from crawler.extract.deadline import Policy
+from crawler.extract.pipeline import finding_order
+from crawler.extract.rules import record_shingles
+from crawler.registry import Registry
+from crawler.store import Store, StoreError
+from crawler.store.base import safe_key
+
+logger = logging.getLogger(__name__)
+
+RECORD_SUFFIX = ".record.json"
+TEXT_SUFFIX = ".record.txt"
+REPORT_JSON = "report.json"
+# Rules computed here over several reports: recomputed as a whole, never accumulated.
+CROSS_RULES = frozenset(("V32", "V33", "V34", "V35"))
+
+
+@dataclass(frozen=True)
+class ArchivedReport:
+    """One report of the catalogue (``report.json``) and the records of its files that exist."""
+
+    prefix: str  # {portal}/{street}/{year}
+    meta: Mapping[str, Any]  # report.json
+    records: Mapping[str, Record]  # file store key → record
+
+    @property
+    def primary(self) -> tuple[str, Record] | None:
+        """The file that carries the report: the one with the most cells read (ties: the page first)."""
+        best = None
+        for order, (key, record) in enumerate(self.records.items()):
+            read = sum(cell.status in ("ok", "ocr_fixed") for cell in record.cells.values())
+            score = (read, record.template_version != "none", -order)
+            if best is None or score > best[0]:
+                best = (score, key, record)
+        return None if best is None else (best[1], best[2])
+
+
+def record_key(file_key: str) -> str:
+    return file_key + RECORD_SUFFIX
+
+
+def text_key(file_key: str) -> str:
+    return file_key + TEXT_SUFFIX
+
+
+def deadline_policies(registry: Registry) -> dict[str, Policy]:
+    """The registry's deadlines per legal district, in the form extraction's V07–V10 take."""
+    policies: dict[str, Policy] = {}
+    for portal, unit in registry.iter_streets():
+        district = portal.legal_district_of(unit)
+        if district:
+            d1 = portal.deadline or registry.deadline
+            d2 = portal.late_error_after or registry.late_error_after
+            policies[district] = Policy(d1=(d1.month, d1.day), d2=(d2.month, d2.day))
+    return policies
+
+
+def extract_archived(
+    store: Store, report: Mapping[str, Any], file: Mapping[str, Any], policies: Mapping[str, Policy]
+) -> Record | None:
+    """The record of the latest archived version of one file of ``report`` (None: never archived)."""
+    key = file.get("store_key")
+    if not key:
+        return None
+    version = store.latest(key)
+    if version is None:
+        return None
+    data = store.get(key)
+    crawl_meta = {
+        "source_url": file.get("url"),
+        "page_date": report.get("page_date"),
+        "url_date": report.get("url_date"),
+        "district": report.get("legal_district"),
+        "file_sha256": version.sha256,
+    }
+    record = extract(
+        data,
+        filename=file.get("name"),
+        content_type=version.content_type,
+        url=file.get("url"),
+        crawl_meta=crawl_meta,
+        policies=policies,
+    )
+    record = dataclasses.replace(record, doc_id=key)  # unique across the archive, unlike a file stem
+    earlier = [Record(doc_id=key, source_url=v.source_url, file_sha256=v.sha256) for v in store.history(key)[:-1]]
+    return record.with_findings(republication_findings(record, earlier))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What extracting one file of a report did."""
+
+    key: str
+    record: Record | None = None  # None: skipped, never archived, or failed
+    changed: bool = False  # the stored record is new or different
+    skipped: bool = False  # already extracted by this extractor version
+    error: str | None = None  # the archive could not be read or written (the report itself is not judged)
+
+
+def extract_report(
+    store: Store, report: Mapping[str, Any], policies: Mapping[str, Policy], *, changed_only: bool
+) -> list[Outcome]:
+    """Extract and store the record of every archived file of ``report`` (a report.json or item dict)."""
+    out = []
+    for file in report_files(report):
+        key = file["store_key"]
+        try:
+            if changed_only and is_current(store, key):
+                out.append(Outcome(key, skipped=True))
+                continue
+            record = extract_archived(store, report, file, policies)
+            if record is not None and (stored := load_record(store, key)) is not None:
+                # Keep the cross-report findings until cross_check recomputes them: an unchanged file
+                # then gives an identical record and no new version.
+                carried = [f for f in stored.findings if f.rule in CROSS_RULES]
+                record = dataclasses.replace(
+                    record, findings=tuple(sorted((*record.findings, *carried), key=finding_order))
+                )
+            changed = record is not None and save_record(store, key, record)
+            out.append(Outcome(key, record, changed))
+        except (StoreError, OSError) as exc:
+            logger.error("extraction of %s failed, the file stays archived: %s", key, exc)
+            out.append(Outcome(key, error=f"{type(exc).__name__}: {exc}"))
+    return out
+
+
+def save_record(store: Store, file_key: str, record: Record) -> bool:
+    """Store the record and its text beside the file; whether the record is new or changed."""
+    stamp = {"extractor": EXTRACTOR_VERSION, "file_sha256": record.file_sha256}
+    result = store.put_json(record_key(file_key), record.to_dict(), meta=stamp)
+    store.put(text_key(file_key), record.text.encode("utf-8"), content_type="text/plain; charset=utf-8")
+    return result.created
+
+
+def is_current(store: Store, file_key: str) -> bool:
+    """Whether the file's latest version already has a record by this extractor version."""
+    stored, file = store.latest(record_key(file_key)), store.latest(file_key)
+    if stored is None or file is None:
+        return False
+    return stored.meta.get("extractor") == EXTRACTOR_VERSION and stored.meta.get("file_sha256") == file.sha256
+
+
+def load_record(store: Store, file_key: str) -> Record | None:
+    try:
+        data = store.get_json(record_key(file_key))
+    except StoreError:
+        return None
+    try:
+        text = store.get(text_key(file_key)).decode("utf-8")
+    except StoreError:
+        text = ""
+    return Record.from_dict(data, text)
+
+
+def report_prefixes(store: Store, portal: str | None = None, year: int | None = None) -> list[str]:
+    """``{portal}/{street}/{year}`` of every catalogued report, sorted."""
+    out = []
+    for key in store.keys(f"{portal}/" if portal else ""):
+        if not key.endswith("/" + REPORT_JSON) or key.startswith("_"):
+            continue
+        prefix = key.removesuffix("/" + REPORT_JSON)
+        if year is None or prefix.rsplit("/", 1)[-1] == str(year):
+            out.append(prefix)
+    return sorted(out)
+
+
+def report_meta(store: Store, prefix: str) -> dict[str, Any]:
+    return dict(store.get_json(safe_key(prefix, REPORT_JSON)))
+
+
+def report_files(meta: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [f for f in meta.get("files", []) if f.get("store_key")]
+
+
+def archived_reports(store: Store, portal: str | None = None, year: int | None = None) -> Iterator[ArchivedReport]:
+    for prefix in report_prefixes(store, portal, year):
+        meta = report_meta(store, prefix)
+        records = {}
+        for file in report_files(meta):
+            record = load_record(store, file["store_key"])
+            if record is not None:
+                records[file["store_key"]] = record
+        yield ArchivedReport(prefix, meta, records)
+
+
+def cross_check(store: Store, touched: Iterable[str] | None = None) -> int:
+    """Recompute the cross-report findings and store the records they changed; how many changed.
+
+    ``touched``: prefixes of the reports (re-)extracted just now (None: all). A touched report is checked
+    against every other; an untouched one only has its findings about touched reports refreshed, so an
+    incremental crawl costs O(archive × touched), and the whole archive ends up as a full pass would leave it.
+    """
+    reports = list(archived_reports(store))
+    fresh = {r.prefix for r in reports} if touched is None else set(touched)
+    primaries = {r.prefix: p for r in reports if (p := r.primary) is not None}
+    corpus = {prefix: record for prefix, (_, record) in primaries.items()}
+    shingles = {record.doc_id: record_shingles(record) for record in corpus.values()}
+    fresh_corpus = [corpus[p] for p in fresh if p in corpus]
+    by_unit_year = {(r.street, r.district, r.report_year): r for r in corpus.values()}
+    changed = 0
+    for report in reports:
+        previous_touched = _previous_year(report.prefix) in fresh
+        if report.prefix not in fresh and not fresh_corpus and not previous_touched:
+            continue
+        for key, record in report.records.items():
+            others = list(corpus.values()) if report.prefix in fresh else fresh_corpus
+            refreshed_ids = {o.doc_id for o in others}
+            kept = [
+                f
+                for f in record.findings
+                if f.rule not in CROSS_RULES
+                or (f.rule == "V34" and f.evidence.get("other_doc_id") not in refreshed_ids)
+            ]
+            extra = corpus_findings(record, others, shingles)
+            year = record.report_year
+            previous = by_unit_year.get((record.street, record.district, year - 1)) if year else None
+            if previous is not None:
+                extra += previous_year_findings(record, previous)
+            updated = dataclasses.replace(record, findings=tuple(sorted((*kept, *extra), key=finding_order)))
+            if updated.to_dict() != record.to_dict():
+                stored = store.latest(record_key(key))
+                store.put_json(record_key(key), updated.to_dict(), meta=dict(stored.meta) if stored else None)
+                changed += 1
+    return changed
+
+
+def _previous_year(prefix: str) -> str:
+    """The prefix of the same street's report of the year before."""
+    head, _, year = prefix.rpartition("/")
+    return f"{head}/{int(year) - 1}" if year.isdigit() else prefix
