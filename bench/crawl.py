@@ -31,8 +31,9 @@ sys.path.insert(0, str(ROOT))
 from crawler.replica.server import ReplicaServer, start_in_thread  # noqa: E402
 from crawler.replica.site import Site  # noqa: E402
 
+# Politeness off; extraction off, so pages/s measures crawling (bench/extract.py measures extraction).
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-        "-s", "LOG_LEVEL=INFO"]  # fmt: skip
+        "-s", "LOG_LEVEL=INFO", "-s", "EXTRACT_ENABLED=False"]  # fmt: skip
 
 
 def run(args: list[str], cwd: Path = ROOT) -> tuple[float, int, str]:

@@ -224,6 +224,23 @@ def _check(name: str, left: Sequence[Number | None], right: Sequence[Number | No
     return ok
 
 
+def _balance(
+    cells: Mapping[str, Cell],
+    rule: str,
+    table: str,
+    keys: Sequence[str],
+    sides: tuple[Sequence[str], Sequence[str]],
+    evidence: dict[str, str],
+    message: str,
+) -> list[Finding]:
+    """One identity of the template: the cells ``sides[0]`` sum to the cells ``sides[1]``. A finding
+    naming ``keys`` when assessable and false; nothing when it holds or an operand is null."""
+    left, right = ([_num(cells, k) for k in side] for side in sides)
+    if _check(" ".join([rule, *evidence.values()]), left, right) is False:
+        return [Finding(rule, "error", table, tuple(keys), evidence=evidence, message=message)]
+    return []
+
+
 def _arithmetic(cells: Mapping[str, Cell], version: str, ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     if version not in (tpl.GB2019, tpl.GB2021):
@@ -232,61 +249,44 @@ def _arithmetic(cells: Mapping[str, Cell], version: str, ctx: Context) -> list[F
     if any(k.startswith("t3_") for k in cells):
         for col in tpl.T3_COLUMNS:
             keys = [f"t3_{r}_{col}" for r in ("new", "carried_in", "total_processed", "carried_out")]
-            values = [_num(cells, k) for k in keys]
-            if _check(f"V20 {col}", values[:2], values[2:]) is False:
-                out.append(
-                    Finding(
-                        "V20",
-                        "error",
-                        "t3",
-                        tuple(keys),
-                        evidence={"column": col},
-                        message=f"{col}: 新收+结转 ≠ 办理总计+结转下年",
-                    )
-                )
+            out += _balance(
+                cells, "V20", "t3", keys, (keys[:2], keys[2:]), {"column": col}, f"{col}: 新收+结转 ≠ 办理总计+结转下年"
+            )
         for row in rows:
             keys = [f"t3_{row}_{col}" for col in tpl.T3_COLUMNS]
-            values = [_num(cells, k) for k in keys]
-            if _check(f"V21 {row}", values[-1:], values[:-1]) is False:
-                out.append(
-                    Finding(
-                        "V21",
-                        "error",
-                        "t3",
-                        tuple(keys),
-                        evidence={"row": row},
-                        message=f"{row}: 总计 ≠ sum of the six applicant columns",
-                    )
-                )
+            out += _balance(
+                cells,
+                "V21",
+                "t3",
+                keys,
+                (keys[-1:], keys[:-1]),
+                {"row": row},
+                f"{row}: 总计 ≠ sum of the six applicant columns",
+            )
         for col in tpl.T3_COLUMNS:
-            parts = [f"t3_{r}_{col}" for r in tpl.t3_outcome_rows(version)]
             total = f"t3_total_processed_{col}"
-            if _check(f"V22 {col}", [_num(cells, total)], [_num(cells, k) for k in parts]) is False:
-                out.append(
-                    Finding(
-                        "V22",
-                        "error",
-                        "t3",
-                        (total, *parts),
-                        evidence={"column": col},
-                        message=f"{col}: (七)总计 ≠ sum of the outcomes",
-                    )
-                )
+            parts = [f"t3_{r}_{col}" for r in tpl.t3_outcome_rows(version)]
+            out += _balance(
+                cells,
+                "V22",
+                "t3",
+                (total, *parts),
+                ([total], parts),
+                {"column": col},
+                f"{col}: (七)总计 ≠ sum of the outcomes",
+            )
     if any(k.startswith("t4_") for k in cells):
         for block, _label in tpl.T4_BLOCKS:
             keys = [f"t4_{block}_{col}" for col in tpl.T4_COLUMNS]
-            values = [_num(cells, k) for k in keys]
-            if _check(f"V23 {block}", values[-1:], values[:-1]) is False:
-                out.append(
-                    Finding(
-                        "V23",
-                        "error",
-                        "t4",
-                        tuple(keys),
-                        evidence={"block": block},
-                        message=f"{block}: 总计 ≠ 维持+纠正+其他+尚未审结",
-                    )
-                )
+            out += _balance(
+                cells,
+                "V23",
+                "t4",
+                keys,
+                (keys[-1:], keys[:-1]),
+                {"block": block},
+                f"{block}: 总计 ≠ 维持+纠正+其他+尚未审结",
+            )
     out += _invalid_values(cells)
     if version == tpl.GB2021:
         for x in ("regulations", "normative"):

@@ -12,11 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
+import tempfile
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -142,3 +145,18 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Flush and release resources."""
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves either the old file or the whole new one: a
+    temporary file in the same folder, fsync, rename."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

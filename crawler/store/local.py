@@ -18,13 +18,12 @@ import fcntl
 import json
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from crawler.store.base import PutResult, Store, StoreError, Version, sha256_hex, utcnow
+from crawler.store.base import PutResult, Store, StoreError, Version, sha256_hex, utcnow, write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -112,16 +111,7 @@ class LocalStore(Store):
         if path.exists() and path.stat().st_size == len(data):
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data)
 
     def put(
         self,

@@ -20,14 +20,13 @@ import hashlib
 import itertools
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawler.store.base import StoreError, sha256_hex, utcnow
+from crawler.store.base import StoreError, sha256_hex, utcnow, write_atomic
 
 _counter = itertools.count()
 
@@ -50,19 +49,6 @@ class SpoolEntry:
         return self.path.with_suffix(".bin")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class Spool:
     def __init__(self, uri: str, root: str | os.PathLike[str] | None = None):
         self.uri = uri
@@ -75,9 +61,9 @@ class Spool:
         name = f"{time.time_ns():020d}-{os.getpid()}-{next(_counter):06d}"
         marker = self.dir / f"{name}.json"
         entry = SpoolEntry(marker, key, sha256_hex(data), len(data), utcnow(), kwargs)
-        _write_atomic(entry.blob, data)
+        write_atomic(entry.blob, data)
         doc = {"key": key, "sha256": entry.sha256, "size": entry.size, "spooled_at": entry.spooled_at, "kwargs": kwargs}
-        _write_atomic(marker, json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str).encode())
+        write_atomic(marker, json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str).encode())
         return entry
 
     def entries(self) -> list[SpoolEntry]:
