@@ -3,10 +3,13 @@
 A pure function of the registry, the crawl logs in the archive and ``today`` (always injected, never
 read from the clock here). The rules (report_format.md §5, portals.md §1 item 6):
 
-* a report found in any crawl is judged by its on-page date (公开日期/发布时间…), else its URL date;
-  on or before the deadline (31 January of the next year, per portal in config/portals.yaml) is
-  ``on_time``; after it ``late`` (severity warning up to 31 March, error after); before the report
-  year ended ``premature``. Reports do not un-publish: once seen, always counted.
+* a report found in any crawl is judged by its on-page date (公开日期/发布时间…), else its URL date,
+  else (report_format.md §5.4) the document date read from the report (落款 / 填报日期) as a proxy:
+  publication cannot precede signing, so a late proxy proves lateness but an early one proves nothing
+  (``unknown``). The document date is kept as evidence whenever a record has it. On or before the
+  deadline (31 January of the next year, per portal in config/portals.yaml) is ``on_time``; after it
+  ``late`` (severity warning up to 31 March, error after); before the report year ended ``premature``.
+  Reports do not un-publish: once seen, always counted.
 * no report and the deadline not reached: ``pending``.
 * no report, deadline passed: ``missing`` only if the street's column was crawled completely AFTER the
   deadline and the street is known to exist; otherwise ``unknown`` with the reason — never crawled,
@@ -25,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from crawler import records
 from crawler.registry import Portal, Registry, Unit
 from crawler.store import Store
 
@@ -44,9 +48,10 @@ class Status:
     days_late: int | None = None
     severity: str | None = None  # for late: warning (≤ 31 March) | error
     date_used: dt.date | None = None
-    date_basis: str | None = None  # page_date | url_date
+    date_basis: str | None = None  # page_date | url_date | doc_date
     page_date: dt.date | None = None
     url_date: dt.date | None = None
+    doc_date: dt.date | None = None  # signed / filled-in date of the report itself (from its record)
     report_url: str | None = None
     title: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
@@ -136,11 +141,13 @@ def judge(
         report_years = list(years) if years is not None else list(range(registry.first_report_year, today.year))
         for unit in portal.streets:
             for year in report_years:
-                results.append(_judge_one(registry, portal, unit, year, today, seen))
+                results.append(_judge_one(registry, store, portal, unit, year, today, seen))
     return results
 
 
-def _judge_one(registry: Registry, portal: Portal, unit: Unit, year: int, today: dt.date, seen: _Seen) -> Status:
+def _judge_one(
+    registry: Registry, store: Store, portal: Portal, unit: Unit, year: int, today: dt.date, seen: _Seen
+) -> Status:
     deadline = registry.deadline_for(portal, year)
     column = seen.columns.get((None, year) if portal.layout == "per_year" else (unit.name, None))
     evidence = _column_evidence(column) if column else {}
@@ -150,7 +157,7 @@ def _judge_one(registry: Registry, portal: Portal, unit: Unit, year: int, today:
     )  # fmt: skip
     report = seen.reports.get((unit.name, year))
     if report is not None:
-        return _judge_published(registry, portal, base, report)
+        return _judge_published(registry, portal, base, report, _doc_date(store, report))
     if today <= deadline:
         return replace(base, status="pending", reason=f"not published yet; due by {deadline}")
     failure = seen.failures.get((unit.name, year))
@@ -186,17 +193,35 @@ def _judge_one(registry: Registry, portal: Portal, unit: Unit, year: int, today:
     return replace(base, status="missing", reason=reason)
 
 
-def _judge_published(registry: Registry, portal: Portal, base: Status, report: dict[str, Any]) -> Status:
+def _doc_date(store: Store, report: dict[str, Any]) -> dt.date | None:
+    """The document date of the report's primary record, when extraction has made records."""
+    found = {}
+    for file in report.get("files", []):
+        if file.get("store_key") and (record := records.load_record(store, file["store_key"])) is not None:
+            found[file["store_key"]] = record
+    primary = records.ArchivedReport("", {}, found).primary
+    return primary[1].doc_date if primary else None
+
+
+def _judge_published(
+    registry: Registry, portal: Portal, base: Status, report: dict[str, Any], doc_date: dt.date | None
+) -> Status:
     page_date, url_date = _date(report.get("page_date")), _date(report.get("url_date"))
     used, basis = (page_date, "page_date") if page_date else (url_date, "url_date")
+    if used is None and doc_date is not None:
+        used, basis = doc_date, "doc_date"
     files = [{k: f.get(k) for k in ("url", "kind", "sha256", "store_key", "version")} for f in report.get("files", [])]
     found = replace(
-        base, page_date=page_date, url_date=url_date, report_url=report["url"], title=report.get("title"),
-        date_used=used, date_basis=basis,
+        base, page_date=page_date, url_date=url_date, doc_date=doc_date, report_url=report["url"],
+        title=report.get("title"), date_used=used, date_basis=basis,
         evidence={**base.evidence, "report_crawl_id": report.get("crawl_id"), "files": files},
     )  # fmt: skip
     if used is None:
-        return replace(found, reason="report found but it carries no date")
+        return replace(found, date_basis=None, reason="report found but it carries no date")
+    if basis == "doc_date" and used <= base.deadline:
+        # An early signing date does not show when the report went online.
+        reason = f"report found without a publication date; signed {used}, which does not prove it was on time"
+        return replace(found, reason=reason)
     if used < dt.date(base.year + 1, 1, 1):
         return replace(found, status="premature", reason=f"dated {used}, before the report year ended")
     if used <= base.deadline:

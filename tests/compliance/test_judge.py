@@ -129,3 +129,45 @@ def test_reports_do_not_unpublish_and_unverified_streets_are_unknown(tmp_path: P
     statuses = judge(REGISTRY, store, dt.date(2025, 6, 1), years=[2024], portals=["qiaokou"])
     gutian = status_of(statuses, "古田街道")
     assert gutian.status == "unknown" and "never crawled" in gutian.reason
+
+
+def _with_record(store: LocalStore, key: str, text: str) -> None:
+    """Archive ``text`` as a report file and store the record extraction makes of it beside it."""
+    from crawler import records
+    from crawler.extract import extract
+
+    store.put(key, text.encode("utf-8"))
+    records.save_record(store, key, extract(text.encode("utf-8"), filename=key.rsplit("/", 1)[-1]))
+
+
+def test_the_document_date_is_evidence_and_a_late_one_proves_lateness(tmp_path: Path) -> None:
+    """report_format.md §5.4: without a publication date the document date (here 填表时间) is a proxy;
+    a late proxy proves lateness, an early one proves nothing."""
+    seed = (Path(__file__).parents[1] / "fixtures/seeds/000_5dc0f6ddf6e173eb.txt").read_text(encoding="utf-8")
+    late_seed = seed.replace("填表时间: 2022.01.10", "填表时间: 2022.02.14")
+    store = LocalStore(tmp_path)
+    _with_record(store, "wuchang/sdj/2021/a.txt", seed)
+    _with_record(store, "wuchang/yyj/2021/a.txt", late_seed)
+    _with_record(store, "wuchang/zyj/2021/a.txt", seed)
+
+    def dated(street: str, key: str, page_date: str | None, url_date: str | None) -> dict[str, Any]:
+        item = report(street, 2021, page_date, url_date or "2022-01-01")
+        return {**item, "url_date": url_date, "files": [{"url": item["url"], "kind": "page", "store_key": key}]}
+
+    store = store_with(tmp_path, [
+        column("石洞街道"), dated("石洞街道", "wuchang/sdj/2021/a.txt", None, None),
+        column("杨园街道"), dated("杨园街道", "wuchang/yyj/2021/a.txt", None, None),
+        column("中南路街道"), dated("中南路街道", "wuchang/zyj/2021/a.txt", "2022-01-20", "2022-01-20"),
+    ])  # fmt: skip
+    statuses = judge(REGISTRY, store, dt.date(2022, 11, 1), years=[2021], portals=["wuchang"])
+    early = status_of(statuses, "石洞街道", 2021)
+    assert (early.status, early.doc_date, early.date_basis) == ("unknown", dt.date(2022, 1, 10), "doc_date")
+    assert "does not prove" in early.reason
+    late = status_of(statuses, "杨园街道", 2021)
+    assert (late.status, late.days_late, late.date_basis) == ("late", 14, "doc_date")
+    dated_page = status_of(statuses, "中南路街道", 2021)
+    assert (dated_page.status, dated_page.date_basis, dated_page.doc_date) == (
+        "on_time",
+        "page_date",
+        dt.date(2022, 1, 10),
+    )
