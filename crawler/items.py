@@ -31,7 +31,7 @@ class FileRecord:
     http_status: int | None = None
     last_modified: str | None = None
     etag: str | None = None
-    error: str | None = None  # why the file could not be archived
+    error: str | None = None  # why the file was not archived, or (stored as served) why it is unusable
 
 
 @dataclass
