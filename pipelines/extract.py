@@ -43,7 +43,10 @@ class ExtractPipeline:
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, ReportItem):
-            await asyncio.to_thread(self._extract, item)
+            try:
+                await asyncio.to_thread(self._extract, item)
+            except Exception:  # a bug or a store failure here must not drop the item (catalog comes next)
+                logger.exception("%s: extraction failed for %s (run `scrapy extract` later)", item.portal, item.url)
         return item
 
     def _extract(self, item: ReportItem) -> None:
