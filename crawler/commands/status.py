@@ -79,7 +79,8 @@ def as_json(statuses: list[Status]) -> str:
 def as_csv(statuses: list[Status]) -> str:
     out = io.StringIO()
     fields = ["portal", "street", "street_key", "legal_district", "year", "status", "days_late", "severity",
-              "deadline", "date_used", "date_basis", "page_date", "url_date", "doc_date", "report_url", "reason"]  # fmt: skip
+              "deadline", "date_used", "date_basis", "page_date", "url_date", "doc_date", "report_url",
+              "reason"]  # fmt: skip
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
     for status in statuses:
