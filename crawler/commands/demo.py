@@ -16,6 +16,7 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler import records
 from crawler.commands.status import as_table
 from crawler.compliance import judge
 from crawler.store import open_store
@@ -67,10 +68,14 @@ class Command(ScrapyCommand):
         store = open_store(self.settings["STORE_URI"])
         crawl_id = getattr(crawler.spider, "crawl_id", None)
         print(summarise(store, opts.portal, crawl_id))
+        print(summarise_records(store, opts.portal))
         # What a district office would see: the compliance matrix as of today.
         statuses = judge(self.site.registry, store, dt.date.today(), portals=[opts.portal])
         print(as_table(statuses))
-        print("\nnext: scrapy status · scrapy dashboard · scrapy alert --dry-run (see README)")
+        print(
+            "\nnext: scrapy status · scrapy dashboard · scrapy alert --dry-run · scrapy export --format csv · "
+            "scrapy verify (see README)"
+        )
         if crawler.stats and crawler.stats.get_value("finish_reason") != "finished":
             self.exitcode = 1
 
@@ -106,3 +111,17 @@ def summarise(store: Any, portal: str, crawl_id: str | None) -> str:
     )
     lines.append(f"archive: {store.uri} (ledger of every version; crawl log {key})")
     return "\n".join(lines)
+
+
+def summarise_records(store: Any, portal: str) -> str:
+    """What extraction read from the archived reports: templates and validation findings."""
+    primaries = [p[1] for r in records.archived_reports(store, portal) if (p := r.primary) is not None]
+    if not primaries:
+        return "records: none (extraction off: run `scrapy extract`)"
+    templates = Counter(r.template_version for r in primaries)
+    findings = Counter(rule for r in primaries for rule in {f"{f.rule} {f.severity}" for f in r.findings})
+    common = ", ".join(f"{name} in {n}" for name, n in findings.most_common(6)) or "none"
+    return (
+        f"records: {len(primaries)} reports read ({', '.join(f'{n} {t}' for t, n in sorted(templates.items()))}); "
+        f"reports with the most frequent findings: {common}"
+    )
