@@ -169,6 +169,9 @@ class _NewestCrawl:
     def get(self, key: str, version: int | None = None) -> bytes:
         return self.store.get(key, version)
 
+    def __getattr__(self, name: str) -> Any:  # everything else (records, latest…) as the store has it
+        return getattr(self.store, name)
+
 
 @pytest.fixture
 def faulty(replica: ReplicaServer, replica_site: Site, baseline: Baseline, tmp_path: Path) -> Iterator[Faulty]:
