@@ -78,7 +78,7 @@ _ATTEMPT = "_warc_attempt"  # request.meta marker: this attempt passed our proce
 _FRAMING = (b"Transfer-Encoding",)
 
 
-def _version(name: str) -> str:
+def installed_version(name: str) -> str:
     try:
         return package_version(name)
     except PackageNotFoundError:
@@ -318,7 +318,8 @@ class WarcRecorder:
             else "none (the real hosts)"
         )
         return {
-            "software": f"nianbao/{_version('nianbao')} (Scrapy {_version('scrapy')}, warcio {_version('warcio')})",
+            "software": f"nianbao/{installed_version('nianbao')} (Scrapy {installed_version('scrapy')}, "
+            f"warcio {installed_version('warcio')})",
             "format": "WARC File Format 1.1",
             "conformsTo": CONFORMS_TO,
             "operator": settings.get("CONTACT", ""),
