@@ -196,9 +196,9 @@ def _judge_one(
 def _doc_date(store: Store, report: dict[str, Any]) -> dt.date | None:
     """The document date of the report's primary record, when extraction has made records."""
     found = {}
-    for file in report.get("files", []):
-        if file.get("store_key") and (record := records.load_record(store, file["store_key"])) is not None:
-            found[file["store_key"]] = record
+    for key in (f["store_key"] for f in report.get("files", []) if f.get("store_key")):
+        if (record := records.load_record(store, key, with_text=False)) is not None:
+            found[key] = record
     primary = records.ArchivedReport("", {}, found).primary
     return primary[1].doc_date if primary else None
 

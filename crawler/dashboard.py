@@ -12,6 +12,7 @@ import html
 from collections import Counter, defaultdict
 from typing import Any
 
+from crawler import records
 from crawler.compliance import STATUSES, Status
 from crawler.registry import Registry
 from crawler.store import Store, StoreError
@@ -59,7 +60,7 @@ def _findings(store: Store, status: Status) -> list[dict[str, Any]]:
         if not key:
             continue
         try:
-            record = store.get_json(f"{key}.record.json")
+            record = store.get_json(records.record_key(key))
         except (StoreError, ValueError):
             continue
         findings += [f for f in record.get("findings", []) if f.get("severity") in ("error", "warning")]

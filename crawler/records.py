@@ -137,7 +137,7 @@ def extract_report(
                 out.append(Outcome(key, skipped=True))
                 continue
             record = extract_archived(store, report, file, policies)
-            if record is not None and (stored := load_record(store, key)) is not None:
+            if record is not None and (stored := load_record(store, key, with_text=False)) is not None:
                 # Keep the cross-report findings until cross_check recomputes them: an unchanged file
                 # then gives an identical record and no new version.
                 carried = [f for f in stored.findings if f.rule in CROSS_RULES]
@@ -168,15 +168,19 @@ def is_current(store: Store, file_key: str) -> bool:
     return stored.meta.get("extractor") == EXTRACTOR_VERSION and stored.meta.get("file_sha256") == file.sha256
 
 
-def load_record(store: Store, file_key: str) -> Record | None:
+def load_record(store: Store, file_key: str, *, with_text: bool = True) -> Record | None:
+    """The stored record of a file (None: never extracted); ``with_text=False`` skips reading the text
+    beside it (one GET less per record, for callers that only need values, dates or findings)."""
     try:
         data = store.get_json(record_key(file_key))
     except StoreError:
         return None
-    try:
-        text = store.get(text_key(file_key)).decode("utf-8")
-    except StoreError:
-        text = ""
+    text = ""
+    if with_text:
+        try:
+            text = store.get(text_key(file_key)).decode("utf-8")
+        except StoreError:
+            pass
     return Record.from_dict(data, text)
 
 
@@ -200,12 +204,14 @@ def report_files(meta: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [f for f in meta.get("files", []) if f.get("store_key")]
 
 
-def archived_reports(store: Store, portal: str | None = None, year: int | None = None) -> Iterator[ArchivedReport]:
+def archived_reports(
+    store: Store, portal: str | None = None, year: int | None = None, *, with_text: bool = True
+) -> Iterator[ArchivedReport]:
     for prefix in report_prefixes(store, portal, year):
         meta = report_meta(store, prefix)
         records = {}
         for file in report_files(meta):
-            record = load_record(store, file["store_key"])
+            record = load_record(store, file["store_key"], with_text=with_text)
             if record is not None:
                 records[file["store_key"]] = record
         yield ArchivedReport(prefix, meta, records)

@@ -115,7 +115,7 @@ def summarise(store: Any, portal: str, crawl_id: str | None) -> str:
 
 def summarise_records(store: Any, portal: str) -> str:
     """What extraction read from the archived reports: templates and validation findings."""
-    primaries = [p[1] for r in records.archived_reports(store, portal) if (p := r.primary) is not None]
+    primaries = [p[1] for r in records.archived_reports(store, portal, with_text=False) if (p := r.primary) is not None]
     if not primaries:
         return "records: none (extraction off: run `scrapy extract`)"
     templates = Counter(r.template_version for r in primaries)

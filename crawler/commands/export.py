@@ -38,7 +38,7 @@ class Command(ScrapyCommand):
             raise UsageError("--format parquet needs --output FILE")
         store = open_store(self.settings["STORE_URI"])
         try:
-            rows = [report_row(r) for r in archived_reports(store, opts.portal, opts.year)]
+            rows = [report_row(r) for r in archived_reports(store, opts.portal, opts.year, with_text=False)]
         finally:
             store.close()
         out = Path(opts.output_file) if opts.output_file else None
