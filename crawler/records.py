@@ -51,6 +51,10 @@ class ArchivedReport:
     meta: Mapping[str, Any]  # report.json
     records: Mapping[str, Record]  # file store key → record
 
+    def meta_keys(self) -> list[str]:
+        """The store keys of the report's archived files."""
+        return [f["store_key"] for f in report_files(self.meta)]
+
     @property
     def primary(self) -> tuple[str, Record] | None:
         """The file that carries the report: the one with the most cells read (ties: the page first)."""
@@ -126,9 +130,10 @@ class Outcome:
 
 
 def extract_report(
-    store: Store, report: Mapping[str, Any], policies: Mapping[str, Policy], *, changed_only: bool
+    store: Store, report: Mapping[str, Any], policies: Mapping[str, Policy], *, changed_only: bool, save: bool = True
 ) -> list[Outcome]:
-    """Extract and store the record of every archived file of ``report`` (a report.json or item dict)."""
+    """Extract the record of every archived file of ``report`` (a report.json or item dict) and store it,
+    unless ``save`` is off: then the caller hands the records to :func:`cross_check` as ``pending``."""
     out = []
     for file in report_files(report):
         key = file["store_key"]
@@ -137,6 +142,9 @@ def extract_report(
                 out.append(Outcome(key, skipped=True))
                 continue
             record = extract_archived(store, report, file, policies)
+            if not save:
+                out.append(Outcome(key, record))
+                continue
             if record is not None and (stored := load_record(store, key, with_text=False)) is not None:
                 # Keep the cross-report findings until cross_check recomputes them: an unchanged file
                 # then gives an identical record and no new version.
@@ -217,14 +225,21 @@ def archived_reports(
         yield ArchivedReport(prefix, meta, records)
 
 
-def cross_check(store: Store, touched: Iterable[str] | None = None) -> int:
+def cross_check(store: Store, touched: Iterable[str] | None = None, pending: Mapping[str, Record] | None = None) -> int:
     """Recompute the cross-report findings and store the records they changed; how many changed.
 
     ``touched``: prefixes of the reports (re-)extracted just now (None: all). A touched report is checked
     against every other; an untouched one only has its findings about touched reports refreshed, so an
     incremental crawl costs O(archive × touched), and the whole archive ends up as a full pass would leave it.
+    ``pending``: file key → a record extracted but not stored yet (a crawl's); it takes the place of the
+    stored one and is stored here once, with its cross-report findings, so a new report's record does not
+    get one version without them and another with them.
     """
-    reports = list(archived_reports(store))
+    pending = dict(pending or {})
+    reports = [
+        dataclasses.replace(r, records={**r.records, **{k: pending[k] for k in r.meta_keys() if k in pending}})
+        for r in archived_reports(store)
+    ]
     fresh = {r.prefix for r in reports} if touched is None else set(touched)
     primaries = {r.prefix: p for r in reports if (p := r.primary) is not None}
     corpus = {prefix: record for prefix, (_, record) in primaries.items()}
@@ -251,10 +266,15 @@ def cross_check(store: Store, touched: Iterable[str] | None = None) -> int:
             if previous is not None:
                 extra += previous_year_findings(record, previous)
             updated = dataclasses.replace(record, findings=tuple(sorted((*kept, *extra), key=finding_order)))
-            if updated.to_dict() != record.to_dict():
+            if key in pending:
+                changed += save_record(store, key, updated)
+                del pending[key]
+            elif updated.to_dict() != record.to_dict():
                 stored = store.latest(record_key(key))
                 store.put_json(record_key(key), updated.to_dict(), meta=dict(stored.meta) if stored else None)
                 changed += 1
+    for key, record in pending.items():  # a file whose report.json is missing: stored without cross findings
+        changed += save_record(store, key, record)
     return changed
 
 

@@ -3,8 +3,8 @@
 Runs after the archive pipeline: the file's bytes are read back from the store (what is extracted is
 exactly what is archived). A file whose latest version was already extracted by the same extractor is
 not read again, so an incremental crawl costs nothing here; ``scrapy extract`` re-reads everything after
-a parser upgrade. When the crawl closes, the cross-report rules (V32–V35) are recomputed for the reports
-it touched (:func:`crawler.records.cross_check`).
+a parser upgrade. When the crawl closes, the cross-report rules (V32–V35) are computed for the reports
+it touched (:func:`crawler.records.cross_check`) and the new records are stored, each once.
 
 Extraction never raises on a bad file (it gives a record with a P00 finding); anything else that goes
 wrong here is logged and the item goes on: the capture is already safe in the archive.
@@ -33,6 +33,10 @@ class ExtractPipeline:
         self.store = store
         self.policies = policies
         self.touched: set[str] = set()
+        # Records wait here until the crawl closes and are stored once, with their cross-report findings.
+        # A crawl killed before that loses only them: the next crawl extracts those files again, since
+        # they have no current record.
+        self.pending: dict[str, records.Record] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -50,9 +54,11 @@ class ExtractPipeline:
         return item
 
     def _extract(self, item: ReportItem) -> None:
-        for outcome in records.extract_report(self.store, to_json(item), self.policies, changed_only=True):
+        outcomes = records.extract_report(self.store, to_json(item), self.policies, changed_only=True, save=False)
+        for outcome in outcomes:
             if outcome.record is None:
                 continue
+            self.pending[outcome.key] = outcome.record
             self.touched.add(item.key_prefix)
             if problems := [f.rule for f in outcome.record.findings if f.severity == "error"]:
                 logger.info("%s: %s: errors %s", item.portal, outcome.key, ", ".join(problems))
@@ -60,8 +66,8 @@ class ExtractPipeline:
     def close_spider(self) -> None:
         try:
             if self.touched:
-                changed = records.cross_check(self.store, self.touched)
-                logger.info("cross-report checks: %d record(s) updated", changed)
+                changed = records.cross_check(self.store, self.touched, self.pending)
+                logger.info("records: %d extracted, %d stored new or changed", len(self.pending), changed)
                 refresh_events(self.store)  # edit events gain the cell changes now that records exist
         except (StoreError, OSError) as exc:
             logger.error("cross-report checks failed (run `scrapy extract` later): %s", exc)
