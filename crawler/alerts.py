@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 
 from crawler.compliance import Status, crawl_logs
+from crawler.edits import is_report_file
 from crawler.registry import Registry
 from crawler.store import Store, StoreError
 
@@ -39,7 +40,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "alerts.yaml"
 STATE_KEY = "_alerts/state.json"
 KINDS = ("lateness", "health", "digest")
-_REPORT_FILE = re.compile(r"^[^_][^/]*/[^/]+/\d{4}/(?!report\.json$)(?!.*\.record\.json$)[^/]+$")
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def report_edits(store: Store) -> list[dict[str, Any]]:
     """Every later version of a report file: the report changed after it was first archived."""
     edits = []
     for version in store.ledger():
-        if version.version > 1 and _REPORT_FILE.match(version.key):
+        if version.version > 1 and is_report_file(version.key):
             edits.append({"key": version.key, "version": version.version, "sha256": version.sha256,
                           "source_url": version.source_url, "stored_at": version.stored_at})  # fmt: skip
     return edits

@@ -14,6 +14,7 @@ from typing import Any
 
 from crawler import records
 from crawler.compliance import STATUSES, Status
+from crawler.edits import is_report_file
 from crawler.registry import Registry
 from crawler.store import Store, StoreError
 
@@ -67,6 +68,18 @@ def _findings(store: Store, status: Status) -> list[dict[str, Any]]:
     return findings
 
 
+def _findings_summary(findings: list[dict[str, Any]]) -> str:
+    """One line per rule, with how often it fired and its first message (V34 fires once per similar report)."""
+    by_rule: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for f in findings:
+        by_rule[(f["rule"], f["severity"])].append(f)
+    lines = []
+    for (rule, severity), found in sorted(by_rule.items(), key=lambda kv: (kv[0][1] != "error", kv[0][0])):
+        times = f" ×{len(found)}" if len(found) > 1 else ""
+        lines.append(html.escape(f"{rule} {severity}{times}: {found[0].get('message', '')}"))
+    return "<br>".join(lines)
+
+
 def _problem_row(store: Store, s: Status) -> str:
     """One late / missing / premature report with the evidence it rests on."""
     ev = s.evidence
@@ -77,8 +90,7 @@ def _problem_row(store: Store, s: Status) -> str:
         f'栏目 <a href="{column}">{column}</a><br>抓取于 {html.escape(str(ev.get("captured_at")))}'
         f"<br>列表页 sha256 {html.escape(str(page.get('sha256'))[:16])}… ({html.escape(str(page.get('store_key')))})"
     )
-    findings = _findings(store, s)
-    found = "<br>".join(html.escape(f"{f['rule']} {f['severity']}: {f.get('message', '')}") for f in findings)
+    found = _findings_summary(_findings(store, s))
     return (
         f"<tr><td>{html.escape(s.street)}</td><td>{s.year}</td><td>{html.escape(s.reason)}<br>{link}</td>"
         f'<td class="small">{proof}</td><td class="small">{found or "—"}</td></tr>'
@@ -91,9 +103,8 @@ def build(registry: Registry, store: Store, statuses: list[Status], today: dt.da
         by_portal[status.portal].append(status)
     history: dict[str, list[Any]] = defaultdict(list)
     for version in store.ledger():
-        parts = version.key.split("/")
-        if len(parts) == 4 and not parts[0].startswith("_") and parts[2].isdigit():
-            history["/".join(parts[:3])].append(version)
+        if is_report_file(version.key):  # what the portal served, not our catalogue or records
+            history[version.key.rsplit("/", 1)[0]].append(version)
     counts = Counter(s.status for s in statuses)
     out = [
         "<!DOCTYPE html>",
@@ -129,6 +140,13 @@ def build(registry: Registry, store: Store, statuses: list[Status], today: dt.da
             out.append('<h3>逾期与未公开</h3><table class="list"><tr><th>街道</th><th>年度</th><th>情况</th>'
                        "<th>证据</th><th>审核发现</th></tr>")  # fmt: skip
             out += [_problem_row(store, s) for s in problems]
+            out.append("</table>")
+        checked = [(s, found) for s in rows if s.report_url and (found := _findings(store, s))]
+        if checked:
+            out.append('<h3>年报内容审核发现</h3><table class="list"><tr><th>街道</th><th>年度</th>'
+                       "<th>发现（规则 级别 次数：说明）</th></tr>")  # fmt: skip
+            out += [f"<tr><td>{html.escape(s.street)}</td><td>{s.year}</td>"
+                    f'<td class="small">{_findings_summary(found)}</td></tr>' for s, found in checked]  # fmt: skip
             out.append("</table>")
         edited = {prefix: versions for prefix, versions in history.items() if prefix.startswith(pid + "/")
                   and any(v.version > 1 for v in versions)}  # fmt: skip

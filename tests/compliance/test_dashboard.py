@@ -18,7 +18,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 def test_dashboard_in_chromium(replica: ReplicaServer, replica_site: Site, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
-    crawl("wuchang", replica.url, archive)
+    crawl("wuchang", replica.url, archive, settings={"EXTRACT_ENABLED": "True"})  # findings come from records
     out = tmp_path / "site"
     scrapy("dashboard", "--portal", "wuchang", "--today", "2026-11-24", "--out", str(out), "-s", f"STORE_URI={archive}")
     assert open_store(str(archive)).get("_dashboard/index.html") == (out / "index.html").read_bytes()
@@ -47,6 +47,16 @@ def test_dashboard_in_chromium(replica: ReplicaServer, replica_site: Site, tmp_p
             row = page.locator("table.heatmap tr", has=page.locator(f"td.street:text-is('{street}')"))
             assert row.locator("td").nth(1 + years.index(year)).inner_text() == "未公开"
         assert page.locator("table.list").first.inner_text().count("列表页 sha256") >= len(missing)
+        # Each report the replica broke a template rule in lists that rule among its findings.
+        findings = page.locator("h3:text-is('年报内容审核发现') + table tr")
+        broken = [e for e in truth.values() if e["published"] and e["broken_rules"]]
+        assert len(broken) >= 5
+        for entry in broken:
+            row = findings.filter(has=page.locator(f"td:text-is('{entry['street']}')")).filter(
+                has=page.locator(f"td:text-is('{entry['year']}')")
+            )
+            text = row.inner_text()
+            assert all(f"{rule} " in text for rule in entry["broken_rules"]), (entry["street"], entry["year"], text)
         page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
         browser.close()
     assert errors == []
