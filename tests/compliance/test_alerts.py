@@ -145,3 +145,17 @@ def test_the_documented_chinese_services_are_real_apprise_targets(
     assert loaded.targets[0].tags() == ["lateness:wuchang"] and "health:all" in loaded.targets[1].tags()
     services = [type(apprise.Apprise.instantiate(t.url)).__name__ for t in loaded.targets]
     assert services == ["NotifyDingTalk", "NotifyWeComBot", "NotifyFeishu", "NotifyEmail", "NotifyJSON"]
+
+
+def test_only_what_the_portal_served_counts_as_an_edit(tmp_path: Path) -> None:
+    """A new version of a report file is an edit; new versions of nianbao's own catalogue, records and
+    record texts are not."""
+    from crawler.alerts import report_edits
+
+    store = LocalStore(tmp_path)
+    for key in ("wuchang/yyj/2024/P020250111.pdf", "wuchang/yyj/2024/report.json",
+                "wuchang/yyj/2024/P020250111.pdf.record.json", "wuchang/yyj/2024/P020250111.pdf.record.txt",
+                "wuchang/yyj/_column/index.html", "_crawls/wuchang/c1.jsonl"):  # fmt: skip
+        store.put(key, b"first")
+        store.put(key, b"second")
+    assert [(e["key"], e["version"]) for e in report_edits(store)] == [("wuchang/yyj/2024/P020250111.pdf", 2)]
