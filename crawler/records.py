@@ -264,7 +264,7 @@ def cross_check(store: Store, touched: Iterable[str] | None = None, pending: Map
             year = record.report_year
             previous = by_unit_year.get((record.street, record.district, year - 1)) if year else None
             if previous is not None:
-                extra += previous_year_findings(record, previous)
+                extra += previous_year_findings(record, previous, shingles)
             updated = dataclasses.replace(record, findings=tuple(sorted((*kept, *extra), key=finding_order)))
             if key in pending:
                 changed += save_record(store, key, updated)

@@ -387,8 +387,17 @@ def record_shingles(record: Record) -> frozenset[str]:
     return cont.shingles(record.text, record.street_short)
 
 
-def previous_year_findings(record: Record, previous: Record) -> list[Finding]:
-    """V32, V33, V35 against the same unit's report of the year before."""
+def _shingles(record: Record, cache: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The record's shingles, from the caller's cache (filled on the way) so no text is shingled twice."""
+    if record.doc_id not in cache:
+        cache[record.doc_id] = record_shingles(record)
+    return cache[record.doc_id]
+
+
+def previous_year_findings(
+    record: Record, previous: Record, shingles: dict[str, frozenset[str]] | None = None
+) -> list[Finding]:
+    """V32, V33, V35 against the same unit's report of the year before (``shingles``: a cache by doc id)."""
     out: list[Finding] = []
     if record.report_year is None or previous.report_year != record.report_year - 1 or not same_unit(record, previous):
         return out
@@ -426,7 +435,8 @@ def previous_year_findings(record: Record, previous: Record) -> list[Finding]:
                             message=f"{x}: 现行有效 ≠ last year's + 制发 − 废止",
                         )
                     )
-    share = cont.containment(record_shingles(record), record_shingles(previous))
+    cache = {} if shingles is None else shingles
+    share = cont.containment(_shingles(record, cache), _shingles(previous, cache))
     if share >= V35_THRESHOLD:
         out.append(
             Finding(
@@ -440,21 +450,16 @@ def previous_year_findings(record: Record, previous: Record) -> list[Finding]:
 
 
 def corpus_findings(
-    record: Record, corpus: Iterable[Record], shingles: Mapping[str, frozenset[str]] | None = None
+    record: Record, corpus: Iterable[Record], shingles: dict[str, frozenset[str]] | None = None
 ) -> list[Finding]:
-    """V34: one finding per other unit's report containing ≥ 30 % of this report's shingles."""
-    cache = dict(shingles or {})
-
-    def sh(r: Record) -> frozenset[str]:
-        if r.doc_id not in cache:
-            cache[r.doc_id] = record_shingles(r)
-        return cache[r.doc_id]
-
+    """V34: one finding per other unit's report containing ≥ 30 % of this report's shingles
+    (``shingles``: a cache by doc id, filled on the way)."""
+    cache = {} if shingles is None else shingles
     out = []
     for other in corpus:
         if other.doc_id == record.doc_id or same_unit(record, other):
             continue
-        share = cont.containment(sh(record), sh(other))
+        share = cont.containment(_shingles(record, cache), _shingles(other, cache))
         if share >= V34_THRESHOLD:
             out.append(
                 Finding(
@@ -506,6 +511,6 @@ def check_corpus(records: Sequence[Record]) -> list[Record]:
             and same_unit(record, p)
         ]
         if previous:
-            extra += previous_year_findings(record, previous[0])
+            extra += previous_year_findings(record, previous[0], cache)
         out.append(record.with_findings(extra))
     return out
