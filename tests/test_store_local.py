@@ -37,8 +37,18 @@ def test_no_partial_blob_is_visible(tmp_path: Path) -> None:
     result = store.put("k", b"x" * 100_000)
     blob = store.blob_path(result.version.sha256)
     assert blob.read_bytes() == b"x" * 100_000
-    leftovers = [p for p in blob.parent.iterdir() if p.name.startswith(".tmp-")]
+    leftovers = [p for p in (blob.parent, store.tmp_dir) for p in p.iterdir() if p.name.startswith(".tmp-")]
     assert leftovers == []
+
+
+def test_temp_file_of_a_killed_writer_is_swept_by_the_next_writer(tmp_path: Path) -> None:
+    LocalStore(tmp_path).put("a", b"one")
+    torn = tmp_path / "tmp" / ".tmp-dead"
+    torn.write_bytes(b"half a bl")  # what kill -9 in the middle of a blob write leaves
+    store = LocalStore(tmp_path)
+    assert torn.exists() and store.keys() == ["a"]  # reading neither sees nor touches it
+    store.put("b", b"two")
+    assert list(store.tmp_dir.iterdir()) == [] and store.get("b") == b"two"
 
 
 def test_ledger_chain_detects_edits_of_history(tmp_path: Path) -> None:

@@ -147,10 +147,11 @@ class Store(ABC):
         """Flush and release resources."""
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
     """Write ``data`` to ``path`` so that a crash leaves either the old file or the whole new one: a
-    temporary file in the same folder, fsync, rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    temporary file (in ``tmp_dir``, which must be on the same file system, else beside ``path``),
+    fsync, rename."""
+    fd, tmp = tempfile.mkstemp(dir=tmp_dir or path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

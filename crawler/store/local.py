@@ -3,6 +3,9 @@
 Layout under the root::
 
     blobs/sha256/ab/abcdef…   immutable object bytes (written to a temp file, fsynced, renamed)
+    tmp/                      temp files of blobs being written; a writer killed mid-blob leaves one
+                              here, and the next writer sweeps it (writes hold the ledger lock, so a
+                              temp file seen under the lock belongs to a dead writer)
     ledger.jsonl              one line per new version; each line carries ``chain``, the sha256 of
                               the previous line's chain and this entry, so any edit or deletion of
                               history is detectable by ``verify``
@@ -43,6 +46,9 @@ class LocalStore(Store):
         (self.root / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
         self.ledger_path = self.root / "ledger.jsonl"
         self.ledger_path.touch(exist_ok=True)
+        self.tmp_dir = self.root / "tmp"
+        self.tmp_dir.mkdir(exist_ok=True)
+        self._swept = False
         # In-memory index, refreshed incrementally from the ledger's tail so that several
         # processes (a crawl and an `extract`) can share one archive.
         self._entries: list[Version] = []
@@ -111,7 +117,19 @@ class LocalStore(Store):
         if path.exists() and path.stat().st_size == len(data):
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, data)
+        write_atomic(path, data, self.tmp_dir)
+
+    def _sweep_temp(self) -> None:
+        """Delete temp files left by writers killed mid-blob. Called with the ledger lock held, once
+        per store: every writer holds that lock while it writes, so nothing here is still being written."""
+        if self._swept:
+            return
+        self._swept = True
+        stale = [p for p in self.tmp_dir.iterdir() if p.name.startswith(".tmp-")]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        if stale:
+            logger.warning("archive %s: removed %d temp file(s) left by an interrupted write", self.uri, len(stale))
 
     def put(
         self,
@@ -127,6 +145,7 @@ class LocalStore(Store):
         with self._lock, self.ledger_path.open("ab") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)  # one writer at a time across processes
             try:
+                self._sweep_temp()
                 self._refresh()
                 latest = self._latest.get(key)
                 if latest is not None and latest.sha256 == sha256:
