@@ -498,6 +498,8 @@ class S3Store(Store):
         Non-blocking calls (from ``put``) give up while the store is known to be down, or while another
         process is flushing; ``scrapy flush`` blocks and raises if the store is still unreachable.
         """
+        if blocking:  # `scrapy flush`: also clean up after killed writers, even when nothing is pending
+            self._sweep_spool()
         if not self.spool.pending():
             return True
         if not blocking and time.monotonic() < self._offline_until:
@@ -542,7 +544,12 @@ class S3Store(Store):
         for result in results:
             note_edit(self, result)
 
+    def _sweep_spool(self) -> None:
+        if swept := self.spool.sweep():
+            logger.warning("%s: removed %d file(s) a killed process left in %s", self.uri, swept, self.spool.dir)
+
     def close(self) -> None:
+        self._sweep_spool()
         if not self.spool.pending():
             return
         self._offline_until = 0.0  # try once more now, whatever the back-off says

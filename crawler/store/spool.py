@@ -7,9 +7,10 @@ next put, at close, or by ``scrapy flush``).
 Layout: ``{root}/{sha256(uri)[:16]}/`` per store URI (``uri`` holds the URI for humans), and per put
 ``{ns_time}-{pid}-{n}.bin`` (the bytes) plus ``….json`` (key, sha256, put arguments). The ``.json`` is
 written last (temp file, fsync, rename) and is the commit marker: a crash mid-spool leaves at worst an
-orphan ``.bin``, never an entry without bytes. Entries are replayed in name (= time) order, so the
-versions of one key keep their order; an entry is deleted only after its put succeeded, and replaying
-it again after a crash is harmless because the store dedupes equal bytes.
+orphan ``.bin`` or a temp file under ``tmp/{pid}/``, never an entry without bytes; ``sweep`` deletes
+those once the process that wrote them is gone (the pid is in their names). Entries are replayed in
+name (= time) order, so the versions of one key keep their order; an entry is deleted only after its
+put succeeded, and replaying it again after a crash is harmless because the store dedupes equal bytes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import hashlib
 import itertools
 import json
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,10 +63,31 @@ class Spool:
         name = f"{time.time_ns():020d}-{os.getpid()}-{next(_counter):06d}"
         marker = self.dir / f"{name}.json"
         entry = SpoolEntry(marker, key, sha256_hex(data), len(data), utcnow(), kwargs)
-        write_atomic(entry.blob, data)
+        tmp = self.dir / "tmp" / str(os.getpid())
+        tmp.mkdir(parents=True, exist_ok=True)
+        write_atomic(entry.blob, data, tmp)
         doc = {"key": key, "sha256": entry.sha256, "size": entry.size, "spooled_at": entry.spooled_at, "kwargs": kwargs}
-        write_atomic(marker, json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str).encode())
+        write_atomic(marker, json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str).encode(), tmp)
         return entry
+
+    def sweep(self) -> int:
+        """Delete what writers that died mid-``add`` left behind: a ``.bin`` without its marker, a temp
+        folder. Only a dead process's files go (a live one may be between its ``.bin`` and its marker),
+        so this is safe beside other crawls. Returns how many were removed."""
+        if not self.dir.is_dir():
+            return 0
+        removed = 0
+        for blob in self.dir.glob("*.bin"):
+            pid = blob.stem.split("-")[1] if blob.stem.count("-") == 2 else ""
+            if not blob.with_suffix(".json").exists() and pid.isdigit() and not _alive(int(pid)):
+                blob.unlink(missing_ok=True)
+                removed += 1
+        tmp = self.dir / "tmp"
+        for folder in tmp.iterdir() if tmp.is_dir() else ():
+            if folder.name.isdigit() and not _alive(int(folder.name)):
+                removed += sum(1 for p in folder.iterdir())
+                shutil.rmtree(folder, ignore_errors=True)
+        return removed
 
     def entries(self) -> list[SpoolEntry]:
         if not self.dir.is_dir():
@@ -105,3 +128,15 @@ class Spool:
                 yield True
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False  # not a writer's pid (and kill(0) would signal our own group)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True

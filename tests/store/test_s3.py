@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +117,31 @@ def test_puts_spool_while_s3_is_unreachable_and_flush_in_order(weed: WeedServer,
         v1.source_url == "https://x/p.html" and list(v1.meta) == ["spooled_at"] and v1.meta["spooled_at"] < v1.stored_at
     )
     assert up.verify_chain() == [] and list(tmp_path.rglob("*.bin")) == []
+
+
+def test_what_a_killed_writer_left_in_the_spool_is_swept(weed: WeedServer, tmp_path: Path) -> None:
+    dead = _dead_pid()
+    down = S3Store("archive", "swept", client=_client_at(weed, free_ports(1)[0]), spool_root=tmp_path, retry_after=60)
+    down.put("r/page.html", b"v1")
+    spool = down.spool.dir
+    # A writer killed between its .bin and its marker, and one killed inside write_atomic.
+    (spool / f"{1:020d}-{dead}-000000.bin").write_bytes(b"half")
+    (spool / "tmp" / str(dead)).mkdir()
+    (spool / "tmp" / str(dead) / ".tmp-x").write_bytes(b"hal")
+    # This process, alive, may be between its .bin and its marker: its files stay.
+    live = spool / f"{2:020d}-{os.getpid()}-000000.bin"
+    live.write_bytes(b"mine")
+    up = S3Store("archive", "swept", client=weed.client(), spool_root=tmp_path)
+    assert up.flush() and up.get("r/page.html") == b"v1"
+    assert sorted(p.relative_to(spool).as_posix() for p in spool.rglob("*") if p.name not in ("uri", ".lock")) == [
+        live.name, "tmp", f"tmp/{os.getpid()}",
+    ]  # fmt: skip
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
 
 
 def _client_at(weed: WeedServer, port: int) -> Any:
