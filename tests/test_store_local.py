@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from pathlib import Path
 
 from crawler.store import LocalStore, open_store, safe_key, safe_name
+from tests.support import scrapy
 
 
 def test_versions_dedupe_and_history(tmp_path: Path) -> None:
@@ -30,6 +32,51 @@ def test_torn_ledger_line_from_a_crash_is_ignored_and_fenced(tmp_path: Path) -> 
     reopened.put("c", b"three")
     again = LocalStore(tmp_path)
     assert again.keys() == ["a", "c"] and again.get("c") == b"three"
+
+
+TORN = b'{"key": "wuchang/yyj/2024/page.html", "version": 2, "sha2'
+
+
+def test_torn_last_ledger_line_is_recovered_on_open_and_kept_as_a_note(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    store.put("a", b"one")
+    store.put("b", b"two")
+    complete = (tmp_path / "ledger.jsonl").read_bytes()
+    with (tmp_path / "ledger.jsonl").open("ab") as fh:
+        fh.write(TORN)  # a power cut mid-append
+    reopened = LocalStore(tmp_path)  # opening recovers: the ledger is cut back to its last complete line
+    assert (tmp_path / "ledger.jsonl").read_bytes() == complete
+    (note,) = [json.loads(line) for line in (tmp_path / "ledger.torn.jsonl").read_text().splitlines()]
+    assert base64.b64decode(note["base64"]) == TORN
+    assert (note["ledger_offset"], note["size"]) == (len(complete), len(TORN))
+    reopened.put("c", b"three")
+    lines = (tmp_path / "ledger.jsonl").read_bytes().split(b"\n")
+    assert lines[-1] == b"" and b"" not in lines[:-1]  # no blank line, every line a JSON entry
+    assert [json.loads(line)["key"] for line in lines[:-1]] == ["a", "b", "c"]
+    assert LocalStore(tmp_path).verify_chain() == []
+    # And `scrapy verify` passes, today and on every later run.
+    for _ in range(2):
+        proc = scrapy("verify", "-s", f"STORE_URI={tmp_path}", check=False)
+        assert (proc.returncode, proc.stdout.splitlines()[-1]) == (0, f"{tmp_path}: 3 version(s) checked, 0 problem(s)")
+
+
+def test_a_line_torn_after_the_store_was_opened_is_recovered_by_the_next_put(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    store.put("a", b"one")
+    with (tmp_path / "ledger.jsonl").open("ab") as fh:
+        fh.write(TORN)  # another process died mid-append while this store was open
+    store.put("b", b"two")
+    assert [json.loads(line)["key"] for line in (tmp_path / "ledger.jsonl").read_text().splitlines()] == ["a", "b"]
+    assert store.verify_chain() == [] and store.keys() == ["a", "b"]
+    assert base64.b64decode(json.loads((tmp_path / "ledger.torn.jsonl").read_text())["base64"]) == TORN
+
+
+def test_opening_an_archive_to_read_it_creates_nothing(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "archive")
+    assert (store.keys(), store.latest("a"), store.verify_chain()) == ([], None, [])
+    assert not (tmp_path / "archive").exists()
+    store.put("a", b"one")
+    assert store.get("a") == b"one" and LocalStore(tmp_path / "archive").keys() == ["a"]
 
 
 def test_no_partial_blob_is_visible(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ Invariants every backend keeps (and ``tests/test_store.py`` checks on each):
 * a key's history is append-only; versions are numbered 1, 2, … in capture order;
 * putting the same bytes as the key's latest version creates nothing;
 * a version, once listed, can always be read back byte for byte and re-hashes to its sha256;
-* after a crash no partial object is visible.
+* after a crash no partial object is visible, and a ledger entry torn by a crash is never an entry: it
+  is set aside as a note (LocalStore: ``ledger.torn.jsonl``), so ``verify`` does not fail on it forever.
 """
 
 from __future__ import annotations

@@ -10,13 +10,24 @@ Layout under the root::
                               the previous line's chain and this entry, so any edit or deletion of
                               history is detectable by ``verify``
 
+    ledger.torn.jsonl         the torn last lines a crash mid-append left in the ledger, one JSON note
+                              each (where it was, when it was found, its bytes in base64)
+
 A blob is written before its ledger line, so a crash leaves at worst an unreferenced blob, never a
-ledger entry without bytes. A torn last ledger line (crash mid-append) is ignored on read and fenced
-off with a newline before the next append.
+ledger entry without bytes. A torn last ledger line (a power cut mid-append: bytes without their
+newline) is not a committed entry: it is ignored on read, and recovered when the store is opened and
+before every append, under the ledger lock (so never while a live writer is mid-line): its bytes are
+kept as a note in ``ledger.torn.jsonl`` and the ledger is cut back to its last complete line. Fencing
+it off with a newline instead would leave a line that is not JSON, and ``verify`` would fail on every
+later run although the archive is consistent. No blank line is ever written.
+
+Nothing is created until the first put: opening an archive to read it (``status``, or a spider that is
+not a portal crawl) never makes a folder or a ledger.
 """
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import logging
@@ -24,7 +35,7 @@ import os
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from crawler.store.base import PutResult, Store, StoreError, Version, sha256_hex, utcnow, write_atomic
 
@@ -42,12 +53,9 @@ class LocalStore(Store):
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
         self.uri = str(self.root)
-        self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
         self.ledger_path = self.root / "ledger.jsonl"
-        self.ledger_path.touch(exist_ok=True)
+        self.torn_path = self.root / "ledger.torn.jsonl"
         self.tmp_dir = self.root / "tmp"
-        self.tmp_dir.mkdir(exist_ok=True)
         self._swept = False
         # In-memory index, refreshed incrementally from the ledger's tail so that several
         # processes (a crawl and an `extract`) can share one archive.
@@ -58,10 +66,19 @@ class LocalStore(Store):
         # Pipelines call the store from worker threads (asyncio.to_thread): the index and the ledger
         # offset are shared state. flock orders processes; this orders threads of one process.
         self._lock = threading.RLock()
+        if self.ledger_path.exists():
+            try:
+                with self._lock, self.ledger_path.open("r+b") as fh:
+                    fcntl.flock(fh, fcntl.LOCK_EX)  # waits for a live writer to finish its line
+                    self._recover_torn_tail(fh)
+            except OSError as exc:  # a read-only archive can still be read (the torn line stays ignored)
+                logger.warning("archive %s: cannot recover the ledger's torn last line: %s", self.uri, exc)
         self._refresh()
 
     # ---- reading ---------------------------------------------------------------------------
     def _refresh(self) -> None:
+        if not self.ledger_path.exists():
+            return  # nothing archived yet
         with self._lock, self.ledger_path.open("rb") as fh:
             fh.seek(self._offset)
             for raw in fh:
@@ -112,6 +129,49 @@ class LocalStore(Store):
             raise StoreError(f"{key!r} v{chosen.version}: blob {chosen.sha256} is missing") from None
 
     # ---- writing ---------------------------------------------------------------------------
+    def _recover_torn_tail(self, fh: BinaryIO) -> None:
+        """Move a torn last line (bytes after the last newline) into ``ledger.torn.jsonl`` and cut the
+        ledger back to its last complete line. Call with the ledger lock held: then no live writer is
+        mid-line, and what follows the last newline was left by a writer that died."""
+        size = fh.seek(0, os.SEEK_END)
+        cut = size
+        while cut > 0:  # back to the byte after the last newline, a block at a time
+            start = max(0, cut - 65536)
+            fh.seek(start)
+            block = fh.read(cut - start)
+            newline = block.rfind(b"\n")
+            if newline >= 0:
+                cut = start + newline + 1
+                break
+            cut = start
+        if cut == size:
+            return
+        fh.seek(cut)
+        torn = fh.read(size - cut)
+        note = {
+            "found_at": utcnow(),
+            "ledger_offset": cut,
+            "size": len(torn),
+            "sha256": sha256_hex(torn),
+            "base64": base64.b64encode(torn).decode("ascii"),
+            "why": "torn last ledger line (a crash mid-append): not a committed entry",
+        }
+        # The note is durable before the ledger is cut: a crash in between only notes the line twice.
+        with self.torn_path.open("ab") as notes:
+            notes.write(json.dumps(note, sort_keys=True).encode() + b"\n")
+            notes.flush()
+            os.fsync(notes.fileno())
+        fh.truncate(cut)
+        fh.flush()
+        os.fsync(fh.fileno())
+        logger.warning(
+            "archive %s: the ledger's last line was torn by a crash (%d bytes at offset %d); moved to %s",
+            self.uri,
+            len(torn),
+            cut,
+            self.torn_path.name,
+        )
+
     def _write_blob(self, sha256: str, data: bytes) -> None:
         path = self.blob_path(sha256)
         if path.exists() and path.stat().st_size == len(data):
@@ -142,10 +202,13 @@ class LocalStore(Store):
         meta: Mapping[str, Any] | None = None,
     ) -> PutResult:
         sha256 = sha256_hex(data)
-        with self._lock, self.ledger_path.open("ab") as fh:
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)  # the archive is made by its first put
+        (self.root / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
+        with self._lock, self.ledger_path.open("a+b") as fh:  # a+: the torn-tail check reads
             fcntl.flock(fh, fcntl.LOCK_EX)  # one writer at a time across processes
             try:
                 self._sweep_temp()
+                self._recover_torn_tail(fh)  # a writer that died since we opened
                 self._refresh()
                 latest = self._latest.get(key)
                 if latest is not None and latest.sha256 == sha256:
@@ -165,8 +228,6 @@ class LocalStore(Store):
                 entry = version.to_json()
                 entry["chain"] = chain_hash(self._chain, entry)
                 line = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode() + b"\n"
-                if fh.tell() != self._offset:
-                    fh.write(b"\n")  # fence off a torn line left by a crashed writer
                 fh.write(line)
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -179,6 +240,8 @@ class LocalStore(Store):
         """Problems with the ledger's hash chain (empty when intact)."""
         problems: list[str] = []
         chain = GENESIS
+        if not self.ledger_path.exists():
+            return problems
         with self.ledger_path.open("rb") as fh:
             for n, raw in enumerate(fh, 1):
                 if not raw.strip() or not raw.endswith(b"\n"):
