@@ -65,6 +65,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
+from crawler.extensions import archive_portal
 from crawler.store import Store, StoreError, open_store
 from crawler.store.base import safe_key
 
@@ -249,7 +250,8 @@ class WarcRecorder:
             raise NotConfigured
         self.crawler = crawler
         self.max_bytes = settings.getint("WARC_MAX_BYTES", 100 * 1024 * 1024)
-        self.dir = Path(settings.get("WARC_DIR") or data_path("warc", createdir=True))
+        self.dir_setting = settings.get("WARC_DIR") or ""  # resolved when a portal crawl opens: fetch makes no folder
+        self.dir = Path(self.dir_setting or ".scrapy/warc")
         self.store_uri = settings["STORE_URI"]
         self.mirror = settings.get("PORTAL_MIRROR") or ""
         self.store: Store | None = None
@@ -267,6 +269,9 @@ class WarcRecorder:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcRecorder:
+        spider = getattr(crawler, "spider", None)
+        if spider is not None and archive_portal(spider) is None:
+            raise NotConfigured("not a portal crawl: nothing is archived")  # scrapy fetch, shell, bench
         mw = cls(crawler)
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
@@ -274,9 +279,12 @@ class WarcRecorder:
 
     # ---- crawl lifecycle -----------------------------------------------------------------------
     def spider_opened(self, spider: Spider) -> None:
-        portal = getattr(spider, "portal", None)
-        self.portal = getattr(portal, "id", None) or spider.name
-        self.crawl_id = getattr(spider, "crawl_id", None) or self.run
+        portal = archive_portal(spider)
+        if portal is None:
+            return  # not a portal crawl: stay inert (self.store stays None, nothing is recorded)
+        self.portal = portal
+        self.crawl_id = str(spider.crawl_id)  # type: ignore[attr-defined]
+        self.dir = Path(self.dir_setting or data_path("warc", createdir=True))
         self.store = open_store(self.store_uri)
         self.workdir.mkdir(parents=True, exist_ok=True)
         # Our lock, held while this process writes: a lock nobody holds marks a crashed crawl's files.
@@ -300,6 +308,8 @@ class WarcRecorder:
         for future in self._pending:
             future.result()
         self._uploads.shutdown()
+        if self.store is None:
+            return  # never opened: not a portal crawl
         self._save_digests()
         if self._lock_fh is not None:
             lock = Path(self._lock_fh.name)

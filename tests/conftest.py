@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -10,6 +11,25 @@ import pytest
 if TYPE_CHECKING:
     from crawler.replica.server import ReplicaServer
     from crawler.replica.site import Site
+
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+# The checkout's default archive and Scrapy's shared work folders: a test writes into tmp_path, never here
+# (a `_crawls/default/None.jsonl` once appeared in ./data after a test run).
+SHARED = (CHECKOUT / "data", CHECKOUT / ".scrapy" / "crawllog", CHECKOUT / ".scrapy" / "warc")
+
+
+def _snapshot() -> dict[str, int]:
+    return {str(p): p.stat().st_size for root in SHARED if root.is_dir() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _checkout_untouched() -> Iterator[None]:
+    """Fails the session when a test wrote into the checkout's default archive or shared spools."""
+    before = _snapshot()
+    yield
+    after = _snapshot()
+    assert sorted(p for p, size in after.items() if before.get(p) != size) == []
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,8 @@ def everything(replica_site: Site, tmp_path_factory: pytest.TempPathFactory) -> 
     archive = tmp_path_factory.mktemp("all") / "archive"
     try:
         settings = {**FAST, "PORTAL_MIRROR": server.url, "STORE_URI": str(archive), "HTTPCACHE_DIR": f"{archive}-cache"}
+        # Never the checkout's shared .scrapy/ spools (see tests/conftest.py).
+        settings |= {"CRAWLLOG_SPOOL": f"{archive}-spool", "WARC_DIR": f"{archive}-warc"}
         opts = [x for name, value in settings.items() for x in ("-s", f"{name}={value}")]
         scrapy("crawlall", *opts, timeout=600)
         yield open_store(str(archive)), replica_site.manifest()

@@ -86,7 +86,7 @@ def test_mirror_redirect_of_a_moved_report_is_followed_to_the_canonical_url(
 ) -> None:
     moved = next(r for r in _published(replica_site.manifest()) if r["moved_from"])
     proc = scrapy("fetch", "--nolog", "-s", f"PORTAL_MIRROR={replica.url}", "-s", "ROBOTSTXT_OBEY=False",
-                  moved["moved_from"])  # fmt: skip
+                  "-s", "HTTPCACHE_ENABLED=False", moved["moved_from"])  # fmt: skip
     assert moved["title"] in proc.stdout
 
 

@@ -21,8 +21,10 @@ from typing import Any, TextIO
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.utils.project import data_path
 
+from crawler.extensions import archive_portal
 from crawler.items import to_json
 from crawler.store import Store, open_store
 from crawler.store.base import safe_key, utcnow
@@ -41,6 +43,8 @@ class CrawlLog:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlLog:
+        if archive_portal(getattr(crawler, "spider", None)) is None:
+            raise NotConfigured("not a portal crawl: no crawl log")  # scrapy fetch, shell, bench
         ext = cls(crawler, open_store(crawler.settings["STORE_URI"]))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
