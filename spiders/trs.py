@@ -10,6 +10,7 @@ pipelines.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -478,8 +479,10 @@ class TrsPortalSpider(scrapy.Spider):
 
 
 def _crawl_id(jobdir: str | None) -> str:
-    """The UTC start time; a job resumed from its JOBDIR keeps the id it started with."""
-    fresh = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    """The UTC start time plus a random suffix (``20250203T080000Z-1a2b3c4d``): sortable by start time,
+    and unique even for crawls started in the same second, which would otherwise share a crawl log.
+    A job resumed from its JOBDIR keeps the id it started with."""
+    fresh = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
     if not jobdir:
         return fresh
     path = Path(jobdir) / "nianbao-crawl-id"

@@ -18,6 +18,7 @@ from tests.support import ROOT, crawl, crawl_log
 def _start(mirror: str, archive: Path, *settings: str) -> subprocess.Popen[bytes]:
     args = [sys.executable, "-m", "scrapy", "crawl", "wuchang", "-s", f"PORTAL_MIRROR={mirror}",
             "-s", f"STORE_URI={archive}", "-s", f"HTTPCACHE_DIR={archive}-cache", "-s", "DOWNLOAD_DELAY=0.05",
+            "-s", f"WARC_DIR={archive}-warc",  # never the checkout's shared .scrapy/warc
             "-s", "AUTOTHROTTLE_ENABLED=False", *settings]  # fmt: skip
     return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip

@@ -9,6 +9,12 @@ crawl id; otherwise the next crawl of the portal archives the dead crawl's spool
 summary line, which marks it incomplete (and the health alert says so). A live crawl holds an exclusive
 ``flock`` on its spool for its whole run, so a concurrent crawl of the same portal never mistakes a live
 spool for a dead one (the kernel drops the lock when a killed process goes away).
+
+One crawl of a portal into an archive at a time: before anything is written, the crawl takes the
+``flock`` of ``crawl-{portal}`` in the archive (a local archive: ``{archive}/locks/``; an S3 archive:
+beside its local spool, which keeps apart only the crawls of one machine). A second crawl of the same
+portal into the same archive is refused (:class:`CrawlRefusedError`: the crawl does not start and ``scrapy
+crawl`` exits 1) instead of interleaving its pages, versions and log with the first one's.
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import os
+import socket
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -27,7 +35,7 @@ from scrapy.utils.project import data_path
 from crawler.extensions import archive_portal
 from crawler.items import to_json
 from crawler.store import Store, open_store
-from crawler.store.base import safe_key, utcnow
+from crawler.store.base import ArchiveBusyError, hold_lock, safe_key, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +48,18 @@ class CrawlLog:
         self.spool: Path | None = None
         self.handle: TextIO | None = None
         self.count = 0
+        self.lock: IO[str] | None = None  # the (archive, portal) lock, held until the crawl closes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlLog:
-        if archive_portal(getattr(crawler, "spider", None)) is None:
+        spider = getattr(crawler, "spider", None)
+        portal = archive_portal(spider)
+        if portal is None:
             raise NotConfigured("not a portal crawl: no crawl log")  # scrapy fetch, shell, bench
         ext = cls(crawler, open_store(crawler.settings["STORE_URI"]))
+        # Extensions are built after the spider and before the engine opens it: refusing here means the
+        # second crawl never fetches or stores anything.
+        ext.lock = _lock_portal(ext.store, portal, str(getattr(spider, "crawl_id", "")))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.item_error, signal=signals.item_error)
@@ -115,6 +129,7 @@ class CrawlLog:
         if reason != "finished" and self.crawler.settings.get("JOBDIR"):
             # Paused (Ctrl-C) with a JOBDIR: the job will be resumed and will finish this log.
             self.handle.close()
+            self._release()
             return
         self._write(summary)
         self.handle.close()
@@ -122,6 +137,30 @@ class CrawlLog:
         self.store.put(key, self.spool.read_bytes(), content_type="application/x-ndjson")
         self.spool.unlink()
         self.store.close()
+        self._release()
+
+    def _release(self) -> None:
+        if self.lock is not None:
+            self.lock.close()  # closing the file releases its flock
+            self.lock = None
+
+
+class CrawlRefusedError(RuntimeError):
+    """Another crawl of the same portal into the same archive is running."""
+
+
+def _lock_portal(store: Store, portal: str, crawl_id: str) -> IO[str]:
+    holder = {"portal": portal, "crawl_id": crawl_id, "pid": os.getpid(), "host": socket.gethostname(),
+              "started_at": utcnow()}  # fmt: skip
+    try:
+        return hold_lock(store.lock_path(f"crawl-{portal}"), holder)
+    except ArchiveBusyError as exc:
+        message = (
+            f"another crawl of {portal} into {store.uri} is running ({exc}); not starting crawl {crawl_id}. "
+            "Wait for it to finish, or crawl into another archive (STORE_URI)."
+        )
+        logger.error(message)
+        raise CrawlRefusedError(message) from None
 
 
 def _locked(path: Path) -> bool:

@@ -11,6 +11,7 @@ Invariants every backend keeps (and ``tests/test_store.py`` checks on each):
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -21,7 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 class StoreError(RuntimeError):
@@ -146,6 +147,42 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Flush and release resources."""
+
+    def lock_path(self, name: str) -> Path:
+        """A local file whose ``flock`` stands for ``name`` in this archive (see :func:`hold_lock`)."""
+        raise NotImplementedError(f"{type(self).__name__} has no local lock folder")
+
+
+class ArchiveBusyError(StoreError):
+    """Someone else holds the lock (another crawl of the same portal into the same archive)."""
+
+
+def hold_lock(path: Path, holder: Mapping[str, Any]) -> IO[str]:
+    """Take the exclusive ``flock`` on ``path`` without waiting and write ``holder`` into it (for the
+    message the next comer gets); :class:`ArchiveBusyError` with the holder's description if it is taken.
+
+    The kernel releases the lock when the holder's process ends, however it ends (kill -9 included), so
+    a crashed crawl never leaves a stale lock. Keep the returned handle open for as long as the lock is
+    needed; closing it releases the lock.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        text = handle.read().strip()
+        handle.close()
+        try:
+            held_by = ", ".join(f"{k} {v}" for k, v in json.loads(text).items())
+        except (ValueError, AttributeError):
+            held_by = text or "a process that has not written its name yet"
+        raise ArchiveBusyError(f"lock {path} held by {held_by}") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(json.dumps(dict(holder), sort_keys=True) + "\n")
+    handle.flush()
+    return handle
 
 
 def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:

@@ -10,6 +10,7 @@ Layout under the root::
                               the previous line's chain and this entry, so any edit or deletion of
                               history is detectable by ``verify``
 
+    locks/{name}.lock         flock files: one crawl of a portal into this archive at a time
     ledger.torn.jsonl         the torn last lines a crash mid-append left in the ledger, one JSON note
                               each (where it was, when it was found, its bytes in base64)
 
@@ -112,6 +113,10 @@ class LocalStore(Store):
         with self._lock:
             self._refresh()
             return self._latest.get(key)
+
+    def lock_path(self, name: str) -> Path:
+        # Inside the archive: every process that writes this folder sees the lock, whatever its cwd.
+        return self.root / "locks" / f"{name}.lock"
 
     def blob_path(self, sha256: str) -> Path:
         return self.root / "blobs" / "sha256" / sha256[:2] / sha256

@@ -44,6 +44,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -629,6 +630,12 @@ class S3Store(Store):
         if head.get("ContentLength") != version.size:
             return f"{version.key} v{version.version}: size {head.get('ContentLength')} != ledger {version.size}"
         return None
+
+    def lock_path(self, name: str) -> Path:
+        """A local lock beside this store's spool. S3 has no lock that the kernel releases when its holder
+        dies, so this serialises only the processes of one machine that share ``NIANBAO_SPOOL``: two
+        machines (or two spool folders) crawling one bucket are not kept apart."""
+        return self.spool.dir / "locks" / f"{name}.lock"
 
     def pending(self) -> int:
         """How many puts wait in the spool."""
