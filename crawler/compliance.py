@@ -15,6 +15,9 @@ read from the clock here). The rules (report_format.md §5, portals.md §1 item 
   deadline and the street is known to exist; otherwise ``unknown`` with the reason — never crawled,
   crawl failed, a challenge page, the report page could not be fetched, the street unverified. A
   failed crawl is never ``missing``.
+* what is not durable yet is ``unknown``: a (street, year) that writes still waiting in the local S3
+  spool are about (a crawl's log, its pages and files) — the archive alone may contradict them — until
+  ``scrapy flush`` has stored them.
 
 Every status carries its evidence: the list pages checked (URL, capture time, sha256, archive key),
 the report's URL and dates, and the crawl they come from.
@@ -30,7 +33,7 @@ from typing import Any
 
 from crawler import records
 from crawler.registry import Portal, Registry, Unit
-from crawler.store import Store
+from crawler.store import Store, StoreError
 
 STATUSES = ("on_time", "late", "premature", "missing", "pending", "unknown")
 
@@ -138,11 +141,60 @@ def judge(
         if wanted_portals is not None and portal.id not in wanted_portals:
             continue
         seen = _gather(store, portal)
+        spooled = _spooled_scopes(store, portal)
         report_years = list(years) if years is not None else list(range(registry.first_report_year, today.year))
         for unit in portal.streets:
             for year in report_years:
-                results.append(_judge_one(registry, store, portal, unit, year, today, seen))
+                status = _judge_one(registry, store, portal, unit, year, today, seen)
+                results.append(_not_durable(status, spooled))
     return results
+
+
+# ---- writes not durable yet (S3 unreachable: spooled locally until `scrapy flush`) ---------------
+# A scope is (street name or None, report year or None); None matches every street / every year.
+_Scope = tuple[str | None, int | None]
+
+
+def _spooled_scopes(store: Store, portal: Portal) -> dict[_Scope, list[str]]:
+    """What the spooled writes of ``portal`` are about: the archive does not hold them yet, so a status
+    resting on the archive alone may be wrong there (a spooled crawl log may show a report published)."""
+    scopes: dict[_Scope, list[str]] = {}
+    by_key = {u.key: u.name for u in portal.streets}
+    for key in store.spooled():
+        parts = key.split("/")
+        if parts[:2] == ["_crawls", portal.id]:
+            try:
+                items = [json.loads(line) for line in store.spooled_bytes(key).decode("utf-8").splitlines() if line]
+            except (ValueError, UnicodeDecodeError, StoreError):
+                items = [{}]  # unreadable: it may concern any street
+            for item in items:
+                if item.get("type") == "CrawlSummary":
+                    continue
+                street, year = item.get("street"), item.get("year")
+                if item.get("type") == "ColumnItem" and street is not None:
+                    year = None  # a street's column lists every year of it
+                scopes.setdefault((street, year), []).append(key)
+        elif parts[0] == portal.id and len(parts) >= 3:
+            year = int(parts[2]) if parts[2].isdigit() else None
+            if parts[1] == "_year":  # a per-year column: every street of that year
+                scopes.setdefault((None, year), []).append(key)
+            else:
+                scopes.setdefault((by_key.get(parts[1]), year), []).append(key)
+    return scopes
+
+
+def _not_durable(status: Status, spooled: dict[_Scope, list[str]]) -> Status:
+    keys = [
+        k
+        for (street, year), ks in spooled.items()
+        if street in (None, status.street) and year in (None, status.year)
+        for k in ks
+    ]
+    if not keys:
+        return status
+    keys = sorted(set(keys))
+    reason = f"{len(keys)} write(s) about this report are still spooled, not in the archive yet; run scrapy flush"
+    return replace(status, status="unknown", reason=reason, evidence={**status.evidence, "spooled": keys})
 
 
 def _judge_one(

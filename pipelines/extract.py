@@ -63,6 +63,22 @@ class ExtractPipeline:
             if problems := [f.rule for f in outcome.record.findings if f.severity == "error"]:
                 logger.info("%s: %s: errors %s", item.portal, outcome.key, ", ".join(problems))
 
+    def _keep_pending(self) -> None:
+        """The archive could not be read for the cross-report checks (S3 unreachable at the end of the
+        crawl): store the crawl's records without them rather than drop them -- an S3 store spools the
+        puts -- and let `scrapy extract` add the cross-report findings once the spool is flushed."""
+        kept = 0
+        for key, record in self.pending.items():
+            try:
+                records.save_record(self.store, key, record)
+                kept += 1
+            except (StoreError, OSError) as exc:
+                logger.error("record of %s lost: %s (run `scrapy extract` later)", key, exc)
+        if kept:
+            logger.warning(
+                "records: %d stored without cross-report findings; run `scrapy flush`, then `scrapy extract`", kept
+            )
+
     def close_spider(self) -> None:
         try:
             if self.touched:
@@ -71,5 +87,6 @@ class ExtractPipeline:
                 refresh_events(self.store)  # edit events gain the cell changes now that records exist
         except (StoreError, OSError) as exc:
             logger.error("cross-report checks failed (run `scrapy extract` later): %s", exc)
+            self._keep_pending()
         finally:
             self.store.close()

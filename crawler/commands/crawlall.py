@@ -1,15 +1,19 @@
 """`scrapy crawlall`: crawl every portal (or some) in one process.
 
 Portals are different hosts, so their crawls run side by side; politeness limits still apply per
-host. The exit status is non-zero when any crawl did not finish normally.
+host. The exit status is non-zero when any crawl did not finish normally, or when writes are still
+spooled because the S3 archive was unreachable at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+
+from crawler.store import not_durable
 
 
 class Command(ScrapyCommand):
@@ -50,4 +54,8 @@ class Command(ScrapyCommand):
         failed = [c.spidercls.name for c in crawlers if not c.stats or c.stats.get_value("finish_reason") != "finished"]
         if failed:
             print(f"crawls that did not finish: {', '.join(failed)}")
+            self.exitcode = 1
+        assert self.settings is not None
+        if problem := not_durable(self.settings["STORE_URI"]):  # S3 unreachable at the end (see crawl.py)
+            print(f"crawls not durable: {problem}", file=sys.stderr)
             self.exitcode = 1

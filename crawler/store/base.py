@@ -148,6 +148,15 @@ class Store(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Flush and release resources."""
 
+    def spooled(self) -> list[str]:
+        """Keys of writes accepted but not durable in the archive yet (waiting in a local spool), in
+        order; a key appears once per spooled write. Always empty for a store that never spools."""
+        return []
+
+    def spooled_bytes(self, key: str) -> bytes:
+        """The bytes of the last spooled write of ``key`` (:class:`StoreError` if none)."""
+        raise StoreError(f"no spooled write of {key!r} in {self.uri}")
+
     def lock_path(self, name: str) -> Path:
         """A local file whose ``flock`` stands for ``name`` in this archive (see :func:`hold_lock`)."""
         raise NotImplementedError(f"{type(self).__name__} has no local lock folder")

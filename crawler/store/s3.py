@@ -640,3 +640,12 @@ class S3Store(Store):
     def pending(self) -> int:
         """How many puts wait in the spool."""
         return len(self.spool.entries())
+
+    def spooled(self) -> list[str]:
+        return [entry.key for entry in self.spool.entries()]
+
+    def spooled_bytes(self, key: str) -> bytes:
+        found = [entry for entry in self.spool.entries() if entry.key == key]
+        if not found:
+            raise StoreError(f"no spooled write of {key!r} in {self.spool.dir}")
+        return self.spool.read(found[-1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import signal
 import subprocess
@@ -33,10 +34,17 @@ SLOW = {"CONCURRENT_REQUESTS_PER_DOMAIN": "1", "CONCURRENT_REQUESTS": "1"}
 
 
 def start_crawl(
-    mirror: str, uri: str, tmp_path: Path, env: dict[str, str], crawl_id: str, *, delay: float | None = 0.25
+    mirror: str,
+    uri: str,
+    tmp_path: Path,
+    env: dict[str, str],
+    crawl_id: str,
+    *,
+    delay: float | None = 0.25,
+    extra: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     slow = {**SLOW, "DOWNLOAD_DELAY": str(delay)} if delay else {}
-    settings = {**FAST, **slow, "PORTAL_MIRROR": mirror, "STORE_URI": uri, "CRAWL_ID": crawl_id,
+    settings = {**FAST, **slow, **(extra or {}), "PORTAL_MIRROR": mirror, "STORE_URI": uri, "CRAWL_ID": crawl_id,
                 "HTTPCACHE_DIR": str(tmp_path / "httpcache"), "WARC_DIR": str(tmp_path / "warc"),
                 # The crawl-log spool is shared by every archive unless set: keep this test's dead crawl to itself.
                 "CRAWLLOG_SPOOL": str(tmp_path / "crawllog")}  # fmt: skip
@@ -177,5 +185,51 @@ def test_s3_goes_away_mid_crawl_and_comes_back(replica: ReplicaServer, replica_s
         assert store.keys("_crawls/wuchang/") == ["_crawls/wuchang/c1.jsonl"]
         assert_warcs_valid(store, {"c1"}, tmp_path)
         assert list((tmp_path / "spool").rglob("*.bin")) == []
+    finally:
+        server.stop()
+
+
+def test_s3_unreachable_at_the_end_of_a_crawl_exits_non_zero_and_keeps_everything(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    server = WeedServer(tmp_path / "weed")
+    server.start()
+    try:
+        env = {**server.env, "NIANBAO_SPOOL": str(tmp_path / "spool"), "NIANBAO_S3_RETRY_SECS": "1"}
+        uri = "s3://archive/gone"
+
+        def open_() -> S3Store:
+            return S3Store("archive", "gone", client=server.client(), spool_root=tmp_path / "spool")
+
+        # Extraction on: the crawl's records are made as reports arrive and stored when the crawl closes.
+        proc = start_crawl(replica.url, uri, tmp_path, env, "c1", delay=0.6, extra={"EXTRACT_ENABLED": "True"})
+        crawl_log = tmp_path / "crawllog" / "wuchang-c1.jsonl"
+        try:
+            # Once a report has gone through every pipeline (its record made), S3 goes away for good.
+            wait_for(lambda: crawl_log.exists() and '"ReportItem"' in crawl_log.read_text(), 120, "a report logged")
+            server.stop(signal.SIGKILL)
+            assert proc.wait(300) == 1, (tmp_path / "c1.log").read_text()[-3000:]
+        finally:
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(30)
+        log = (tmp_path / "c1.log").read_text()
+        spooled = len(list((tmp_path / "spool").glob("*/*.json")))
+        assert spooled > 0 and f"crawl not durable: {spooled} writes spooled; run scrapy flush" in log
+        assert "stored without cross-report findings; run `scrapy flush`, then `scrapy extract`" in log
+
+        server.start()  # S3 is back: nothing of the crawl was lost
+        flush = scrapy("flush", "-s", f"STORE_URI={uri}", env=env)
+        assert flush.returncode == 0 and flush.stdout.endswith(f"flushed {spooled} spooled put(s); 0 left\n")
+        verify = scrapy("verify", "-s", f"STORE_URI={uri}", env=env)
+        assert verify.returncode == 0 and verify.stdout.endswith(" 0 problem(s)\n")
+        store = open_()
+        (summary,) = [json.loads(line) for line in store.get("_crawls/wuchang/c1.jsonl").splitlines()][-1:]
+        assert (summary["type"], summary["finish_reason"]) == ("CrawlSummary", "finished")
+        # The records made before S3 went away were spooled with the rest, not dropped.
+        logged = [json.loads(line) for line in store.get("_crawls/wuchang/c1.jsonl").splitlines()]
+        first = next(i for i in logged if i["type"] == "ReportItem")
+        assert [k for k in store.keys() if k.endswith(".record.json")] != []
+        assert store.latest(first["files"][0]["store_key"] + ".record.json") is not None
     finally:
         server.stop()
