@@ -504,8 +504,8 @@ class TrsPortalSpider(scrapy.Spider):
         found = match_unit([detail.title, row.title, detail.publisher], self.portal.streets)
         unit = _same_or(found, unit) or unit
         year = report_year(title) or year
-        if unit is None:
-            yield self._failure(None, year, response.url, f"no registered street named in {title!r}")
+        if unit is None:  # an opened row of a per-year column: the report of another unit (区政府, a 局)
+            self.logger.info("%s: %s is the report of no registered street (%s)", self.portal.id, response.url, title)
             return
         if year is None:
             yield self._failure(unit, None, response.url, f"no report year in title {title!r}")

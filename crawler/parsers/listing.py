@@ -112,10 +112,10 @@ def _split_title(text: str) -> tuple[str, bool]:
     return (text[: cut.start()], True) if cut else (text, False)
 
 
-def _rank(title: str, truncated: bool) -> tuple[bool, bool, int]:
-    # A title that is itself a report title wins; then a whole title over a cut one; then the longest
-    # (an icon link has no text, a sidebar "查看详情" says less than the cut title).
-    return (is_annual_report(title), not truncated and bool(title), len(normalise(title)))
+def _rank(title: str, truncated: bool) -> tuple[bool, int, bool]:
+    # A title that is itself a report title wins; then the longest (an icon link has no text, a
+    # sidebar "查看详情" says less than the cut title); then a whole title over a cut one.
+    return (is_annual_report(title), len(normalise(title)), not truncated)
 
 
 def _looks_like_a_row(title: str) -> bool:
@@ -169,9 +169,10 @@ def _script_rows(script: str) -> list[tuple[str, str]]:
     for i, match in enumerate(urls):
         end = urls[i + 1].start() if i + 1 < len(urls) else len(script)
         start = urls[i - 1].end() if i else 0
-        after = JS_TITLE_RE.search(script, match.end(), end)
-        before = list(JS_TITLE_RE.finditer(script, start, match.start()))
-        title = after[2] if after else (before[-1][2] if before else "")
+        # An empty first assignment (var title = "";) is often filled in a {…} block below.
+        after = [m[2] for m in JS_TITLE_RE.finditer(script, match.end(), end) if m[2].strip()]
+        before = [m[2] for m in JS_TITLE_RE.finditer(script, start, match.start()) if m[2].strip()]
+        title = after[0] if after else (before[-1] if before else "")
         rows.append((match[2], title))
     return rows
 
