@@ -516,7 +516,7 @@ class TrsPortalSpider(scrapy.Spider):
         for n, part in enumerate(detail.more_pages, 1):
             files.append(FileRecord(url=part, role="page", kind="html", name=f"page_{n}.html"))
             names.add(f"page_{n}.html")
-        findings += [f"{skipped.reason} ({skipped.label or skipped.href!r})" for skipped in detail.skipped]
+        findings += [f"{skipped.reason} ({skipped.label or repr(skipped.href)})" for skipped in detail.skipped]
         for attachment in detail.attachments:
             name = safe_name(file_name(attachment.url))
             if not name.lower().endswith(f".{attachment.kind}") and attachment.kind != "image":
