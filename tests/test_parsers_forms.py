@@ -147,3 +147,14 @@ def test_detail_split_over_pages_lists_its_parts() -> None:
         COL + "202401/t20240109_2345061_2.shtml",
     )
     assert parse_detail(read("detail_sitename_title.html"), url).more_pages == ()
+
+
+def test_a_report_row_that_links_no_article_page_is_not_understood() -> None:
+    page = read("wuchang_list_page0.html").replace(
+        "</ul>", '<li><a href="/files/nb2022.pdf">杨园街道2022年政府信息公开工作年度报告</a></li></ul>'
+    )
+    listing = parse_listing(page, YYJ + "index.html")
+    assert listing.problems == (
+        "a report row links to https://www.wuchang.gov.cn/files/nb2022.pdf, which is not an article page",
+    )
+    assert parse_listing(read("wuchang_list_page0.html"), YYJ + "index.html").problems == ()

@@ -104,3 +104,22 @@ def test_a_malformed_attachment_link_drops_only_itself(faulty: Faulty) -> None:
     ]
     [status] = [s for s in faulty.statuses() if (s.street_key, s.year) == ("laj", 2021)]
     assert status.status in ("on_time", "late") and status.evidence["findings"] == report["findings"]
+
+
+def test_a_report_page_whose_title_is_the_site_name_is_archived_with_a_finding(faulty: Faulty) -> None:
+    url = faulty.url_of("laj", 2021)
+    pdf = faulty.url_of("laj", 2021, attachment=True).rsplit("/", 1)[1]
+    page = (
+        "<html><head><title>武汉市武昌区人民政府</title></head><body>"
+        '<div class="article-info">公开日期:2022-01-20</div><div class="TRS_Editor"><p>详见附件。</p></div>'
+        f'<p>附件：<a href="./{pdf}">{pdf}</a></p></body></html>'
+    )
+    faulty.faults({"match": url, "kind": "serve", "body": page, "content_type": HTML})
+    faulty.crawl()
+    report = faulty.reports()[("laj", 2021)]
+    listed = next(r for r in faulty.columns()["laj"]["reports"] if r["year"] == 2021)
+    assert report["title"] == listed["title"] and report["page_date"] == "2022-01-20"
+    assert report["findings"] == [
+        "the page's own title could not be read (title: '武汉市武昌区人民政府'); the list title was used"
+    ]
+    assert [f["role"] for f in report["files"]] == ["page", "attachment"] and report["files"][1]["store_key"]
