@@ -93,17 +93,24 @@ def _text_nodes(sel: Selector) -> list[_Node]:
     if body is None:
         return nodes
 
-    def walk(el: etree._Element) -> None:
-        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
-            return
-        if el.text and (text := _norm(el.text)):
-            nodes.append(_Node(text, el, None))
-        for child in el:
-            walk(child)
-            if child.tail and (text := _norm(child.tail)):
-                nodes.append(_Node(text, el, child))
-
-    walk(body)
+    # Iterative (no recursion): a hostile page nested 100 000 deep must not raise RecursionError.
+    hidden = 0  # depth inside <script>/<style>, whose text is not the page's
+    for event, el in etree.iterwalk(body, events=("start", "end")):
+        if not isinstance(el.tag, str):  # comments, processing instructions
+            if event == "end" and el.tail and hidden == 0 and (text := _norm(el.tail)):
+                parent = el.getparent()
+                nodes.append(_Node(text, parent, el))
+            continue
+        if event == "start":
+            if el.tag in ("script", "style"):
+                hidden += 1
+            elif hidden == 0 and el.text and (text := _norm(el.text)):
+                nodes.append(_Node(text, el, None))
+            continue
+        if el.tag in ("script", "style"):
+            hidden -= 1
+        if el is not body and hidden == 0 and el.tail and (text := _norm(el.tail)):
+            nodes.append(_Node(text, el.getparent(), el))
     return nodes
 
 
