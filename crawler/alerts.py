@@ -180,6 +180,13 @@ def crawl_health(store: Store, registry: Registry, portals: Iterable[str]) -> li
         columns = [i for i in items if i.get("type") == "ColumnItem"]
         failed = [c for c in columns if not c.get("ok")]
         for column in failed[:10]:
+            if column.get("incomplete") and not column.get("error"):
+                # Fetched but not understood (issue 18): the parser needs an operator, not a retry.
+                problems.append(
+                    f"{column.get('street') or column.get('year')}：栏目未能完整解析（{column['incomplete']}）"
+                    f"{column.get('column_url')}"
+                )
+                continue
             what = "挑战页（反爬验证）" if column.get("challenge") else column.get("error")
             problems.append(
                 f"{column.get('street') or column.get('year')}：栏目无法抓取（{what}）{column.get('column_url')}"

@@ -118,6 +118,7 @@ def _column_evidence(column: dict[str, Any]) -> dict[str, Any]:
         "captured_at": column.get("captured_at"),
         "column_ok": column.get("ok"),
         "error": column.get("error"),
+        "incomplete": column.get("incomplete"),
         "challenge": column.get("challenge"),
         "pages": [
             {k: p.get(k) for k in ("url", "status", "fetched_at", "sha256", "store_key", "version", "error")}
@@ -212,7 +213,13 @@ def _judge_one(
         return _judge_published(registry, portal, base, report, _doc_date(store, report))
     if today <= deadline:
         return replace(base, status="pending", reason=f"not published yet; due by {deadline}")
-    failure = seen.failures.get((unit.name, year))
+    # A listed page not read: of this street and year; of this street, year unknown (a cut title);
+    # of this year, street unknown (a cut title in a per-year column).
+    failure = (
+        seen.failures.get((unit.name, year))
+        or seen.failures.get((unit.name, None))
+        or (seen.failures.get(("", year)) if portal.layout == "per_year" else None)
+    )
     # A failure counts only if it happened in the crawl whose column evidence is being judged.
     if failure is not None and column is not None and failure["crawl_id"] == column.get("crawl_id"):
         reason = f"a report page was listed but could not be fetched: {failure['error']}"
@@ -222,6 +229,8 @@ def _judge_one(
         if portal.layout == "per_street" and unit not in portal.crawlable_streets() and portal.discovery is None:
             why = "no column is known for this street in the registry"
         return replace(base, reason=why)
+    if not column.get("ok") and column.get("incomplete") and not column.get("error"):
+        return replace(base, reason=f"the column is incomplete: {column['incomplete']}")
     if not column.get("ok"):
         what = "a challenge page" if column.get("challenge") else (column.get("error") or "the crawl failed")
         return replace(base, reason=f"the column could not be crawled: {what}")
@@ -229,6 +238,12 @@ def _judge_one(
     if listed:
         reason = "the column lists a report for this year but it was not archived"
         return replace(base, reason=reason, evidence={**evidence, "listed": listed})
+    badly_linked = [
+        s for s in column.get("skipped", []) if s.get("street") == unit.name and s.get("year") == year
+    ]  # fmt: skip
+    if badly_linked:
+        reason = f"the column lists a report for this year but its link cannot be followed: {badly_linked[0]['reason']}"
+        return replace(base, reason=reason, evidence={**evidence, "listed": badly_linked})
     captured = column.get("captured_at")
     if not captured or dt.date.fromisoformat(captured[:10]) <= deadline:
         return replace(base, reason="not crawled since the deadline passed")
@@ -268,6 +283,14 @@ def _judge_published(
         title=report.get("title"), date_used=used, date_basis=basis,
         evidence={**base.evidence, "report_crawl_id": report.get("crawl_id"), "files": files},
     )  # fmt: skip
+    if report.get("findings"):
+        found = replace(found, evidence={**found.evidence, "findings": report["findings"]})
+    attachments = [f for f in report.get("files", []) if f.get("role") == "attachment"]
+    if not report.get("has_body", True) and not attachments:
+        # A page with no report text and no attachment link (an embed it could not follow, malformed
+        # links…): the page was found, the report was not read, so nothing can be judged from it.
+        reason = "a report page was found but it has neither report text nor an attachment"
+        return replace(found, status="unknown", date_used=None, date_basis=None, reason=reason)
     if used is None:
         return replace(found, date_basis=None, reason="report found but it carries no date")
     if basis == "doc_date" and used <= base.deadline:

@@ -141,6 +141,21 @@ def build(registry: Registry, store: Store, statuses: list[Status], today: dt.da
                        "<th>证据</th><th>审核发现</th></tr>")  # fmt: skip
             out += [_problem_row(store, s) for s in problems]
             out.append("</table>")
+        incomplete: dict[str, list[Status]] = defaultdict(list)
+        for s in rows:
+            if s.status == "unknown" and (why := s.evidence.get("incomplete")) and not s.evidence.get("error"):
+                incomplete[why].append(s)
+        if incomplete:
+            # Columns fetched but not understood (issue 18): their streets are unknown until the parser is fixed.
+            out.append('<h3>未能完整解析的栏目（状态为“未知”）</h3><table class="list"><tr><th>栏目</th>'
+                       "<th>原因</th><th>涉及</th></tr>")  # fmt: skip
+            for why, affected in incomplete.items():
+                column = html.escape(affected[0].evidence.get("column_url") or "")
+                who = sorted({f"{s.street} {s.year}" for s in affected})
+                out.append(f'<tr><td class="small"><a href="{column}">{column}</a></td><td>{html.escape(why)}</td>'
+                           f'<td class="small">{html.escape("、".join(who[:20]))}'
+                           f"{'……' if len(who) > 20 else ''}</td></tr>")  # fmt: skip
+            out.append("</table>")
         checked = [(s, found) for s in rows if s.report_url and (found := _findings(store, s))]
         if checked:
             out.append('<h3>年报内容审核发现</h3><table class="list"><tr><th>街道</th><th>年度</th>'

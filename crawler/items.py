@@ -56,6 +56,8 @@ class ReportItem:
     crawl_id: str
     has_body: bool
     files: list[FileRecord] = field(default_factory=list)
+    # What the spider noticed about the page itself (an unreadable title, a malformed attachment link…).
+    findings: list[str] = field(default_factory=list)
     _body: bytes | None = field(default=None, repr=False)  # the detail page as served
     _body_meta: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -89,14 +91,19 @@ class ColumnItem:
     column_url: str
     year: int | None  # for per-year columns
     crawl_id: str
-    ok: bool  # every page of the column was fetched and parsed
+    ok: bool  # every page of the column was fetched and understood
     error: str | None = None
+    # Why the column was fetched but not understood (an unknown pager, a page without rows or a
+    # "no content" marker…): its streets and years are unknown, never missing.
+    incomplete: str | None = None
     challenge: bool = False
     discovered: bool = False  # the column was found through the portal's navigation
     pages: list[PageCapture] = field(default_factory=list)
     # (street_key, year, url, title) of every annual report row the column listed
     reports: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)  # rows that are not annual reports
+    # Rows whose list title cannot decide (cut with "…", or none): their page is opened to read it.
+    opened: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

@@ -27,9 +27,9 @@ from crawler.exceptions import SpiderArgumentError
 from crawler.items import ColumnItem, FetchFailure, FileRecord, PageCapture, ReportItem
 from crawler.parsers.challenge import challenge_reason
 from crawler.parsers.detail import parse_detail
-from crawler.parsers.listing import ListRow, parse_listing
+from crawler.parsers.listing import Listing, ListRow, parse_listing
 from crawler.parsers.navigation import find_link, page_links, street_link
-from crawler.parsers.titles import is_annual_report, match_unit, report_year
+from crawler.parsers.titles import is_annual_report, match_unit, might_be_annual_report, report_year
 from crawler.parsers.urls import doc_id, file_name
 from crawler.registry import Portal, Registry, Unit, default_registry, load_registry
 from crawler.responses import capture_meta
@@ -49,6 +49,11 @@ class ColumnWalk:
     year: int | None
     item: ColumnItem
     rows: list[ListRow] = field(default_factory=list)
+    # ---- issue 18: how the column's pages are named and what was not understood ----
+    page_name: str = "index"  # read from the pager call of page 0, never assumed
+    ext: str | None = None  # idem; None: the registry's extension
+    visited: set[str] = field(default_factory=set)  # pages walked through 下一页 links (loop guard)
+    problems: list[str] = field(default_factory=list)  # why the column is incomplete
 
 
 class TrsPortalSpider(scrapy.Spider):
@@ -316,11 +321,11 @@ class TrsPortalSpider(scrapy.Spider):
             ok=False,
         )
 
-    def _page_request(self, walk: ColumnWalk, page: int) -> scrapy.Request:
-        name = "index" if page == 0 else f"index_{page}"
-        return self._request(
-            f"{walk.base}{name}.{self.portal.ext}", self.parse_column, self.column_failed, walk=walk, page=page
-        )
+    def _page_request(self, walk: ColumnWalk, page: int, url: str | None = None) -> scrapy.Request:
+        name = walk.page_name if page == 0 else f"{walk.page_name}_{page}"
+        url = url or f"{walk.base}{name}.{walk.ext or self.portal.ext}"
+        walk.visited.add(url)
+        return self._request(url, self.parse_column, self.column_failed, walk=walk, page=page)
 
     # ---- columns ---------------------------------------------------------------------------
     def parse_column(self, response: Response, walk: ColumnWalk, page: int) -> Iterable[Any]:
@@ -346,11 +351,54 @@ class TrsPortalSpider(scrapy.Spider):
             return
         capture.rows = len(listing.rows)
         walk.rows.extend(listing.rows)
+        # ---- issue 18: a page the parser did not understand makes the column incomplete ----
+        self._note_listing(walk, listing, page, response.url)
+        if listing.pager == "next-link":
+            # The pager is only a 下一页 link: follow it (never twice to the same page, never past 500).
+            if listing.next_url and listing.rows and listing.next_url not in walk.visited and page < 500:
+                yield self._page_request(walk, page + 1, listing.next_url)
+                return
+            yield from self._column_done(walk, error=None)
+            return
+        # ---- end issue 18 ----
         # Follow the pager, but stop at an empty page: deep pages of some TRS columns are stubs.
         if page + 1 < listing.total_pages and listing.rows:
             yield self._page_request(walk, page + 1)
             return
         yield from self._column_done(walk, error=None)
+
+    # ---- issue 18: completeness of a column --------------------------------------------------
+    def _note_listing(self, walk: ColumnWalk, listing: Listing, page: int, url: str) -> None:
+        """Record what a list page left unclear: unknown pager, empty first page, malformed rows."""
+        if page == 0 and listing.pager != "none":
+            walk.page_name, walk.ext = listing.page_name, listing.ext
+        walk.problems += [f"{problem} on {url}" for problem in listing.problems]
+        if page == 0 and listing.empty_problem:
+            walk.problems.append(f"{listing.empty_problem} on {url}")
+        for link in listing.skipped:
+            entry: dict[str, Any] = {"url": link.href, "title": link.title, "reason": link.reason}
+            if is_annual_report(link.title):
+                # A report the portal lists but links badly: its street-year is unknown, never missing.
+                unit = _same_or(match_unit([link.title], self.portal.streets), walk.unit)
+                entry.update(street=unit.name if unit else None, year=report_year(link.title) or walk.year)
+            walk.item.skipped.append(entry)
+
+    def _open_to_classify(self, walk: ColumnWalk, row: ListRow) -> scrapy.Request | None:
+        """A row whose list title is cut or missing and may be a report: open its page to decide."""
+        if not (row.truncated or not row.title) or not might_be_annual_report(row.title):
+            return None
+        walk.item.opened.append(
+            {"url": row.url, "title": row.title, "reason": "title cut or missing in the list; page opened to read it"}
+        )
+        if row.url in self.requested_reports:
+            return None
+        self.requested_reports.add(row.url)
+        unit = _same_or(match_unit([row.title], self.portal.streets), walk.unit)
+        return self._request(
+            row.url, self.parse_report, self.report_failed, revisit=True, walk=walk, row=row, unit=unit
+        )
+
+    # ---- end issue 18 ----
 
     def column_failed(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]
@@ -367,8 +415,17 @@ class TrsPortalSpider(scrapy.Spider):
         item.error = error
         if error:
             self.logger.warning("%s: column %s not fully crawled: %s", self.portal.id, walk.base, error)
+        elif walk.problems:  # issue 18: fetched but not understood
+            item.ok = False
+            item.incomplete = "; ".join(dict.fromkeys(walk.problems))[:2000]
+            self.logger.warning("%s: column %s incomplete: %s", self.portal.id, walk.base, item.incomplete)
         chosen: dict[tuple[str, int | None], tuple[ListRow, Unit]] = {}
         for row in walk.rows:
+            if not is_annual_report(row.title) and (opened := self._open_to_classify(walk, row)) is not None:
+                yield opened
+                continue
+            if not is_annual_report(row.title) and any(o["url"] == row.url for o in item.opened):
+                continue
             if not is_annual_report(row.title):
                 item.skipped.append({"url": row.url, "title": row.title, "reason": "not an annual report"})
                 continue
@@ -410,7 +467,7 @@ class TrsPortalSpider(scrapy.Spider):
         yield item
 
     # ---- reports ---------------------------------------------------------------------------
-    def parse_report(self, response: Response, walk: ColumnWalk, row: ListRow, unit: Unit) -> Iterable[Any]:
+    def parse_report(self, response: Response, walk: ColumnWalk, row: ListRow, unit: Unit | None) -> Iterable[Any]:
         year = report_year(row.title)
         if challenge_reason(response.status, response.body) and (retry := self._through_browser(response)):
             yield retry
@@ -422,20 +479,49 @@ class TrsPortalSpider(scrapy.Spider):
             yield self._failure(unit, year, response.url, f"HTTP {response.status}")
             return
         detail = parse_detail(response.text, response.url)
+        # ---- issue 18: a weak page title (h1 / <title>, often the site's name) cannot overrule the list ----
+        findings: list[str] = []
         title = detail.title or row.title
+        weak = detail.title is None or detail.title_source in ("h1", "title")
+        if not is_annual_report(title) and weak and is_annual_report(row.title) and not row.truncated:
+            findings.append(
+                f"the page's own title could not be read ({detail.title_source or 'none'}: {detail.title!r}); "
+                "the list title was used"
+            )
+            title = row.title
         if not is_annual_report(title):
+            if weak and (row.truncated or not row.title):
+                # Neither the list nor the page says what this is: not understood, so never "missing".
+                yield self._failure(
+                    unit,
+                    year or walk.year,
+                    response.url,
+                    f"title unreadable in the list ({row.title!r}) and on the page",
+                )
+                return
             self.logger.info("%s: %s is not an annual report after all (%s)", self.portal.id, response.url, title)
             return
         # The page's own title and publisher are the authority; the list title only located it.
-        unit = _same_or(match_unit([detail.title, row.title, detail.publisher], self.portal.streets), unit) or unit
+        found = match_unit([detail.title, row.title, detail.publisher], self.portal.streets)
+        unit = _same_or(found, unit) or unit
         year = report_year(title) or year
+        if unit is None:  # an opened row of a per-year column: the report of another unit (区政府, a 局)
+            self.logger.info("%s: %s is the report of no registered street (%s)", self.portal.id, response.url, title)
+            return
         if year is None:
             yield self._failure(unit, None, response.url, f"no report year in title {title!r}")
             return
         files = [FileRecord(url=response.url, role="page", kind="html", name="page.html")]
         names = {"page.html"}
+        # An article split over _1, _2… pages is archived whole: each part is a page of the report.
+        for n, part in enumerate(detail.more_pages, 1):
+            files.append(FileRecord(url=part, role="page", kind="html", name=f"page_{n}.html"))
+            names.add(f"page_{n}.html")
+        findings += [f"{skipped.reason} ({skipped.label or repr(skipped.href)})" for skipped in detail.skipped]
         for attachment in detail.attachments:
             name = safe_name(file_name(attachment.url))
+            if not name.lower().endswith(f".{attachment.kind}") and attachment.kind != "image":
+                name = f"{name or 'attachment'}.{attachment.kind}"  # a servlet URL names no file
             if name in names:
                 name = f"{len(files)}-{name}"
             names.add(name)
@@ -444,6 +530,7 @@ class TrsPortalSpider(scrapy.Spider):
                     url=attachment.url, role="attachment", kind=attachment.kind, name=name, label=attachment.label
                 )
             )
+        # ---- end issue 18 ----
         yield ReportItem(
             portal=self.portal.id,
             portal_name=self.portal.name,
@@ -463,19 +550,27 @@ class TrsPortalSpider(scrapy.Spider):
             crawl_id=self.crawl_id,
             has_body=detail.has_body,
             files=files,
+            findings=findings,
             _body=response.body,
             _body_meta=capture_meta(response),
         )
 
     def report_failed(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]
-        unit: Unit = request.cb_kwargs["unit"]
+        unit: Unit | None = request.cb_kwargs["unit"]
         row: ListRow = request.cb_kwargs["row"]
-        yield self._failure(unit, report_year(row.title), request.url, f"fetch failed: {failure.value!r}")
+        walk: ColumnWalk = request.cb_kwargs["walk"]
+        year = report_year(row.title) or walk.year
+        yield self._failure(unit, year, request.url, f"fetch failed: {failure.value!r}")
 
-    def _failure(self, unit: Unit, year: int | None, url: str, error: str, challenge: bool = False) -> FetchFailure:
+    def _failure(
+        self, unit: Unit | None, year: int | None, url: str, error: str, challenge: bool = False
+    ) -> FetchFailure:
+        """A listed page not read. Without a street (a cut title in a per-year column) it concerns every
+        street of the column's year; without a year, every year of the street (compliance)."""
         self.logger.warning("%s: report %s not archived: %s", self.portal.id, url, error)
-        return FetchFailure(self.portal.id, unit.name, unit.key, year, url, self.crawl_id, error, challenge)
+        name, key = (unit.name, unit.key) if unit is not None else ("", "")
+        return FetchFailure(self.portal.id, name, key, year, url, self.crawl_id, error, challenge)
 
 
 def _crawl_id(jobdir: str | None) -> str:

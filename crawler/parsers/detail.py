@@ -11,12 +11,14 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from pathlib import PurePosixPath
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
 
-from crawler.parsers.listing import parse_date
-from crawler.parsers.urls import document_kind, url_date
+from crawler.parsers.listing import PAGER_CALL_RE, _read_pager, parse_date
+from crawler.parsers.urls import ARTICLE_RE, DOCUMENT_EXTENSIONS, document_kind, url_date
 
 # On-page date labels, most authoritative first (portals.md §2): 公开日期 is what the office
 # declares; 更新时间 moves when a page is edited, so it is the last resort.
@@ -31,6 +33,12 @@ _LABEL_ONLY_RE = re.compile(rf"^({_LABEL_ALT})$")
 _SEPARATORS = " |•·\t"
 _BULLET_DATE_RE = re.compile(r"^[•·]\s*(\d{4}-\d{1,2}-\d{1,2})")
 BODY_SELECTORS = ("div.TRS_Editor", "div.trs_editor_view", "div.TRS_UEDITOR", "div.article-content", "div.view")
+# A label cell whose value sits in the next cell (武昌's 政府信息公开 table: <td>公开日期:</td><td>…</td>).
+_CELLS = ("td", "th", "dt", "dd", "label", "span", "b", "strong", "em", "font", "i")
+# Download servlets name the file in a query parameter (DownloadServlet?filePath=/…/x.pdf) or only in the
+# link text (/down?id=123 → "报告.pdf"): their path says "download" in some form.
+_SERVLET_RE = re.compile(r"down|servlet|getfile|attach|fujian|\.do$|\.jsp$|\.action$", re.IGNORECASE)
+_NON_PAGE_SCHEMES = ("javascript:", "mailto:", "tel:", "vbscript:", "data:")
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,15 @@ class Attachment:
     url: str
     kind: str
     label: str
+
+
+@dataclass(frozen=True)
+class SkippedAttachment:
+    """An attachment link that cannot be followed; the report's other attachments are kept."""
+
+    href: str
+    label: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -51,55 +68,230 @@ class Detail:
     url_date: dt.date | None
     attachments: tuple[Attachment, ...]
     has_body: bool  # the report text is inline on the page
+    # Where the title was read: a metadata label (名称/标题), ArticleTitle, or the weak fallbacks h1 /
+    # <title> (often the site's name: such a title cannot decide that a page is not a report).
+    title_source: str | None = None
+    more_pages: tuple[str, ...] = ()  # the article's _1, _2… continuation pages, in order
+    skipped: tuple[SkippedAttachment, ...] = ()
 
 
 def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace("\u00a0", " ").strip()
 
 
-def _pairs(nodes: list[str]) -> dict[str, str]:
+@dataclass(frozen=True)
+class _Node:
+    text: str
+    owner: object  # the element whose .text (or, for a tail, whose parent) this is
+    after: object | None  # for a tail: the element it follows
+
+
+def _text_nodes(sel: Selector) -> list[_Node]:
+    """The body's non-empty text nodes in document order, with the element each belongs to."""
+    nodes: list[_Node] = []
+    body = sel.root.find(".//body") if hasattr(sel.root, "find") else None
+    if body is None:
+        return nodes
+
+    # Iterative (no recursion): a hostile page nested 100 000 deep must not raise RecursionError.
+    hidden = 0  # depth inside <script>/<style>, whose text is not the page's
+    for event, el in etree.iterwalk(body, events=("start", "end")):
+        if not isinstance(el.tag, str):  # comments, processing instructions
+            if event == "end" and el.tail and hidden == 0 and (text := _norm(el.tail)):
+                parent = el.getparent()
+                nodes.append(_Node(text, parent, el))
+            continue
+        if event == "start":
+            if el.tag in ("script", "style"):
+                hidden += 1
+            elif hidden == 0 and el.text and (text := _norm(el.text)):
+                nodes.append(_Node(text, el, None))
+            continue
+        if el.tag in ("script", "style"):
+            hidden -= 1
+        if el is not body and hidden == 0 and el.tail and (text := _norm(el.tail)):
+            nodes.append(_Node(text, el.getparent(), el))
+    return nodes
+
+
+def _adjacent(label: _Node, value: _Node) -> bool:
+    """May ``value`` be the value of an empty ``label:``? Only when it sits right beside the label's
+    own element (the next cell, or the text just after a <b>label:</b>); an empty 发布时间: followed by
+    the body text keeps its empty value."""
+    if label.after is None:  # the label is an element's own text
+        element = label.owner
+        if value.after is element:  # <b>发布时间:</b>2024-01-09
+            return True
+        nxt = element.getnext() if isinstance(element, etree._Element) else None
+        if nxt is None or getattr(element, "tag", None) not in _CELLS:
+            return False
+        owner = value.owner
+        while owner is not None:
+            if owner is nxt:
+                return value.after is None or owner is not value.owner
+            owner = owner.getparent() if isinstance(owner, etree._Element) else None
+        return False
+    after = label.after
+    nxt = after.getnext() if isinstance(after, etree._Element) else None
+    return nxt is not None and value.owner is nxt and value.after is None
+
+
+def _put(found: dict[str, str], label: str, value: str) -> None:
+    """The first non-empty value of a label wins; an empty one only holds its place."""
+    if not found.get(label):
+        found[label] = value
+
+
+def _pairs(nodes: list[_Node]) -> dict[str, str]:
     """label → value from the page's text nodes; the first occurrence of a label wins.
 
     A value is the text after "label:" up to the next label in the same node; a label with nothing
-    after it takes the next node as its value (unless that node is itself a label).
+    after it takes the next node as its value when that node sits beside it (see _adjacent) and is
+    not itself a label; otherwise its value is empty.
     """
     found: dict[str, str] = {}
     pending: str | None = None
-    for node in nodes:
+    pending_node: _Node | None = None
+    for item in nodes:
+        node = item.text
+        if pending is not None and pending_node is not None and not _LABEL_ONLY_RE.match(node):
+            if not _LABEL_COLON_RE.search(node) and not _adjacent(pending_node, item):
+                _put(found, pending, "")
+                pending, pending_node = None, None
         matches = list(_LABEL_COLON_RE.finditer(node))
         if not matches:
             if only := _LABEL_ONLY_RE.match(node):
-                pending = re.sub(r"\s+", "", only[1])
+                pending, pending_node = re.sub(r"\s+", "", only[1]), None
             elif pending is not None:
-                found.setdefault(pending, node.strip(_SEPARATORS))
-                pending = None
+                _put(found, pending, node.strip(_SEPARATORS))
+                pending, pending_node = None, None
             continue
-        pending = None
+        if pending is not None:
+            _put(found, pending, "")
+        pending, pending_node = None, None
         for i, match in enumerate(matches):
             label = re.sub(r"\s+", "", match[1])
             stop = matches[i + 1].start() if i + 1 < len(matches) else len(node)
             value = node[match.end() : stop].strip(_SEPARATORS)
             if value:
-                found.setdefault(label, value)
+                _put(found, label, value)
             elif i + 1 == len(matches):
-                pending = label
+                pending, pending_node = label, item
             else:
-                found.setdefault(label, "")
+                _put(found, label, "")
     return found
+
+
+def _kind_of(url: str, label: str) -> str | None:
+    """The document kind an attachment link names: by its path, by a query value naming a file
+    (DownloadServlet?filePath=/…/x.pdf), or, for a download servlet, by the file name in its link text."""
+    if kind := document_kind(url):
+        return kind
+    parts = urlsplit(url)
+    for _name, value in parse_qsl(parts.query):
+        suffix = PurePosixPath(unquote(value).split("?", 1)[0]).suffix.lower()
+        if suffix in DOCUMENT_EXTENSIONS:
+            return DOCUMENT_EXTENSIONS[suffix]
+    if _SERVLET_RE.search(parts.path):
+        suffix = PurePosixPath(label.strip()).suffix.lower()
+        return DOCUMENT_EXTENSIONS.get(suffix)
+    return None
+
+
+def _viewer_file(url: str) -> str | None:
+    """The document a pdf.js viewer shows: ``…/viewer.html?file=/upload/x.pdf`` → that file's URL."""
+    parts = urlsplit(url)
+    if not parts.path.lower().endswith(("viewer.html", "viewer.htm", "viewer.jsp")):
+        return None
+    for name, value in parse_qsl(parts.query):
+        if name.lower() == "file" and value:
+            return urljoin(url, unquote(value))
+    return None
+
+
+def _links(sel: Selector) -> list[tuple[str, str]]:
+    """(href, label) of every place a document can be linked or embedded on a page."""
+    found = [
+        (a.attrib["href"], _norm(" ".join(a.css("::text").getall()) or a.attrib.get("title", "")))
+        for a in sel.css("a[href]")
+    ]
+    for css, attr in (("iframe", "src"), ("embed", "src"), ("object", "data"), ("source", "src")):
+        found += [(el.attrib[attr], _norm(el.attrib.get("title", ""))) for el in sel.css(f"{css}[{attr}]")]
+    for param in sel.css("object param"):
+        if param.attrib.get("name", "").lower() in ("src", "movie", "filename", "url") and param.attrib.get("value"):
+            found.append((param.attrib["value"], ""))
+    return found
+
+
+def _attachments(sel: Selector, url: str) -> tuple[list[Attachment], list[SkippedAttachment]]:
+    attachments: list[Attachment] = []
+    skipped: list[SkippedAttachment] = []
+    seen: set[str] = set()
+    for raw, label in _links(sel):
+        href = raw.strip()
+        if not href or href == "#" or href.lower().startswith(_NON_PAGE_SCHEMES):
+            # Only a link that looks like a file is worth a word (menus are full of javascript: links).
+            if PurePosixPath(label).suffix.lower() in DOCUMENT_EXTENSIONS:
+                skipped.append(
+                    SkippedAttachment(href, label, f"malformed attachment link: {href[:60]!r} names no file")
+                )
+            continue
+        try:
+            absolute = urljoin(url, href).split("#", 1)[0]
+            urlsplit(absolute).port  # noqa: B018 -- raises on a bad port
+        except ValueError as exc:
+            skipped.append(SkippedAttachment(href, label, f"malformed attachment link: unparsable href ({exc})"))
+            continue
+        target = _viewer_file(absolute) or absolute
+        kind = _kind_of(target, label)
+        if kind and target not in seen:
+            seen.add(target)
+            attachments.append(Attachment(target, kind, label or target.rsplit("/", 1)[-1]))
+    return attachments, skipped
+
+
+def _more_pages(sel: Selector, html: str, url: str) -> tuple[str, ...]:
+    """The continuation pages of a TRS article split in parts: t…_ID_1.shtml, t…_ID_2.shtml…, from the
+    article's own pager call (its page name is the article's) or from links to them."""
+    path = urlsplit(url).path
+    if not ARTICLE_RE.search(path):
+        return ()
+    folder, leaf = url.rsplit("/", 1)
+    stem, ext = leaf.rsplit(".", 1)
+    numbers: set[int] = set()
+    for call, raw in PAGER_CALL_RE.findall(html):
+        if (read := _read_pager(call, raw)) and read[2] == stem:
+            numbers.update(range(1, min(read[0], 200)))
+    part_re = re.compile(rf"{re.escape(stem)}_(\d+)\.{re.escape(ext)}$")
+    for href in sel.css("a::attr(href)").getall():
+        try:
+            absolute = urljoin(url, href.strip())
+        except ValueError:
+            continue
+        if absolute.rsplit("/", 1)[0] == folder and (match := part_re.search(absolute)):
+            numbers.add(int(match[1]))
+    return tuple(f"{folder}/{stem}_{n}.{ext}" for n in sorted(numbers) if n > 0)
 
 
 def parse_detail(html: str, url: str) -> Detail:
     sel = Selector(text=html, base_url=url)
-    nodes = [
-        n
-        for n in (_norm(t) for t in sel.xpath("//body//text()[not(ancestor::script)][not(ancestor::style)]").getall())
-        if n
-    ]
-    pairs = _pairs(nodes)
+    found_nodes = _text_nodes(sel)
+    nodes = [n.text for n in found_nodes]
+    pairs = _pairs(found_nodes)
 
-    title = pairs.get("名称") or pairs.get("标题") or sel.css('meta[name="ArticleTitle"]::attr(content)').get()
+    title: str | None = None
+    source: str | None = None
+    for title_label in ("名称", "标题"):
+        if pairs.get(title_label):
+            title, source = pairs[title_label], title_label
+            break
+    if not title and (meta_title := sel.css('meta[name="ArticleTitle"]::attr(content)').get()):
+        title, source = meta_title, "ArticleTitle"
     if not title:
-        title = sel.css("h1::text, .title::text, title::text").get()
+        for css, name in (("h1::text", "h1"), (".title::text", "h1"), ("title::text", "title")):
+            if (text := sel.css(css).get()) and text.strip():
+                title, source = text, name
+                break
     title = " ".join(_norm(title).split()) if title else None
 
     page_date, label = None, None
@@ -116,26 +308,17 @@ def parse_detail(html: str, url: str) -> Detail:
         page_date, label = parse_date(meta), "PubDate"
 
     publisher = pairs.get("发布机构") or pairs.get("发文机构") or pairs.get("发布单位") or pairs.get("来源")
-    if not publisher and (source := sel.css('meta[name="ContentSource"]::attr(content)').get()):
-        publisher = _norm(source)
+    if not publisher and (source_meta := sel.css('meta[name="ContentSource"]::attr(content)').get()):
+        publisher = _norm(source_meta)
 
-    attachments: list[Attachment] = []
-    seen: set[str] = set()
-    for a in sel.css("a[href]"):
-        href = urljoin(url, a.attrib["href"].strip())
-        kind = document_kind(href)
-        if kind and href not in seen:
-            seen.add(href)
-            label_text = _norm(" ".join(a.css("::text").getall())) or href.rsplit("/", 1)[-1]
-            attachments.append(Attachment(href, kind, label_text))
-
+    attachments, skipped = _attachments(sel, url)
     has_body = any(
         len("".join(sel.css(f"{css} ::text").getall()).strip()) > 200 or sel.css(f"{css} table")
         for css in BODY_SELECTORS
     )
     return Detail(
         url=url,
-        title=title,
+        title=title or None,
         publisher=publisher or None,
         index_no=(pairs.get("索引号") or None),
         page_date=page_date,
@@ -143,4 +326,7 @@ def parse_detail(html: str, url: str) -> Detail:
         url_date=url_date(url),
         attachments=tuple(attachments),
         has_body=bool(has_body),
+        title_source=source if title else None,
+        more_pages=_more_pages(sel, html, url),
+        skipped=tuple(skipped),
     )

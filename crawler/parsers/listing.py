@@ -1,26 +1,63 @@
-"""TRS column (list) pages: the rows they link to and how many pages the column has."""
+"""TRS column (list) pages: the rows they link to, how many pages the column has, and whether the
+parser understood the page at all.
+
+A list page the parser does not understand must never pass for an empty column: that would turn
+into a public "missing" accusation. So besides rows and pager, a :class:`Listing` says how the
+page count was read (``pager``), whether the page declares itself empty (``empty_marker``), and
+every reason it was not understood (``problems``). The spider makes a column ``incomplete`` on any.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from crawler.parsers.titles import is_annual_report, normalise, report_year
 from crawler.parsers.urls import is_article, make_date
 
-# createPageHTML(total, current, "index", "html") and its variants:
-#   createPageHTML(89, 1,"index", "shtml", "black2",621)   (Hubei provincial TRS sites)
-#   createPageHTML('page_div',5, 1,'fg','shtml',89)         (container id first)
-PAGER_RE = re.compile(
-    r"createPageHTML\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*['\"]([^'\"]+)['\"]\s*,\s*['\"]([^'\"]+)['\"]"
+# The pager calls of the TRS platform, with their arguments read generically (see _read_pager):
+#   createPageHTML(25, 0, "index", "shtml")                   (Wuhan: total pages, current 0-based, name, ext)
+#   createPageHTML(89, 1,"index", "shtml", "black2",621)      (Hubei provincial TRS sites)
+#   createPageHTML('page_div',5, 1,'fg','shtml',89)           (container id first)
+#   createPageHTML(240, 16, 0, "index", "shtml", …)           (records, pages, current)
+#   pageControl(4, 2, "index", "shtml", 10, 'pages-nav')      (Hubei: total pages, current, name, ext, …)
+PAGER_CALL_RE = re.compile(r"\b(createPageHTML|pageControl)\s*\(([^()]*)\)")
+_ARG_RE = re.compile(r"\s*(?:'([^']*)'|\"([^\"]*)\"|([^,]*?))\s*(?:,|$)")
+COUNT_PAGE_RE = re.compile(r"\bcountPage\s*=\s*(\d+)")
+CURRENT_PAGE_RE = re.compile(r"\bcurrentPage\s*=\s*(\d+)")
+# "共 5 页" written by a server-side pager.
+PAGES_TEXT_RE = re.compile(r"共\s*(\d+)\s*页")
+NEXT_TEXTS = ("下一页", "下页", "后一页")
+# Anything that looks like a pager we did not read: a script call whose name mentions a page, or
+# the words of a pager. Seen without a recognised pager, the page count is unknown.
+_PAGERISH_CALL_RE = re.compile(r"\b([A-Za-z_$][\w$]*[Pp]age[\w$]*)\s*\(")
+_PAGERISH_TEXTS = ("下一页", "上一页", "尾页", "末页", "下页")
+_NOT_PAGERS = {"trackPageview", "_trackPageview", "setPageTitle", "addPageView"}
+# A page that says it lists nothing: the one positive sign an empty column is really empty.
+EMPTY_MARKERS = (
+    "暂无信息",
+    "暂无数据",
+    "暂无内容",
+    "暂无记录",
+    "暂无相关信息",
+    "没有记录",
+    "无相关信息",
+    "没有找到相关",
 )
-COUNT_PAGE_RE = re.compile(r"var\s+countPage\s*=\s*(\d+)")
-# Rows written by inline script instead of <li><a>: var url = "./2026/…"; var title = "…";
-JS_ROW_RE = re.compile(r"var\s+url\s*=\s*['\"]([^'\"]+)['\"]\s*;\s*var\s+title\s*=\s*['\"]([^'\"]*)['\"]")
-DATE_RE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+# Rows written by inline script instead of <li><a>: var url = "./2026/…"; var title = "…"; — the
+# ";" may be missing and the title may be set later, inside a {…} block.
+JS_URL_RE = re.compile(r"\b(?:var\s+)?(?:url|href|docUrl|linkUrl)\s*=\s*(['\"])([^'\"]*)\1")
+JS_TITLE_RE = re.compile(r"\b(?:var\s+)?(?:title|docTitle|sTitle)\s*=\s*(['\"])([^'\"]*)\1")
+DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_ELLIPSIS_RE = re.compile(r"\s*(?:…+|\.{2,}|⋯+)\s*$")
+# Links of an href that names no page (evidence they exist, never requested).
+_NON_PAGE_SCHEMES = ("javascript:", "mailto:", "tel:", "vbscript:", "data:")
+# A year sub-folder of the column (./2024/ or 2024/index.shtml): some columns only link those.
+_YEAR_FOLDER_RE = re.compile(r"^((?:19|20)\d{2})/(?:index(?:_\d+)?\.s?html?)?$")
 
 
 @dataclass(frozen=True)
@@ -28,15 +65,33 @@ class ListRow:
     url: str  # absolute canonical URL
     title: str
     list_date: dt.date | None
+    truncated: bool = False  # the best title the list gives is cut ("…"): the page must tell
+
+
+@dataclass(frozen=True)
+class SkippedLink:
+    """A row the list shows whose link cannot be followed (javascript:, mailto:, empty, unparsable)."""
+
+    href: str
+    title: str
+    reason: str
 
 
 @dataclass(frozen=True)
 class Listing:
     rows: tuple[ListRow, ...]
-    total_pages: int  # 1 when the page has no pager
+    total_pages: int  # 1 when the page has no pager; for a next-link pager, current + 2 when there is a next
     current_page: int  # 0-based
-    page_name: str  # "index"
+    page_name: str  # "index", or what the pager call names
     ext: str  # "html" / "shtml"
+    pager: str = "none"  # createPageHTML | pageControl | countPage | pages-text | next-link | none
+    next_url: str | None = None  # the 下一页 link, when that is the only pager
+    empty_marker: bool = False  # the page says it has no content (暂无信息)
+    problems: tuple[str, ...] = ()  # why the page was not understood; empty when it was
+    skipped: tuple[SkippedLink, ...] = ()
+    # Why a page without rows is not a positive sign of an empty column (the spider weighs it for the
+    # first page only: a deep page without rows ends the walk, as on TRS stubs).
+    empty_problem: str | None = None
 
     def page_url(self, base: str, n: int) -> str:
         """URL of 0-based page ``n`` of the column whose folder URL is ``base``."""
@@ -45,35 +100,206 @@ class Listing:
 
 
 def parse_date(text: str) -> dt.date | None:
+    """The first date in ``text``: 2024-01-09, [2024-01-09], 2024年01月09日, 2024/1/9, 2020 年 01 月 18 日."""
     match = DATE_RE.search(text)
     return make_date(match[1], match[2], match[3]) if match else None
 
 
-def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
-    """Every article row of a column page, in page order, and the pager state."""
-    sel = Selector(text=html, base_url=url)
-    rows: list[ListRow] = []
-    seen: set[str] = set()
+def _split_title(text: str) -> tuple[str, bool]:
+    """(title without a trailing ellipsis, whether it was cut)."""
+    text = " ".join(text.split())
+    cut = _ELLIPSIS_RE.search(text)
+    return (text[: cut.start()], True) if cut else (text, False)
 
-    def add(href: str, title: str, context: str) -> None:
-        absolute = urljoin(url, href.strip())
-        if not is_article(absolute) or absolute in seen:
+
+def _rank(title: str, truncated: bool) -> tuple[bool, int, bool]:
+    # A title that is itself a report title wins; then the longest (an icon link has no text, a
+    # sidebar "查看详情" says less than the cut title); then a whole title over a cut one.
+    return (is_annual_report(title), len(normalise(title)), not truncated)
+
+
+def _looks_like_a_row(title: str) -> bool:
+    """A link text worth recording when its href is unusable: a document title, not a menu word."""
+    return is_annual_report(title) or report_year(title) is not None
+
+
+def _args(text: str) -> list[str | int | None]:
+    """Arguments of a JS call: quoted strings as str, integers as int, anything else as None."""
+    values: list[str | int | None] = []
+    for match in _ARG_RE.finditer(text):
+        if match.end() == match.start():
+            break
+        single, double, bare = match.groups()
+        if single is not None or double is not None:
+            values.append(single if single is not None else double)
+        else:
+            values.append(int(bare) if bare and bare.isdigit() else None)
+        if match.end() >= len(text):
+            break
+    return values
+
+
+def _read_pager(call: str, raw: str) -> tuple[int, int, str, str] | None:
+    """(total pages, current 0-based, page name, ext) of a pager call, or None when its form is unknown."""
+    args = _args(raw)
+    while args and isinstance(args[0], str):  # container id first
+        args = args[1:]
+    numbers: list[int] = []
+    while args and isinstance(args[0], int):
+        numbers.append(args.pop(0))  # type: ignore[arg-type]
+    if len(args) < 2 or not isinstance(args[0], str) or not isinstance(args[1], str):
+        return None
+    name, ext = args[0], args[1]
+    if not re.fullmatch(r"[\w-]+", name) or not re.fullmatch(r"s?html?|jsp|php|aspx?", ext):
+        return None
+    if len(numbers) == 2:
+        total, current = numbers
+    elif len(numbers) == 3 and call == "createPageHTML" and numbers[1] <= numbers[0]:
+        _records, total, current = numbers
+    else:
+        return None
+    return max(total, 1), current, name, ext
+
+
+def _script_rows(script: str) -> list[tuple[str, str]]:
+    """(href, title) of rows written by script: each URL assignment with the title set after it
+    (up to the next URL), else the one set just before it."""
+    urls = list(JS_URL_RE.finditer(script))
+    rows = []
+    for i, match in enumerate(urls):
+        end = urls[i + 1].start() if i + 1 < len(urls) else len(script)
+        start = urls[i - 1].end() if i else 0
+        # An empty first assignment (var title = "";) is often filled in a {…} block below.
+        after = [m[2] for m in JS_TITLE_RE.finditer(script, match.end(), end) if m[2].strip()]
+        before = [m[2] for m in JS_TITLE_RE.finditer(script, start, match.start()) if m[2].strip()]
+        title = after[0] if after else (before[-1] if before else "")
+        rows.append((match[2], title))
+    return rows
+
+
+def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
+    """Every article row of a column page, in page order, the pager state, and what was not understood."""
+    sel = Selector(text=html, base_url=url)
+    order: list[str] = []
+    best: dict[str, tuple[str, bool, dt.date | None]] = {}
+    skipped: list[SkippedLink] = []
+    problems: list[str] = []
+    year_folders: set[str] = set()
+    folder = url.rsplit("/", 1)[0] + "/"
+
+    def add(href: str, text: str, context: str) -> None:
+        title, truncated = _split_title(text)
+        href = href.strip()
+        if not href or href == "#" or href.lower().startswith(_NON_PAGE_SCHEMES):
+            if _looks_like_a_row(title):
+                what = "empty href" if not href or href == "#" else f"href {href[:60]!r} names no page"
+                skipped.append(SkippedLink(href, title, f"malformed link: {what}"))
             return
-        seen.add(absolute)
-        rows.append(ListRow(absolute, " ".join(title.split()), parse_date(context)))
+        try:
+            absolute = urljoin(url, href)
+            urlsplit(absolute).port  # noqa: B018 -- raises on a bad port
+        except ValueError as exc:
+            skipped.append(SkippedLink(href, title, f"malformed link: unparsable href ({exc})"))
+            return
+        absolute = absolute.split("#", 1)[0]
+        if not is_article(absolute):
+            rest = absolute[len(folder) :] if absolute.startswith(folder) else ""
+            if _YEAR_FOLDER_RE.match(rest):
+                year_folders.add(rest.split("/", 1)[0])
+            elif is_annual_report(title) and report_year(title) is not None:
+                problems.append(f"a report row links to {absolute}, which is not an article page")
+            return
+        date = parse_date(context.replace(text, " ")) if context else None
+        if absolute not in best:
+            order.append(absolute)
+            best[absolute] = (title, truncated, date)
+            return
+        old_title, old_truncated, old_date = best[absolute]
+        if _rank(title, truncated) > _rank(old_title, old_truncated):
+            best[absolute] = (title, truncated, old_date or date)
+        elif old_date is None and date is not None:
+            best[absolute] = (old_title, old_truncated, date)
 
     for a in sel.css("a[href]"):
-        href = a.attrib["href"]
+        text = " ".join(a.css("::text").getall())
         # Titles are often cut with "…" in the link text; the title attribute keeps them whole.
-        title = a.attrib.get("title") or " ".join(a.css("::text").getall())
-        parent_text = " ".join(a.xpath("./parent::*//text()").getall())
-        add(href, title, parent_text)
-    for href, title in JS_ROW_RE.findall(html):
-        add(href, title, "")
+        for candidate in (a.attrib.get("title"), text):
+            if candidate is not None and candidate.strip():
+                break
+        row_node = a.xpath("./ancestor::*[self::li or self::tr or self::dd or self::p][1]") or a.xpath("./parent::*")
+        add(a.attrib["href"], candidate or "", " ".join(row_node.xpath(".//text()").getall()))
+    for script in sel.xpath("//script/text()").getall():
+        for href, title in _script_rows(script):
+            add(href, title, "")
 
-    total, current, name, ext = 1, 0, "index", default_ext
-    if match := PAGER_RE.search(html):
-        total, current, name, ext = int(match[1]), int(match[2]), match[3], match[4]
+    rows = tuple(ListRow(u, best[u][0], best[u][2], best[u][1]) for u in order)
+    page_ext = urlsplit(url).path.rsplit(".", 1)[-1] if "." in urlsplit(url).path.rsplit("/", 1)[-1] else default_ext
+    total, current, name, ext, pager, next_url = 1, 0, "index", page_ext, "none", None
+    calls = PAGER_CALL_RE.findall(html)
+    read = next((found for call, raw in calls if (found := _read_pager(call, raw))), None)
+    if read:
+        total, current, name, ext = read
+        pager = next(call for call, raw in calls if _read_pager(call, raw))
+    elif calls:
+        problems.append(f"unrecognised pager {calls[0][0]}({calls[0][1][:60]})")
     elif match := COUNT_PAGE_RE.search(html):
-        total = int(match[1])
-    return Listing(tuple(rows), max(total, 1), current, name, ext)
+        total, pager = max(int(match[1]), 1), "countPage"
+        if cur := CURRENT_PAGE_RE.search(html):
+            current = int(cur[1])
+    elif (next_link := _next_link(sel, url)) is not None:
+        pager, next_url = "next-link", next_link or None
+    elif match := PAGES_TEXT_RE.search(" ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall())):
+        total, pager = max(int(match[1]), 1), "pages-text"
+    elif hint := _pager_hint(sel):
+        problems.append(f"unrecognised pager ({hint})")
+    if pager == "next-link":
+        current = _page_number(url)
+        total = current + 2 if next_url else current + 1
+    text = normalise(" ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall()))
+    empty_marker = any(marker in text for marker in EMPTY_MARKERS)
+    empty = None
+    if not rows and year_folders:
+        empty = f"the page links year sub-folders ({', '.join(sorted(year_folders))}) instead of rows"
+    elif not rows and not empty_marker and not skipped:
+        empty = "no rows and no 'no content' marker"
+    return Listing(rows, max(total, 1), current, name, ext, pager, next_url, empty_marker, tuple(problems),
+                   tuple(skipped), empty)  # fmt: skip
+
+
+def _page_number(url: str) -> int:
+    match = re.search(r"_(\d+)\.\w+$", urlsplit(url).path)
+    return int(match[1]) if match else 0
+
+
+def _next_link(sel: Selector, url: str) -> str | None:
+    """The 下一页 link of a page whose pager is only that link; "" when the link is there but leads
+    nowhere (the last page), None when there is no such link."""
+    for a in sel.css("a"):
+        text = normalise(" ".join(a.css("::text").getall()) or a.attrib.get("title", ""))
+        if text not in NEXT_TEXTS:
+            continue
+        href = (a.attrib.get("href") or "").strip()
+        if not href or href == "#" or href.lower().startswith(_NON_PAGE_SCHEMES):
+            return ""
+        try:
+            target = urljoin(url, href)
+        except ValueError:
+            return ""
+        return "" if target == url else target
+    # 下一页 written as plain text: the pager's last page.
+    if sel.xpath("//body//*[not(self::script)]/text()[normalize-space(.)='下一页' or normalize-space(.)='下页']"):
+        return ""
+    return None
+
+
+def _pager_hint(sel: Selector) -> str | None:
+    """What looks like a pager on a page where none was recognised."""
+    for script in sel.xpath("//script/text()").getall():
+        for match in _PAGERISH_CALL_RE.finditer(script):
+            if match[1] not in _NOT_PAGERS:
+                return f"script calls {match[1]}()"
+    text = normalise(" ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall()))
+    for word in _PAGERISH_TEXTS:
+        if word in text:
+            return f"the page shows {word}"
+    return None

@@ -46,3 +46,10 @@ def match_unit(texts: Iterable[str | None], units: Iterable[Unit]) -> Unit | Non
             if name in norm:
                 return unit
     return None
+
+
+def might_be_annual_report(title: str) -> bool:
+    """Can a title cut in the list (or missing) still belong to an annual report? Only the page can
+    tell, unless what is left already names another kind of document."""
+    text = normalise(title)
+    return not any(word in text for word in _NOT_A_REPORT)

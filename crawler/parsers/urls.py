@@ -22,6 +22,9 @@ DOCUMENT_EXTENSIONS = {
     ".tiff": "image",
     ".rtf": "rtf",
     ".ofd": "ofd",
+    # Reports packed in an archive (seen on county portals): archived as served, read by extraction.
+    ".zip": "zip",
+    ".rar": "rar",
 }
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Sequence
+from urllib.parse import quote
 
 from crawler.registry import Portal
+from crawler.replica.variants import ListVariant
 from crawler.replica.world import Publication
 
 
@@ -26,22 +28,69 @@ def _page(title: str, body: str, *, meta: str = "") -> str:
     )
 
 
-def list_page(portal: Portal, column_title: str, rows: Sequence[Publication], page: int, total_pages: int) -> str:
-    items = []
-    for pub in rows:
-        # Link text is cut like the real lists do; the full title is in the title attribute.
-        text = pub.title if len(pub.title) <= 24 else pub.title[:24] + "..."
-        href = f"./{pub.url_date:%Y%m}/t{pub.url_date:%Y%m%d}_{pub.doc_id}.{pub.ext}"
-        items.append(
-            f'<li><a href="{href}" target="_blank" title="{html.escape(pub.title)}">{html.escape(text)}</a>'
-            f'<span class="date">{pub.url_date:%Y-%m-%d}</span></li>'
+def _pager(portal: Portal, variant: ListVariant, page: int, total_pages: int, records: int) -> str:
+    """The pager in the variant's form (createPageHTML by default)."""
+    ext = portal.ext
+    if variant.pager == "pageControl":
+        call = f'pageControl({total_pages}, {page}, "index", "{ext}", 15, \'pages-nav\');'
+    elif variant.pager == "records":
+        call = f'createPageHTML({records}, {total_pages}, {page}, "list", "{ext}", "page_div");'
+    elif variant.pager == "next":
+        # No script: only links, the last page shows 下一页 as plain text.
+        links = '<a href="./index.' + ext + '">首页</a> '
+        if page:
+            previous = "index" if page == 1 else f"index_{page - 1}"
+            links += f'<a href="./{previous}.{ext}">上一页</a> '
+        links += f'<a href="./index_{page + 1}.{ext}">下一页</a>' if page + 1 < total_pages else "<span>下一页</span>"
+        return f'<div class="page">{links}</div>'
+    else:
+        call = f'createPageHTML({total_pages}, {page}, "index", "{ext}");'
+    return f'<div class="page" id="page_div"><script type="text/javascript">{call}</script></div>'
+
+
+def _row(pub: Publication, variant: ListVariant) -> str:
+    href = f"./{pub.url_date:%Y%m}/t{pub.url_date:%Y%m%d}_{pub.doc_id}.{pub.ext}"
+    title = html.escape(pub.title)
+    if variant.rows == "script":
+        # Written by script: the URL line has no ";", the title is set inside a block.
+        return (
+            f'<script type="text/javascript">\nvar url = "{href}"\nvar title = "";\n'
+            f'if (url.length > 0) {{ title = "{title}"; }}\n'
+            'document.writeln("<li><a href=\'" + url + "\' target=\'_blank\'>" + title + "</a>'
+            f"<span class='date'>{pub.url_date:%Y-%m-%d}</span></li>\");\n</script>"
         )
+    if variant.rows == "truncated":
+        # An icon link first, then the text cut with "…" and no title attribute.
+        text = pub.title if len(pub.title) <= 24 else pub.title[:24] + "…"
+        return (
+            f'<li><a href="{href}" target="_blank"><img src="/images/dot.png" alt=""></a>'
+            f'<a href="{href}" target="_blank">{html.escape(text)}</a>'
+            f'<span class="date">[{pub.url_date:%Y-%m-%d}]</span></li>'
+        )
+    # Link text is cut like the real lists do; the full title is in the title attribute.
+    text = pub.title if len(pub.title) <= 24 else pub.title[:24] + "..."
+    return (
+        f'<li><a href="{href}" target="_blank" title="{title}">{html.escape(text)}</a>'
+        f'<span class="date">{pub.url_date:%Y-%m-%d}</span></li>'
+    )
+
+
+def list_page(
+    portal: Portal,
+    column_title: str,
+    rows: Sequence[Publication],
+    page: int,
+    total_pages: int,
+    variant: ListVariant | None = None,
+    records: int = 0,
+) -> str:
+    variant = variant or ListVariant()
+    items = [_row(pub, variant) for pub in rows]
     body = (
         f'<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="../">政府信息公开</a> &gt; '
         f"{html.escape(column_title)}</div>\n"
         '<div class="list-box">\n<ul class="info-list">\n' + "\n".join(items) + "\n</ul>\n"
-        '<div class="page" id="page_div"><script type="text/javascript">'
-        f'createPageHTML({total_pages}, {page}, "index", "{portal.ext}");</script></div>\n</div>'
+        f"{_pager(portal, variant, page, total_pages, records or len(rows))}\n</div>"
     )
     return _page(f"{column_title}-{portal.name}人民政府", body)
 
@@ -93,11 +142,31 @@ def detail_page(
     body_html: str,
     attachments: Sequence[tuple[str, str]] = (),
     index_no: str | None = None,
+    *,
+    viewer: bool = False,
+    part: int | None = None,
 ) -> str:
-    """An article page: metadata block, title, the TRS_Editor body, then the attachment list."""
-    links = "".join(
-        f'<li><a href="./{name}" target="_blank">{html.escape(label)}</a></li>' for name, label in attachments
-    )
+    """An article page: metadata block, title, the TRS_Editor body, then the attachment list.
+
+    ``viewer``: the first PDF is shown in an embedded pdf.js viewer instead of linked. ``part``: the
+    article is split over two pages and this is page 0 or 1 (TRS names the second ``t…_ID_1``)."""
+    links = ""
+    for name, label in attachments:
+        if viewer and name.endswith(".pdf"):
+            folder = pub.url.split("/", 3)[3].rsplit("/", 1)[0]  # the article's folder, without the host
+            path = quote(f"/{folder}/{name}", safe="")
+            body_html += f'<div class="pdf-view"><iframe src="/pdfjs/web/viewer.html?file={path}"></iframe></div>'
+            viewer = False
+            continue
+        links += f'<li><a href="./{name}" target="_blank">{html.escape(label)}</a></li>'
+    if part is not None:
+        stem = pub.url.rsplit("/", 1)[1].rsplit(".", 1)[0]
+        other = (
+            f'<a href="./{stem}_1.{pub.ext}">下一页</a>' if part == 0 else f'<a href="./{stem}.{pub.ext}">上一页</a>'
+        )
+        pager = f'<div class="page"><script>createPageHTML(2, {part}, "{stem}", "{pub.ext}");</script>{other}</div>'
+    else:
+        pager = ""
     attach_html = f'<div class="fjxz"><p>附件：</p><ul>{links}</ul></div>' if links else ""
     meta = (
         f'<meta name="ArticleTitle" content="{html.escape(pub.title)}">\n'
@@ -108,6 +177,7 @@ def detail_page(
         f"{meta_block(portal, pub, index_no)}\n"
         f'<div class="article"><h1 class="title">{html.escape(pub.title)}</h1>\n'
         f'<div class="view TRS_UEDITOR trs_paper_default trs_web"><div class="TRS_Editor">{body_html}</div></div>\n'
+        f"{pager}"
         f"{attach_html}</div>"
     )
     return _page(pub.title, body, meta=meta)

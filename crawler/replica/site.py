@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.registry import Registry, default_registry
-from crawler.replica import documents, reports
+from crawler.replica import documents, reports, variants
 from crawler.replica.pages import detail_page, link_page, list_page, not_found_page, robots_txt
 from crawler.replica.reality import RealPortal, stable_seed
 from crawler.replica.world import ROWS_PER_PAGE, Publication, ReportPlan, World, build_world
@@ -59,6 +59,7 @@ class Site:
         self._cache: dict[str, Resource] = {}
         self._routes: dict[str, tuple[str, Any]] = {}
         self._index_nos = self._number_index()
+        self._variants = self._list_variants()
         self._build_routes()
 
     # ---- routing ---------------------------------------------------------------------------
@@ -74,16 +75,48 @@ class Site:
             numbers[pub.url] = f"{portal.index_no_prefix}/{pub.url_date.year}-{n:05d}"
         return numbers
 
+    def _list_variants(self) -> dict[str, variants.ListVariant]:
+        """Column URL → its markup variant (crawler/replica/variants.py)."""
+        found: dict[str, variants.ListVariant] = {}
+        for real in self.world.real.values():
+            portal = real.portal
+            if portal.layout == "per_year":
+                for year in range(2019, 2026):
+                    found[portal.year_column(year)] = variants.list_variant(portal.id, None, year)
+                continue
+            for n, street in enumerate(real.streets, 1):
+                if street.column:
+                    found[street.column] = variants.list_variant(portal.id, street.unit.key, n)
+        return found
+
+    def _street_key(self, pub: Publication) -> str:
+        plan = self._plan_for(pub)
+        return plan.street.key if plan is not None else ""
+
+    def _multipage(self, pub: Publication) -> bool:
+        plan = self._plan_for(pub) if pub.kind == "report" else None
+        return (
+            plan is not None
+            and "inline" in plan.formats
+            and not plan.republishable
+            and variants.multipage(pub.portal, plan.street.key, plan.year)
+        )
+
     def _build_routes(self) -> None:
         for column, rows in self.world.columns.items():
             portal = self.world.portals[rows[0].portal]
             pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
+            name0 = self._variants.get(column, variants.ListVariant()).page_name
             for page in range(pages):
-                name = "index" if page == 0 else f"index_{page}"
+                name = name0 if page == 0 else f"{name0}_{page}"
                 self._routes[f"{column}{name}.{portal.ext}"] = ("list", (column, page, pages))
+            # The folder and index.* answer page 0 whatever the pages are named (the spider starts there).
+            self._routes[f"{column}index.{portal.ext}"] = ("list", (column, 0, pages))
             self._routes[column] = ("list", (column, 0, pages))
         for pub in self.world.publications:
             self._routes[pub.url] = ("article", pub)
+            if self._multipage(pub):
+                self._routes[_part_url(pub)] = ("part", pub)
         for plan in self.world.reports:
             if plan.old_publication is not None and plan.publication is not None:
                 self._routes[plan.old_publication.url] = ("redirect", plan.publication.url)
@@ -182,11 +215,13 @@ class Site:
             portal = self.world.portals[rows[0].portal]
             chunk = rows[page * ROWS_PER_PAGE : (page + 1) * ROWS_PER_PAGE]
             newest = max(p.url_date for p in rows)
-            return Resource(
-                200, list_page(portal, "政府信息公开年报", chunk, page, pages).encode(), last_modified=_midday(newest)
-            )
+            variant = self._variants.get(column, variants.ListVariant())
+            listed = list_page(portal, "政府信息公开年报", chunk, page, pages, variant, len(rows))
+            return Resource(200, listed.encode(), last_modified=_midday(newest))
         if kind == "article":
             return self._article(arg)
+        if kind == "part":
+            return self._part(arg)
         plan, att_url = arg
         docs = self._docs(plan)
         file_kind = next(k for u, k, _l in docs.attachments if u == att_url)
@@ -224,7 +259,19 @@ class Site:
             attachments = [(u.rsplit("/", 1)[-1], label) for u, _k, label in docs.attachments]
         else:
             body = f"<p>{pub.title}。</p><p>特此公告。</p><p>{pub.publisher}</p>"
-        page = detail_page(portal, pub, body, attachments, self._index_nos.get(pub.url))
+        viewer = plan is not None and variants.viewer(pub.portal, plan.street.key, plan.year)
+        part = 0 if self._multipage(pub) else None
+        page = detail_page(portal, pub, body, attachments, self._index_nos.get(pub.url), viewer=viewer, part=part)
+        return Resource(200, page.encode(), last_modified=_midday(pub.url_date))
+
+    def _part(self, pub: Publication) -> Resource:
+        """The second page of an article split in two: the report's closing note."""
+        portal = self.world.portals[pub.portal]
+        body = (
+            f"<p>附：本报告所列数据的统计期限自{pub.url_date.year - 1}年1月1日起至{pub.url_date.year - 1}年12月31日止。"
+            "如对本报告有任何疑问，请与本单位政务公开工作机构联系。</p>"
+        )
+        page = detail_page(portal, pub, body, (), self._index_nos.get(pub.url), part=1)
         return Resource(200, page.encode(), last_modified=_midday(pub.url_date))
 
     # ---- ground truth ----------------------------------------------------------------------
@@ -249,6 +296,12 @@ class Site:
                 files = [
                     {"role": "page", "kind": "html", "url": pub.url, "sha256": _sha(page.body), "size": len(page.body)}
                 ]
+                if self._multipage(pub):  # the article's second page is part of the report
+                    part = self.get(_part_url(pub))
+                    files.append(
+                        {"role": "page", "kind": "html", "url": _part_url(pub), "sha256": _sha(part.body),
+                         "size": len(part.body)}
+                    )  # fmt: skip
                 for url, kind, _label in docs.attachments:
                     body = self.get(url).body
                     files.append(
@@ -277,6 +330,12 @@ class Site:
             "portals": sorted(self.world.portals),
             "reports": entries,
         }
+
+
+def _part_url(pub: Publication) -> str:
+    """t…_ID.shtml → t…_ID_1.shtml: the second page of a split TRS article."""
+    stem, ext = pub.url.rsplit(".", 1)
+    return f"{stem}_1.{ext}"
 
 
 def _render_document(spec: Any, kind: str) -> bytes:

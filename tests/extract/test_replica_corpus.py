@@ -54,6 +54,8 @@ def _jobs(site: Site, reports: list[dict[str, Any]]) -> Iterator[tuple[str, str,
         for file in report["files"]:
             if _FORMAT_OF_KIND.get(file["kind"]) not in report["formats"]:
                 continue  # a page that only links the attachments
+            if file["role"] == "page" and file["url"] != report["url"]:
+                continue  # the second page of an article split in two: its closing note, no tables
             resource = site.get(file["url"])
             assert resource.status == 200, file["url"]
             meta = {"page_date": report["page_date"], "url_date": report["url_date"]}
