@@ -132,7 +132,12 @@ class ArchivePipeline(MediaPipeline):
 
     # ---- attachments (MediaPipeline hooks) -----------------------------------------------------
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
-        return [Request(f.url, callback=NO_CALLBACK, meta={"file_record": f.name}) for f in item.files[1:]]
+        # An attachment the spider already refused (crawler/guard.py) keeps its reason and is never requested.
+        return [
+            Request(f.url, callback=NO_CALLBACK, meta={"file_record": f.name})
+            for f in item.files[1:]
+            if not (f.error or "").startswith("refused: ")
+        ]
 
     def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None) -> None:
         return None  # always fetch: unchanged files are cheap (HTTP cache) and deduped by sha256
@@ -173,7 +178,8 @@ class ArchivePipeline(MediaPipeline):
         raise FileException(f"{type(failure.value).__name__}: {failure.value}")
 
     def item_completed(self, results: list[FileInfoOrError], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
-        for (ok, value), record in zip(results, item.files[1:], strict=True):
+        fetched = [f for f in item.files[1:] if not (f.error or "").startswith("refused: ")]
+        for (ok, value), record in zip(results, fetched, strict=True):
             if not ok:
                 record.error = str(getattr(value, "value", value)) or "download failed"
                 logger.warning("%s: attachment %s not archived: %s", item.portal, record.url, record.error)

@@ -23,6 +23,7 @@ from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
 from crawler.exceptions import SpiderArgumentError
+from crawler.guard import refusal
 from crawler.items import ColumnItem, FetchFailure, FileRecord, PageCapture, ReportItem
 from crawler.parsers.challenge import challenge_reason
 from crawler.parsers.detail import parse_detail
@@ -83,7 +84,7 @@ class TrsPortalSpider(scrapy.Spider):
         self.registry: Registry = load_registry(path) if path else default_registry()
         self.portal: Portal = self.registry.portal(self.portal_id or self.name)
         self.crawl_id: str = settings.get("CRAWL_ID") or _crawl_id(settings.get("JOBDIR"))
-        self.allowed_domains = [self.portal.host]
+        self.allowed_domains = [self.portal.host, *self.portal.attachment_hosts]
         self.units: tuple[Unit, ...] = self._select(self.portal.crawlable_streets(), self.street_filter)
         self.to_discover: tuple[Unit, ...] = self._select(self.portal.discoverable_streets(), self.street_filter)
         # Retry a challenged page in a real browser (scrapy-playwright + Debian Chromium), then reuse
@@ -368,6 +369,13 @@ class TrsPortalSpider(scrapy.Spider):
             self.logger.warning("%s: column %s not fully crawled: %s", self.portal.id, walk.base, error)
         chosen: dict[tuple[str, int | None], tuple[ListRow, Unit]] = {}
         for row in walk.rows:
+            # ---- guard (crawler/guard.py): a row the portal lists but that is not the portal's is
+            # evidence of the listing only: recorded, never fetched, never a candidate for a report.
+            if reason := refusal(row.url, self.portal):
+                item.skipped.append({"url": row.url, "title": row.title, "reason": f"refused: {reason}"})
+                self.logger.warning("%s: listed link %s refused: %s", self.portal.id, row.url, reason)
+                continue
+            # ---- end guard
             if not is_annual_report(row.title):
                 item.skipped.append({"url": row.url, "title": row.title, "reason": "not an annual report"})
                 continue
@@ -438,11 +446,14 @@ class TrsPortalSpider(scrapy.Spider):
             if name in names:
                 name = f"{len(files)}-{name}"
             names.add(name)
-            files.append(
-                FileRecord(
-                    url=attachment.url, role="attachment", kind=attachment.kind, name=name, label=attachment.label
-                )
+            record = FileRecord(
+                url=attachment.url, role="attachment", kind=attachment.kind, name=name, label=attachment.label
             )
+            # ---- guard: an attachment off the portal's hosts is recorded with its reason, never fetched.
+            if reason := refusal(attachment.url, self.portal):
+                record.error = f"refused: {reason}"
+            # ---- end guard
+            files.append(record)
         yield ReportItem(
             portal=self.portal.id,
             portal_name=self.portal.name,
