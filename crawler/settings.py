@@ -86,7 +86,8 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 # (crawler/httpcache.py). The archive's sha256 then decides whether anything new is stored.
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "crawler.httpcache.RevalidatePolicy"
-HTTPCACHE_DIR = os.environ.get("NIANBAO_HTTPCACHE", "httpcache")  # relative: under .scrapy/
+# Relative: under .scrapy/. Each (STORE_URI, PORTAL_MIRROR) pair gets its own folder inside (crawler/httpcache.py).
+HTTPCACHE_DIR = os.environ.get("NIANBAO_HTTPCACHE", "httpcache")
 HTTPCACHE_EXPIRATION_SECS = 0  # entries never expire; revalidation decides
 # Government servers often send "Cache-Control: no-store" (or no-cache) on everything. Freshness
 # directives are moot (every page is revalidated), but no-store would keep a page out of the cache,
