@@ -11,3 +11,7 @@ class SpiderArgumentError(NianbaoError, ValueError):
 
 class SettingError(NianbaoError, ValueError):
     """A setting (``-s NAME=value`` or settings.py) is malformed."""
+
+
+class RefusedRequestError(NianbaoError):
+    """A request the guard (crawler/guard.py) refused before any connection: the reason is the message."""

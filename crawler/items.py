@@ -120,6 +120,26 @@ class FetchFailure:
     challenge: bool = False
 
 
+@dataclass
+class SourceConflict:
+    """A second source for one report key in one crawl: a finding, never a new version of the key.
+
+    A page listed in another street's column (or whose own title names another street) claims a
+    street-year that the street's own column already lists at ``kept``. One key has one source: the
+    street's own listing is archived, the other page is recorded here and not fetched (or not stored).
+    """
+
+    portal: str
+    street: str
+    street_key: str
+    year: int | None
+    url: str  # the other source, not archived under the key
+    kept: str  # the source the key keeps: the street's own listing
+    listed_in: str  # the column that listed ``url``
+    crawl_id: str
+    reason: str
+
+
 def to_json(item: Any) -> dict[str, Any]:
     """A JSON-ready dict of an item, without private (``_``) fields, dates as ISO strings."""
 

@@ -23,6 +23,11 @@ Status = Literal["seen", "inferred", "unverified"]
 ColumnStatus = Literal["seen", "inferred", "unknown"]
 
 
+# A DNS host name of letter/digit/hyphen labels with at least one dot (no scheme, port, path or user).
+_HOST_NAME = re.compile(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,62}")
+_IPV4ISH = re.compile(r"[0-9.]+")
+
+
 class RegistryError(ValueError):
     """The registry file is malformed; the message names file, entry and key."""
 
@@ -100,6 +105,9 @@ class Portal(_Strict):
     name: str
     legal_district: str | None
     host: str
+    # Other hosts this portal's report pages may link attachments on (e.g. a district file server).
+    # Nothing else off the portal's host is ever fetched (crawler/guard.py, docs/security.md).
+    attachment_hosts: tuple[str, ...] = ()
     scheme: Literal["http", "https"] = "https"
     ext: Literal["html", "shtml"]
     platform: Literal["trs"] = "trs"
@@ -113,6 +121,16 @@ class Portal(_Strict):
     discovery: Discovery | None = None
     streets: tuple[Unit, ...]
     non_street_units: tuple[Unit, ...] = ()
+
+    @field_validator("attachment_hosts")
+    @classmethod
+    def _hosts_are_public_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # A bare host name (no scheme, port or path), and never an address: the guard refuses literal
+        # private/loopback addresses, and a public one cannot be the portal's own.
+        for host in value:
+            if not _HOST_NAME.fullmatch(host) or _IPV4ISH.fullmatch(host):
+                raise ValueError(f"{host!r} is not a host name (write e.g. files.example.gov.cn)")
+        return tuple(h.lower() for h in value)
 
     @model_validator(mode="after")
     def _column_fits_layout(self) -> Portal:

@@ -54,9 +54,15 @@ DOWNLOAD_WARNSIZE = 30 * 1024 * 1024
 
 # ---- downloading --------------------------------------------------------------------------------
 # The mirror handler wraps the real handler, below every middleware (see crawler/downloadhandlers.py).
+# No other scheme has a handler at all: a file:// (or ftp:, s3:, data:) link on a portal page must never
+# read the local disk or anything else into the archive (crawler/guard.py also refuses them earlier).
 DOWNLOAD_HANDLERS = {
     "http": "crawler.downloadhandlers.MirrorDownloadHandler",
     "https": "crawler.downloadhandlers.MirrorDownloadHandler",
+    "file": None,
+    "data": None,
+    "ftp": None,
+    "s3": None,
 }
 MIRROR_INNER_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 # A page answered with a JavaScript challenge (HTTP 412/521 + cookie script) is retried once in a real
@@ -80,7 +86,8 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 # (crawler/httpcache.py). The archive's sha256 then decides whether anything new is stored.
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "crawler.httpcache.RevalidatePolicy"
-HTTPCACHE_DIR = os.environ.get("NIANBAO_HTTPCACHE", "httpcache")  # relative: under .scrapy/
+# Relative: under .scrapy/. Each (STORE_URI, PORTAL_MIRROR) pair gets its own folder inside (crawler/httpcache.py).
+HTTPCACHE_DIR = os.environ.get("NIANBAO_HTTPCACHE", "httpcache")
 HTTPCACHE_EXPIRATION_SECS = 0  # entries never expire; revalidation decides
 # Government servers often send "Cache-Control: no-store" (or no-cache) on everything. Freshness
 # directives are moot (every page is revalidated), but no-store would keep a page out of the cache,
@@ -88,6 +95,10 @@ HTTPCACHE_EXPIRATION_SECS = 0  # entries never expire; revalidation decides
 # HTTPCACHE_ALWAYS_STORE: a response without validators cannot be revalidated, storing it saves nothing.
 HTTPCACHE_IGNORE_RESPONSE_CACHE_CONTROLS = ["no-store"]
 DOWNLOADER_MIDDLEWARES = {
+    # The fetch policy (crawler/guard.py): only the portal's own hosts, http(s), no private addresses. First
+    # of all, so a refused URL reaches neither robots.txt, the cache nor WARC capture; dont_filter and
+    # redirects included (docs/security.md).
+    "crawler.offsite.GuardMiddleware": 10,
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
     "crawler.httpcache.NoStaleCacheMiddleware": 900,  # the default cache middleware's place
     # WARC capture (crawler/warc.py) sits closest to the download handler, below every other middleware:

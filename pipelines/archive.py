@@ -74,6 +74,8 @@ class ArchivePipeline(MediaPipeline):
     def __init__(self, store: Store, *, crawler: Crawler):
         super().__init__(crawler=crawler)
         self.store = store
+        # id(item) → attachment records whose URL was downloaded for another record (see _archive_shared).
+        self._shared: dict[int, list[tuple[FileRecord, Any]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -97,7 +99,9 @@ class ArchivePipeline(MediaPipeline):
         if not isinstance(item, ReportItem):
             return item
         await self._archive_page(item)
-        return await super().process_item(item)
+        item = await super().process_item(item)
+        await self._archive_shared(item)
+        return item
 
     async def _archive_column(self, item: ColumnItem) -> None:
         where = item.street_key if item.street_key else f"_year/{item.year}"
@@ -132,7 +136,12 @@ class ArchivePipeline(MediaPipeline):
 
     # ---- attachments (MediaPipeline hooks) -----------------------------------------------------
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
-        return [Request(f.url, callback=NO_CALLBACK, meta={"file_record": f.name}) for f in item.files[1:]]
+        # An attachment the spider already refused (crawler/guard.py) keeps its reason and is never requested.
+        return [
+            Request(f.url, callback=NO_CALLBACK, meta={"file_record": f.name})
+            for f in item.files[1:]
+            if not (f.error or "").startswith("refused: ")
+        ]
 
     def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None) -> None:
         return None  # always fetch: unchanged files are cheap (HTTP cache) and deduped by sha256
@@ -173,11 +182,49 @@ class ArchivePipeline(MediaPipeline):
         raise FileException(f"{type(failure.value).__name__}: {failure.value}")
 
     def item_completed(self, results: list[FileInfoOrError], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
-        for (ok, value), record in zip(results, item.files[1:], strict=True):
+        fetched = [f for f in item.files[1:] if not (f.error or "").startswith("refused: ")]
+        for (ok, value), record in zip(results, fetched, strict=True):
+            if ok and record.store_key is None:
+                # Downloaded once per crawl: another report (or another link of this one) fetched the same
+                # URL, so media_downloaded never ran for this record. _archive_shared stores it here too.
+                self._shared.setdefault(id(item), []).append((record, value))
             if not ok:
                 record.error = str(getattr(value, "value", value)) or "download failed"
                 logger.warning("%s: attachment %s not archived: %s", item.portal, record.url, record.error)
         return item
+
+    async def _archive_shared(self, item: ReportItem) -> None:
+        """Give every record of a file downloaded once for several records its own archived copy.
+
+        Two reports may link the same attachment URL; Scrapy downloads it once per crawl, and only the
+        first record was filled. Each report keeps every file under its own key (its evidence must stand
+        alone), so the archived bytes are stored under this report's key too, with the capture facts of
+        the download they came from."""
+        for record, info in self._shared.pop(id(item), []):
+            try:
+                origin = await asyncio.to_thread(self.store.latest, info["path"])
+                body = await asyncio.to_thread(self.store.get, info["path"]) if origin is not None else b""
+            except Exception as exc:  # the store failed: say so on the record, never leave it blank
+                record.error = f"shared download of {record.url} could not be read back: {exc}"
+                continue
+            if origin is None or origin.sha256 != info["checksum"]:
+                record.error = f"shared download of {record.url} is no longer the archived {info['path']}"
+                logger.warning("%s: attachment %s not archived: %s", item.portal, record.url, record.error)
+                continue
+            meta = {**origin.meta, "content_type": origin.content_type, "fetched_at": origin.fetched_at}
+            meta.setdefault("http_status", 200)
+            key = safe_key(item.key_prefix, record.name)
+            result = await self._put(
+                key,
+                body,
+                {"crawl_id": item.crawl_id, "last_modified": meta.get("last_modified"), "etag": meta.get("etag")},
+                content_type=origin.content_type,
+                source_url=record.url,
+                fetched_at=origin.fetched_at,
+            )
+            _fill(record, key, result, meta)
+            if problem := document_problem(record.kind, body):
+                record.error = f"{problem}; archived as served"
 
     def file_path(
         self, request: Request, response: Response | None = None, info: Any = None, *, item: Any = None

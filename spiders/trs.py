@@ -18,13 +18,16 @@ from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
 from crawler.exceptions import SpiderArgumentError
-from crawler.items import ColumnItem, FetchFailure, FileRecord, PageCapture, ReportItem
+from crawler.guard import refusal
+from crawler.items import ColumnItem, FetchFailure, FileRecord, PageCapture, ReportItem, SourceConflict
 from crawler.parsers.challenge import challenge_reason
 from crawler.parsers.detail import parse_detail
 from crawler.parsers.listing import Listing, ListRow, parse_listing
@@ -80,6 +83,7 @@ class TrsPortalSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._configure(crawler)
+        crawler.signals.connect(spider._release_at_idle, signal=signals.spider_idle)
         return spider
 
     # ---- configuration (validated once, with typed errors) ------------------------------------
@@ -89,7 +93,7 @@ class TrsPortalSpider(scrapy.Spider):
         self.registry: Registry = load_registry(path) if path else default_registry()
         self.portal: Portal = self.registry.portal(self.portal_id or self.name)
         self.crawl_id: str = settings.get("CRAWL_ID") or _crawl_id(settings.get("JOBDIR"))
-        self.allowed_domains = [self.portal.host]
+        self.allowed_domains = [self.portal.host, *self.portal.attachment_hosts]
         self.units: tuple[Unit, ...] = self._select(self.portal.crawlable_streets(), self.street_filter)
         self.to_discover: tuple[Unit, ...] = self._select(self.portal.discoverable_streets(), self.street_filter)
         # Retry a challenged page in a real browser (scrapy-playwright + Debian Chromium), then reuse
@@ -98,6 +102,14 @@ class TrsPortalSpider(scrapy.Spider):
         self.clearance: dict[str, dict[str | bytes, str | bytes | bool | float | int]] = {}
         self.years: tuple[int, ...] = self._parse_years(self.years_arg, settings.getint("TODAY_YEAR") or None)
         self.requested_reports: set[str] = set()  # report pages requested in this crawl (see _column_done)
+        # One key, one source (see _cross_listed): slot (street key, year) → URL the street's own column
+        # lists / URL archived as the slot's report; streets whose own column is done; cross-listed rows
+        # waiting for it; report URLs already released once.
+        self.own_listed: dict[tuple[str, int | None], str] = {}
+        self.reported: dict[tuple[str, int | None], str] = {}
+        self.own_done: set[str] = set()
+        self.cross_waiting: list[tuple[ColumnWalk, ListRow, Unit]] = []
+        self.cross_released: set[str] = set()
 
     def _wanted(self, streets: str | None) -> list[str] | None:
         if not streets:
@@ -285,7 +297,9 @@ class TrsPortalSpider(scrapy.Spider):
             item = self._column_item(unit, self.portal.discovery.start if self.portal.discovery else "", None)
             item.error = f"discovery failed: {error}"
             item.discovered = True
+            self.own_done.add(unit.key)  # no own column will come: cross-listed rows need not wait for it
             yield item
+        yield from self._release_cross_listed()
 
     def navigation_failed(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]
@@ -421,6 +435,13 @@ class TrsPortalSpider(scrapy.Spider):
             self.logger.warning("%s: column %s incomplete: %s", self.portal.id, walk.base, item.incomplete)
         chosen: dict[tuple[str, int | None], tuple[ListRow, Unit]] = {}
         for row in walk.rows:
+            # ---- guard (crawler/guard.py): a row the portal lists but that is not the portal's is
+            # evidence of the listing only: recorded, never fetched, never a candidate for a report.
+            if reason := refusal(row.url, self.portal):
+                item.skipped.append({"url": row.url, "title": row.title, "reason": f"refused: {reason}"})
+                self.logger.warning("%s: listed link %s refused: %s", self.portal.id, row.url, reason)
+                continue
+            # ---- end guard
             if not is_annual_report(row.title) and (opened := self._open_to_classify(walk, row)) is not None:
                 yield opened
                 continue
@@ -460,11 +481,20 @@ class TrsPortalSpider(scrapy.Spider):
             # IgnoreRequest that report_failed records as a FetchFailure (fault matrix, issue 7).
             if row.url in self.requested_reports:
                 continue
+            # ---- one key, one source: a row naming another street waits for that street's own column
+            if self._is_cross(walk, unit):
+                self.cross_waiting.append((walk, row, unit))
+                continue
+            self.own_listed.setdefault((key, year), row.url)
+            # ---- end one key, one source
             self.requested_reports.add(row.url)
             yield self._request(
                 row.url, self.parse_report, self.report_failed, revisit=True, walk=walk, row=row, unit=unit
             )
+        if walk.unit is not None:
+            self.own_done.add(walk.unit.key)
         yield item
+        yield from self._release_cross_listed()
 
     # ---- reports ---------------------------------------------------------------------------
     def parse_report(self, response: Response, walk: ColumnWalk, row: ListRow, unit: Unit | None) -> Iterable[Any]:
@@ -511,6 +541,15 @@ class TrsPortalSpider(scrapy.Spider):
         if year is None:
             yield self._failure(unit, None, response.url, f"no report year in title {title!r}")
             return
+        # ---- one key, one source
+        if self._is_cross(walk, unit) and unit.key not in self.own_done and response.url not in self.cross_released:
+            self.cross_waiting.append((walk, row, unit))  # the page names another street: wait for its column
+            return
+        if conflict := self._conflict(walk, row, unit, year, response.url):
+            yield conflict
+            return
+        self.reported[(unit.key, year)] = response.url
+        # ---- end one key, one source
         files = [FileRecord(url=response.url, role="page", kind="html", name="page.html")]
         names = {"page.html"}
         # An article split over _1, _2… pages is archived whole: each part is a page of the report.
@@ -525,11 +564,14 @@ class TrsPortalSpider(scrapy.Spider):
             if name in names:
                 name = f"{len(files)}-{name}"
             names.add(name)
-            files.append(
-                FileRecord(
-                    url=attachment.url, role="attachment", kind=attachment.kind, name=name, label=attachment.label
-                )
+            record = FileRecord(
+                url=attachment.url, role="attachment", kind=attachment.kind, name=name, label=attachment.label
             )
+            # ---- guard: an attachment off the portal's hosts is recorded with its reason, never fetched.
+            if reason := refusal(attachment.url, self.portal):
+                record.error = f"refused: {reason}"
+            # ---- end guard
+            files.append(record)
         # ---- end issue 18 ----
         yield ReportItem(
             portal=self.portal.id,
@@ -554,6 +596,60 @@ class TrsPortalSpider(scrapy.Spider):
             _body=response.body,
             _body_meta=capture_meta(response),
         )
+
+    # ---- one key, one source ---------------------------------------------------------------------
+    # A street-year key has one source. A page listed in another street's column, or whose own title names
+    # another street, may claim it: such a page waits until that street's own column has been walked, and
+    # is fetched as the street's report only if the own column does not list that year; otherwise it is a
+    # SourceConflict (a finding in the crawl log), never a second source alternating under the same key.
+    def _is_cross(self, walk: ColumnWalk, unit: Unit) -> bool:
+        return walk.unit is not None and unit.key != walk.unit.key
+
+    def _conflict(
+        self, walk: ColumnWalk, row: ListRow, unit: Unit, year: int | None, url: str
+    ) -> SourceConflict | None:
+        slot = (unit.key, year)
+        kept = self.own_listed.get(slot) if self._is_cross(walk, unit) else None
+        kept = kept if kept not in (None, url) else self.reported.get(slot)
+        if kept in (None, url):
+            return None
+        assert kept is not None
+        where = walk.unit.name if walk.unit else f"the {walk.year} column"
+        reason = (
+            f"{url} (listed in {where}'s column as {row.title!r}) claims {unit.name} {year}, whose source is {kept}"
+        )
+        self.logger.warning("%s: one key, one source: %s", self.portal.id, reason)
+        return SourceConflict(self.portal.id, unit.name, unit.key, year, url, kept, walk.base, self.crawl_id, reason)
+
+    def _release_cross_listed(self, *, everything: bool = False) -> Iterable[Any]:
+        """Cross-listed rows whose street's own column is done (``everything``: all, the crawl is idle)."""
+        waiting, self.cross_waiting = self.cross_waiting, []
+        for walk, row, unit in waiting:
+            if not everything and unit.key not in self.own_done:
+                self.cross_waiting.append((walk, row, unit))
+            elif conflict := self._conflict(walk, row, unit, report_year(row.title), row.url):
+                yield conflict
+            elif row.url not in self.cross_released:
+                self.cross_released.add(row.url)
+                self.requested_reports.add(row.url)
+                yield self._request(
+                    row.url, self.parse_report, self.report_failed, revisit=True, walk=walk, row=row, unit=unit
+                )
+
+    def _release_at_idle(self) -> None:
+        """Nothing else to do: a row still waiting (its street's column never came) is fetched now."""
+        assert self.crawler.engine is not None
+        released = False
+        for result in self._release_cross_listed(everything=True):
+            if isinstance(result, scrapy.Request):
+                self.crawler.engine.crawl(result)
+                released = True
+            else:
+                self.logger.warning("%s: %s", self.portal.id, result.reason)
+        if released:
+            raise DontCloseSpider
+
+    # ---- end one key, one source
 
     def report_failed(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]

@@ -88,14 +88,17 @@ def test_a_republished_report_is_the_one_new_version(replica: ReplicaServer, tmp
     }
 
 
-def test_no_store_pages_are_still_revalidated_next_time() -> None:
+def test_no_store_pages_are_still_revalidated_next_time(tmp_path: Path) -> None:
     # Portals that send "Cache-Control: no-store, no-cache" must still get conditional requests next crawl.
     settings = Settings()
     settings.setmodule("crawler.settings")
-    policy = RevalidatePolicy(settings)
+    settings.set("STORE_URI", str(tmp_path / "archive"))
     request = Request("https://www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/index.html")
+    archive = open_store(str(tmp_path / "archive"))
+    archive.put("wuchang/yyj/_column/index.html", b"<html>list</html>", source_url=request.url)
+    policy = RevalidatePolicy(settings)
     headers = {"Cache-Control": "no-store, no-cache, max-age=0", "ETag": '"abc"'}
-    cached = Response(request.url, status=200, headers=headers, request=request)
+    cached = Response(request.url, status=200, headers=headers, body=b"<html>list</html>", request=request)
     assert policy.should_cache_response(cached, request)
     assert policy.is_cached_response_fresh(cached, request) is False  # never served without asking…
     assert request.headers[b"If-None-Match"] == b'"abc"'  # …and asked conditionally
