@@ -102,7 +102,7 @@ class TrsPortalSpider(scrapy.Spider):
         self.clearance: dict[str, dict[str | bytes, str | bytes | bool | float | int]] = {}
         self.years: tuple[int, ...] = self._parse_years(self.years_arg, settings.getint("TODAY_YEAR") or None)
         self.requested_reports: set[str] = set()  # report pages requested in this crawl (see _column_done)
-        # One key, one source (see _cross_listed): slot (street key, year) → URL the street's own column
+        # One key, one source (see _conflict): slot (street key, year) → URL the street's own column
         # lists / URL archived as the slot's report; streets whose own column is done; cross-listed rows
         # waiting for it; report URLs already released once.
         self.own_listed: dict[tuple[str, int | None], str] = {}
