@@ -512,7 +512,8 @@ class TrsPortalSpider(scrapy.Spider):
         # ---- issue 18: a weak page title (h1 / <title>, often the site's name) cannot overrule the list ----
         findings: list[str] = []
         title = detail.title or row.title
-        weak = detail.title is None or detail.title_source in ("h1", "title")
+        # Weak: no title, or one from h1 / <title> that names no year (the site's name, a section name).
+        weak = detail.title is None or (detail.title_source in ("h1", "title") and report_year(detail.title) is None)
         if not is_annual_report(title) and weak and is_annual_report(row.title) and not row.truncated:
             findings.append(
                 f"the page's own title could not be read ({detail.title_source or 'none'}: {detail.title!r}); "
