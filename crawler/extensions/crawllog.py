@@ -64,6 +64,7 @@ class CrawlLog:
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.item_error, signal=signals.item_error)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext
 
     def _spool_path(self, portal: str, crawl_id: str) -> Path:
@@ -129,7 +130,6 @@ class CrawlLog:
         if reason != "finished" and self.crawler.settings.get("JOBDIR"):
             # Paused (Ctrl-C) with a JOBDIR: the job will be resumed and will finish this log.
             self.handle.close()
-            self._release()
             return
         self._write(summary)
         self.handle.close()
@@ -137,9 +137,10 @@ class CrawlLog:
         self.store.put(key, self.spool.read_bytes(), content_type="application/x-ndjson")
         self.spool.unlink()
         self.store.close()
-        self._release()
 
-    def _release(self) -> None:
+    def engine_stopped(self) -> None:
+        # Not at spider_closed: the WARC recorder stores its last file and digests after this extension's
+        # spider_closed handler; the next crawl of the portal must not start before that is done.
         if self.lock is not None:
             self.lock.close()  # closing the file releases its flock
             self.lock = None
