@@ -112,6 +112,16 @@ ITEM_PIPELINES = {
 }
 # Extraction during the crawl (off: records are made later by `scrapy extract`).
 EXTRACT_ENABLED = True
+# Every file is read in a worker process (crawler/extract/workers.py), never in the crawl's own: a hostile
+# 554-byte PDF or 10 KB table once grew a crawl past 6 GB (issue 12). Two workers: one per core here.
+EXTRACT_WORKERS = 2
+# Address space (RLIMIT_AS) of each worker, MiB: a worker that needs more gets a P00 "memory_limit" record.
+# OCR of an A4 scan peaks near 0.9 GiB of address space (ONNX Runtime); nothing legitimate needs more.
+EXTRACT_MEMORY_MB = 1024
+# Seconds one file may take before its worker (and any LibreOffice it started) is killed: P00 "time_limit".
+EXTRACT_TIMEOUT = 120
+# Reports handed to the workers and not read yet (their bytes wait in memory); past this the crawl waits.
+EXTRACT_MAX_PENDING = 8
 EXTENSIONS = {
     # One JSON-lines log per crawl in the archive (evidence for status and alerts).
     "crawler.extensions.crawllog.CrawlLog": 500,

@@ -119,6 +119,8 @@ def extract(
         extracted = read_text(data, filename=filename, content_type=content_type, limits=limits)
     except ReadError as failure:
         return failed(doc_id, failure, source_url=meta.get("source_url"), file_sha256=file_sha256)
+    except MemoryError:
+        raise  # the worker's address-space limit (crawler/extract/workers.py) names it and retires the worker
     except Exception as exc:  # a reader bug or a library choking on hostile input: still a record
         log.exception("extract %s: unexpected reader failure", doc_id)
         unexpected = ReadError("reader_error", f"{type(exc).__name__}: {exc}")

@@ -14,6 +14,9 @@ class Limits:
     max_pages: int = 200  # PDF pages read
     max_ocr_pages: int = 30  # scanned pages sent to OCR
     ocr_dpi: int = 200
+    # A page bitmap for OCR, checked from the page size before rendering: A3 at 200 dpi is 7.8 M pixels; a
+    # 14 400 pt page (the PDF maximum, 554 bytes on disk) would be 1.6 G pixels, 4.7 GB rendered (issue 12).
+    max_render_pixels: int = 40_000_000
     subprocess_timeout: float = 120.0  # LibreOffice / antiword / catdoc, then the process group is killed
     max_text_chars: int = 5_000_000  # extracted text kept
 

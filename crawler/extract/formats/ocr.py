@@ -72,7 +72,7 @@ def read_image(data: bytes, limits: Limits) -> str:
             if image.width * image.height > MAX_IMAGE_PIXELS:
                 raise ReadError("too_large", f"image of {image.width}×{image.height} pixels")
             grey = image.convert("L")
-    except ReadError:
+    except (ReadError, MemoryError):
         raise
     except Exception as exc:  # PIL raises many types on damaged images
         raise ReadError("malformed", f"cannot decode the image: {type(exc).__name__}: {exc}") from None
@@ -92,6 +92,15 @@ def read_scanned_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
             warnings.append(f"OCR of the first {limits.max_ocr_pages} of {len(pdf)} pages only")
         for index in range(min(len(pdf), limits.max_ocr_pages)):
             page = pdf[index]
+            width, height = page.get_size()  # points; the bitmap is allocated from these, so check first
+            pixels = round(width * limits.ocr_dpi / 72) * round(height * limits.ocr_dpi / 72)
+            if pixels > limits.max_render_pixels:
+                page.close()
+                raise ReadError(
+                    "render_limit",
+                    f"page {index + 1} is {width:g} × {height:g} pt: {pixels} pixels at {limits.ocr_dpi} dpi, "
+                    f"limit {limits.max_render_pixels}",
+                )
             image = page.render(scale=limits.ocr_dpi / 72, grayscale=True).to_pil().convert("L")
             page.close()
             lines += page_lines(image)
