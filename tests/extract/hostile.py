@@ -1,8 +1,9 @@
 """Hostile report files, built here from nothing (issue 12): each small on disk and huge once read by a
 naive reader. Shared by the tests (tests/extract/test_bounded.py) and the benchmark (bench/hostile.py).
 
-- :func:`huge_page_pdf`: a few hundred bytes of raw PDF with one 14 400 × 14 400 pt page and no text, so
-  the reader takes it for a scan and renders it for OCR (1.6 G pixels at 200 dpi);
+- :func:`huge_page_pdf` (also the replica fault ``huge_page_pdf``): a few hundred bytes of raw PDF with
+  one 14 400 × 14 400 pt page and no text, so the reader takes it for a scan and renders it for OCR
+  (1.6 G pixels at 200 dpi);
 - :func:`span_bomb_html`: a ~10 KB table whose cells all say rowspan=1000 colspan=1000;
 - :func:`lying_docx`: a DOCX whose zip directory declares 1 000 bytes for a document.xml that inflates
   to hundreds of MB (the declared sizes pass any guard that trusts them);
@@ -16,33 +17,9 @@ import struct
 import zipfile
 import zlib
 
+from crawler.replica.faults import huge_page_pdf, raw_pdf
 
-def raw_pdf(objects: list[bytes]) -> bytes:
-    """A well-formed PDF (header, numbered objects, xref, trailer) around ``objects``; object 1 is the
-    catalogue."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
-def huge_page_pdf(points: int = 14_400) -> bytes:
-    """One blank page of ``points`` × ``points`` pt (14 400 pt is the largest page the PDF spec allows)."""
-    return raw_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << >> /Contents 4 0 R >>"
-            % (points, points),
-            b"<< /Length 0 >>\nstream\n\nendstream",
-        ]
-    )
+__all__ = ["huge_page_pdf", "huge_table_html", "lying_docx", "raw_pdf", "span_bomb_html"]
 
 
 def span_bomb_html(rows: int = 270) -> bytes:
