@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import time
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -94,9 +95,9 @@ def _peak_rss_mib() -> int:
 
 
 @pytest.fixture
-def pool() -> ExtractPool:
+def pool() -> Iterator[ExtractPool]:
     with ExtractPool(WorkerLimits(workers=1, memory=512 * MiB, timeout=5)) as running:
-        yield running  # type: ignore[misc]
+        yield running
 
 
 def test_the_memory_limit_refuses_what_no_cap_catches_and_the_worker_is_replaced(pool: ExtractPool) -> None:
