@@ -47,6 +47,7 @@ LIMIT_REASONS = frozenset(
     ("memory_limit", "time_limit", "worker_crashed", "render_limit", "grid_limit", "zip_bomb", "too_large")
 )
 _PR_SET_PDEATHSIG = 1
+_M_ARENA_MAX = -8
 # Native libraries (ONNX Runtime, OpenBLAS, OpenCV) otherwise start a thread pool per core, each with its
 # own stacks and malloc arenas: address space the limit would count, for no gain with one file per worker.
 _WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
@@ -58,8 +59,9 @@ class WorkerLimits:
     EXTRACT_TIMEOUT)."""
 
     workers: int = 2
-    memory: int = 1 << 30  # bytes of address space per worker (RLIMIT_AS)
+    memory: int = 1 << 30  # bytes of address space per worker (soft RLIMIT_AS)
     timeout: float = 120.0  # seconds per file, then the worker is killed
+    ocr_memory: int = 2 << 30  # while the OCR models run (hard RLIMIT_AS; formats/limits.py)
 
     @classmethod
     def from_settings(cls, settings: Any) -> WorkerLimits:
@@ -67,6 +69,7 @@ class WorkerLimits:
             workers=max(1, settings.getint("EXTRACT_WORKERS", cls.workers)),
             memory=settings.getint("EXTRACT_MEMORY_MB", cls.memory >> 20) << 20,
             timeout=settings.getfloat("EXTRACT_TIMEOUT", cls.timeout),
+            ocr_memory=settings.getint("EXTRACT_OCR_MEMORY_MB", cls.ocr_memory >> 20) << 20,
         )
 
 
@@ -87,9 +90,11 @@ class _Task:
 
 
 class _Worker:
-    def __init__(self, context: Any, memory: int) -> None:
+    def __init__(self, context: Any, memory: int, ocr_memory: int) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, memory), daemon=True, name="nianbao-extract")
+        self.process = context.Process(
+            target=_worker_main, args=(child, memory, ocr_memory), daemon=True, name="nianbao-extract"
+        )
         self.process.start()
         child.close()
 
@@ -184,7 +189,7 @@ class ExtractPool:
                     continue
                 try:
                     if worker is None or not worker.process.is_alive():
-                        worker = _Worker(self._context, self.limits.memory)
+                        worker = _Worker(self._context, self.limits.memory, self.limits.ocr_memory)
                     worker = self._run(worker, task)
                 except Exception as exc:  # the pool itself failed (cannot fork): still an answer
                     log.exception("extraction worker could not run")
@@ -200,7 +205,7 @@ class ExtractPool:
             worker.conn.send((task.fn, task.args, task.kwargs))
         except (BrokenPipeError, ConnectionResetError, EOFError):  # died while idle: one fresh worker
             worker.stop(kill=True)
-            worker = _Worker(self._context, self.limits.memory)
+            worker = _Worker(self._context, self.limits.memory, self.limits.ocr_memory)
             worker.conn.send((task.fn, task.args, task.kwargs))
         timeout = self.limits.timeout
         if not worker.conn.poll(timeout):
@@ -266,12 +271,15 @@ def _extract_file_task(path: str, **kwargs: Any) -> tuple[dict[str, Any], str]:
     return record.to_dict(), record.text
 
 
-def _worker_main(conn: Connection, memory: int) -> None:
+def _worker_main(conn: Connection, memory: int, ocr_memory: int) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ.update(_WORKER_ENV)
+    os.environ.update(_WORKER_ENV)  # for the libraries that read it when first loaded (after the fork)
+    _fewer_arenas()
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (memory if hard < 0 else min(memory, hard), hard))
+    ceiling = max(memory, ocr_memory)
+    hard = ceiling if hard == resource.RLIM_INFINITY else min(ceiling, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (min(memory, hard), hard))
     while True:
         try:
             fn, args, kwargs = conn.recv()
@@ -292,8 +300,25 @@ def _worker_main(conn: Connection, memory: int) -> None:
         except MemoryError:
             retire = True
             conn.send(("error", ("memory_limit", "the record was too large to return"), True))
-        if retire:
-            return
+        if retire or _address_space() > 0.75 * memory:
+            return  # e.g. after OCR (models loaded under the larger allowance): a fresh worker for the next file
+
+
+def _address_space() -> int:
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _fewer_arenas() -> None:
+    """glibc reserves 64 MiB of address space per malloc arena, up to 8 per core, one per thread that
+    allocates (ONNX Runtime's and OpenCV's thread pools): address space RLIMIT_AS counts though little of
+    it is ever used. MALLOC_ARENA_MAX in the environment comes too late for a forked process."""
+    try:
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 2)
+    except (OSError, AttributeError):
+        pass
 
 
 def _die_with_parent() -> None:

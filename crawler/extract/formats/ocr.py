@@ -21,7 +21,7 @@ from itertools import pairwise
 from typing import Any
 
 from crawler.extract.formats.errors import ReadError
-from crawler.extract.formats.limits import Limits
+from crawler.extract.formats.limits import Limits, ocr_address_space
 from crawler.extract.formats.lines import wraps
 from crawler.extract.text import tsv_text
 
@@ -114,7 +114,8 @@ def page_lines(image: Any) -> list[str]:
     import numpy as np  # noqa: PLC0415
 
     pixels = np.asarray(image)
-    result = engine()(pixels)
+    with ocr_address_space():  # the models need more than the other readers (limits.py)
+        result = engine()(pixels)
     boxes = []
     if result.boxes is not None and result.txts:
         for points, text in zip(result.boxes, result.txts, strict=False):
