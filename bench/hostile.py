@@ -1,7 +1,7 @@
 """Peak memory and time of the worst hostile file per format, against a normal file of the same format in
 the same run (issue 12). Every file is read as the crawl reads it: in a bounded extraction worker with the
-default limits (EXTRACT_MEMORY_MB=1024 of address space, 2048 while OCR runs, EXTRACT_TIMEOUT=120 s). Prints figures; asserts
-nothing.
+default limits (EXTRACT_MEMORY_MB=1024 of address space, 2048 while OCR runs, EXTRACT_TIMEOUT=120 s).
+Prints figures; asserts nothing.
 
     .venv/bin/python bench/hostile.py [--quick]
 
