@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from crawler.extract import (
 from crawler.extract.deadline import Policy
 from crawler.extract.pipeline import finding_order
 from crawler.extract.rules import record_shingles
+from crawler.extract.workers import limit_reason
 from crawler.registry import Registry
 from crawler.store import Store, StoreError
 from crawler.store.base import safe_key
@@ -87,10 +88,18 @@ def deadline_policies(registry: Registry) -> dict[str, Policy]:
     return policies
 
 
-def extract_archived(
-    store: Store, report: Mapping[str, Any], file: Mapping[str, Any], policies: Mapping[str, Policy]
-) -> Record | None:
-    """The record of the latest archived version of one file of ``report`` (None: never archived)."""
+@dataclass(frozen=True)
+class ArchivedFile:
+    """The latest archived version of one report file, ready to be read (by a worker, or in-process)."""
+
+    key: str
+    data: bytes
+    kwargs: Mapping[str, Any]  # filename, content_type, url, crawl_meta: the arguments of ``extract``
+    earlier: tuple[Record, ...]  # its earlier versions, for the republication finding (V36)
+
+
+def read_archived(store: Store, report: Mapping[str, Any], file: Mapping[str, Any]) -> ArchivedFile | None:
+    """The bytes and reading arguments of the latest archived version of ``file`` (None: never archived)."""
     key = file.get("store_key")
     if not key:
         return None
@@ -105,17 +114,33 @@ def extract_archived(
         "district": report.get("legal_district"),
         "file_sha256": version.sha256,
     }
-    record = extract(
-        data,
-        filename=file.get("name"),
-        content_type=version.content_type,
-        url=file.get("url"),
-        crawl_meta=crawl_meta,
-        policies=policies,
-    )
-    record = dataclasses.replace(record, doc_id=key)  # unique across the archive, unlike a file stem
-    earlier = [Record(doc_id=key, source_url=v.source_url, file_sha256=v.sha256) for v in store.history(key)[:-1]]
-    return record.with_findings(republication_findings(record, earlier))
+    kwargs = {"filename": file.get("name"), "content_type": version.content_type, "url": file.get("url")}
+    earlier = tuple(Record(doc_id=key, source_url=v.source_url, file_sha256=v.sha256) for v in store.history(key)[:-1])
+    return ArchivedFile(key, data, {**kwargs, "crawl_meta": crawl_meta}, earlier)
+
+
+def finish_archived(file: ArchivedFile, record: Record) -> Record:
+    """The record read from ``file`` with its archive identity and its version-history finding."""
+    record = dataclasses.replace(record, doc_id=file.key)  # unique across the archive, unlike a file stem
+    return record.with_findings(republication_findings(record, list(file.earlier)))
+
+
+# How a file's bytes become a record: ``extract`` in-process, or ``ExtractPool.extract(...).result``.
+Reader = Callable[..., Record]
+
+
+def extract_archived(
+    store: Store,
+    report: Mapping[str, Any],
+    file: Mapping[str, Any],
+    policies: Mapping[str, Policy],
+    reader: Reader = extract,
+) -> Record | None:
+    """The record of the latest archived version of one file of ``report`` (None: never archived)."""
+    archived = read_archived(store, report, file)
+    if archived is None:
+        return None
+    return finish_archived(archived, reader(archived.data, **archived.kwargs, policies=policies))
 
 
 @dataclass(frozen=True)
@@ -130,18 +155,27 @@ class Outcome:
 
 
 def extract_report(
-    store: Store, report: Mapping[str, Any], policies: Mapping[str, Policy], *, changed_only: bool, save: bool = True
+    store: Store,
+    report: Mapping[str, Any],
+    policies: Mapping[str, Policy],
+    *,
+    changed_only: bool,
+    save: bool = True,
+    reader: Reader = extract,
 ) -> list[Outcome]:
     """Extract the record of every archived file of ``report`` (a report.json or item dict) and store it,
-    unless ``save`` is off: then the caller hands the records to :func:`cross_check` as ``pending``."""
+    unless ``save`` is off: then the caller hands the records to :func:`cross_check` as ``pending``.
+
+    A file whose current record (this extractor version, these bytes) says a limit refused it is not read
+    again even without ``changed_only``: it would only hit the same limit (issue 12)."""
     out = []
     for file in report_files(report):
         key = file["store_key"]
         try:
-            if changed_only and is_current(store, key):
+            if is_current(store, key) and (changed_only or refused_by_limit(store, key)):
                 out.append(Outcome(key, skipped=True))
                 continue
-            record = extract_archived(store, report, file, policies)
+            record = extract_archived(store, report, file, policies, reader)
             if not save:
                 out.append(Outcome(key, record))
                 continue
@@ -174,6 +208,12 @@ def is_current(store: Store, file_key: str) -> bool:
     if stored is None or file is None:
         return False
     return stored.meta.get("extractor") == EXTRACTOR_VERSION and stored.meta.get("file_sha256") == file.sha256
+
+
+def refused_by_limit(store: Store, file_key: str) -> bool:
+    """Whether the file's stored record is a P00 naming a resource limit (memory, time, grid, render…)."""
+    record = load_record(store, file_key, with_text=False)
+    return record is not None and limit_reason(record) is not None
 
 
 def load_record(store: Store, file_key: str, *, with_text: bool = True) -> Record | None:

@@ -123,6 +123,18 @@ ITEM_PIPELINES = {
 }
 # Extraction during the crawl (off: records are made later by `scrapy extract`).
 EXTRACT_ENABLED = True
+# Every file is read in a worker process (crawler/extract/workers.py), never in the crawl's own: a hostile
+# 554-byte PDF or 10 KB table once grew a crawl past 6 GB (issue 12). Two workers: one per core here.
+EXTRACT_WORKERS = 2
+# Address space (RLIMIT_AS) of each worker, MiB: a file that needs more gets a P00 "memory_limit" record.
+EXTRACT_MEMORY_MB = 1024
+# ... except while the OCR models run: RapidOCR's ONNX models need ~1.1 GiB of address space for one A4
+# page at the current detector size (issue 13 may shrink it), on a page bitmap already capped at 40 M pixels.
+EXTRACT_OCR_MEMORY_MB = 2048
+# Seconds one file may take before its worker (and any LibreOffice it started) is killed: P00 "time_limit".
+EXTRACT_TIMEOUT = 120
+# Reports handed to the workers and not read yet (their bytes wait in memory); past this the crawl waits.
+EXTRACT_MAX_PENDING = 8
 EXTENSIONS = {
     # One JSON-lines log per crawl in the archive (evidence for status and alerts).
     "crawler.extensions.crawllog.CrawlLog": 500,

@@ -55,7 +55,7 @@ def document_problem(kind: str, body: bytes) -> str | None:
             return "not a PDF (no %PDF- header)"
         if b"%%EOF" not in body[-2048:]:
             return "corrupt or truncated PDF (no %%EOF trailer)"
-        if b"/Encrypt" in body:
+        if b"/Encrypt" in body and needs_password(body):
             return "encrypted PDF (its text cannot be read without the password)"
     elif kind in _OOXML:
         try:
@@ -66,6 +66,20 @@ def document_problem(kind: str, body: bytes) -> str | None:
         if inflated > _MAX_INFLATED or inflated > 200 * len(body):
             return f"zip bomb: a {len(body)}-byte {kind} that inflates to {inflated} bytes"
     return None
+
+
+def needs_password(pdf: bytes) -> bool:
+    """Whether an encrypted PDF needs a password to be opened. Many portals publish PDFs encrypted with an
+    empty user password and an owner password (permissions only: no copying, no editing): anyone opens
+    and reads those, and so does extraction. PDFium only opens the document here (trailer, cross-reference
+    and encryption dictionary); nothing is rendered or decompressed page by page."""
+    import pypdfium2  # noqa: PLC0415  (a pdfplumber dependency)
+
+    try:
+        pypdfium2.PdfDocument(pdf).close()
+    except pypdfium2.PdfiumError as exc:
+        return "password" in str(exc).lower()
+    return False
 
 
 class ArchivePipeline(MediaPipeline):
@@ -170,7 +184,7 @@ class ArchivePipeline(MediaPipeline):
             fetched_at=meta["fetched_at"],
         )
         _fill(record, key, result, meta)
-        if problem := document_problem(record.kind, body):
+        if problem := await asyncio.to_thread(document_problem, record.kind, body):
             # Archived as served (evidence), but flagged: extraction and readers must not trust it.
             record.error = f"{problem}; archived as served"
             logger.warning("%s: attachment %s is unusable: %s", item.portal, request.url, problem)

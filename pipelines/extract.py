@@ -6,6 +6,13 @@ not read again, so an incremental crawl costs nothing here; ``scrapy extract`` r
 a parser upgrade. When the crawl closes, the cross-report rules (V32–V35) are computed for the reports
 it touched (:func:`crawler.records.cross_check`) and the new records are stored, each once.
 
+Files are read in the bounded worker pool (:mod:`crawler.extract.workers`: a memory and a time limit per
+file), and the crawl does not wait for them: an item is handed to the pool and passed on at once, its
+records are collected as the workers answer, and the crawl's close waits for the last ones. Only when
+more than ``EXTRACT_MAX_PENDING`` reports wait for a worker does a new item wait for a free place (the
+pending files' bytes are held in memory). A file a limit refused (P00 memory_limit, time_limit, …) is
+stored at once, so that even a crawl killed later does not read it again.
+
 Extraction never raises on a bad file (it gives a record with a P00 finding); anything else that goes
 wrong here is logged and the item goes on: the capture is already safe in the archive.
 """
@@ -13,6 +20,7 @@ wrong here is logged and the item goes on: the capture is already safe in the ar
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from typing import Any
 
@@ -21,6 +29,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler import records
 from crawler.edits import refresh_events
+from crawler.extract.workers import ExtractPool, WorkerLimits, limit_reason
 from crawler.items import ReportItem, to_json
 from crawler.registry import load_registry
 from crawler.store import Store, StoreError, open_store
@@ -29,9 +38,15 @@ logger = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    def __init__(self, store: Store, policies: dict[str, Any]):
+    def __init__(
+        self, store: Store, policies: dict[str, Any], limits: WorkerLimits | None = None, max_pending: int = 8
+    ):
         self.store = store
         self.policies = policies
+        self.limits = limits or WorkerLimits()
+        self.max_pending = max(1, max_pending)
+        self.pool: ExtractPool | None = None  # started with the first item: a crawl that finds nothing forks nothing
+        self.running: set[asyncio.Future[None]] = set()
         self.touched: set[str] = set()
         # Records wait here until the crawl closes and are stored once, with their cross-report findings.
         # A crawl killed before that loses only them: the next crawl extracts those files again, since
@@ -43,25 +58,21 @@ class ExtractPipeline:
         if not crawler.settings.getbool("EXTRACT_ENABLED"):
             raise NotConfigured("EXTRACT_ENABLED is off")
         registry = load_registry(crawler.settings.get("REGISTRY_PATH") or None)
-        return cls(open_store(crawler.settings["STORE_URI"]), records.deadline_policies(registry))
+        return cls(
+            open_store(crawler.settings["STORE_URI"]),
+            records.deadline_policies(registry),
+            WorkerLimits.from_settings(crawler.settings),
+            crawler.settings.getint("EXTRACT_MAX_PENDING", 8),
+        )
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, ReportItem):
-            try:
-                await asyncio.to_thread(self._extract, item)
-            except Exception:  # a bug or a store failure here must not drop the item (catalog comes next)
-                logger.exception("%s: extraction failed for %s (run `scrapy extract` later)", item.portal, item.url)
+            while len(self.running) >= self.max_pending:  # back-pressure only when far behind
+                await asyncio.wait(self.running, return_when=asyncio.FIRST_COMPLETED)
+            task = asyncio.ensure_future(self._extract(item))
+            self.running.add(task)
+            task.add_done_callback(self.running.discard)
         return item
-
-    def _extract(self, item: ReportItem) -> None:
-        outcomes = records.extract_report(self.store, to_json(item), self.policies, changed_only=True, save=False)
-        for outcome in outcomes:
-            if outcome.record is None:
-                continue
-            self.pending[outcome.key] = outcome.record
-            self.touched.add(item.key_prefix)
-            if problems := [f.rule for f in outcome.record.findings if f.severity == "error"]:
-                logger.info("%s: %s: errors %s", item.portal, outcome.key, ", ".join(problems))
 
     def _keep_pending(self) -> None:
         """The archive could not be read for the cross-report checks (S3 unreachable at the end of the
@@ -79,12 +90,42 @@ class ExtractPipeline:
                 "records: %d stored without cross-report findings; run `scrapy flush`, then `scrapy extract`", kept
             )
 
-    def close_spider(self) -> None:
+    async def _extract(self, item: ReportItem) -> None:
         try:
+            report = to_json(item)
+            for file in records.report_files(report):
+                key = file["store_key"]
+                if await asyncio.to_thread(records.is_current, self.store, key):
+                    continue
+                archived = await asyncio.to_thread(records.read_archived, self.store, report, file)
+                if archived is None:
+                    continue
+                if self.pool is None:
+                    self.pool = ExtractPool(self.limits)
+                future = self.pool.extract(archived.data, **archived.kwargs, policies=self.policies)
+                archived = dataclasses.replace(archived, data=b"")  # the pool holds the bytes now
+                record = records.finish_archived(archived, await asyncio.wrap_future(future))
+                self.touched.add(item.key_prefix)
+                if reason := limit_reason(record):
+                    logger.warning("%s: %s refused by the %s: stored as P00", item.portal, key, reason)
+                    await asyncio.to_thread(records.save_record, self.store, key, record)
+                    continue
+                self.pending[key] = record
+                if problems := [f.rule for f in record.findings if f.severity == "error"]:
+                    logger.info("%s: %s: errors %s", item.portal, key, ", ".join(problems))
+        except Exception:  # a bug or a store failure here must not drop the item (catalog comes next)
+            logger.exception("%s: extraction failed for %s (run `scrapy extract` later)", item.portal, item.url)
+
+    async def close_spider(self) -> None:
+        try:
+            while self.running:
+                await asyncio.wait(set(self.running))
+            if self.pool is not None:
+                await asyncio.to_thread(self.pool.close)
             if self.touched:
-                changed = records.cross_check(self.store, self.touched, self.pending)
+                changed = await asyncio.to_thread(records.cross_check, self.store, self.touched, self.pending)
                 logger.info("records: %d extracted, %d stored new or changed", len(self.pending), changed)
-                refresh_events(self.store)  # edit events gain the cell changes now that records exist
+                await asyncio.to_thread(refresh_events, self.store)  # edit events gain the cell changes
         except (StoreError, OSError) as exc:
             logger.error("cross-report checks failed (run `scrapy extract` later): %s", exc)
             self._keep_pending()

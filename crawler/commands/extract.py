@@ -4,7 +4,9 @@ After a parser upgrade, every archived report file is read again from its latest
 record stored beside it (a new version of the record only when it changed), then the cross-report rules
 run over the whole archive. A progress bar goes to stderr; the summary to stdout. Exit status 1 when a
 file could not be extracted at all (the archive itself failed), not for unreadable reports: those are
-records with a P00 finding, counted in the summary.
+records with a P00 finding, counted in the summary. Files are read in the bounded worker pool
+(EXTRACT_WORKERS, EXTRACT_MEMORY_MB, EXTRACT_TIMEOUT); a file whose record says a limit refused it is not
+read again until the extractor version changes.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import argparse
 import collections
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 from scrapy.commands import ScrapyCommand
 from tqdm import tqdm
 
 from crawler import records
 from crawler.edits import refresh_events
+from crawler.extract.workers import ExtractPool, WorkerLimits
 from crawler.registry import load_registry
 from crawler.store import Store, StoreError, open_store
 
@@ -54,8 +58,30 @@ def extract_archive(
     changed_only: bool = False,
     registry_path: str | None = None,
     progress: bool = True,
+    limits: WorkerLimits | None = None,
+) -> Summary:
+    with ExtractPool(limits) as pool:
+        return _extract_archive(
+            store, pool, portal=portal, year=year, changed_only=changed_only, registry_path=registry_path,
+            progress=progress,
+        )  # fmt: skip
+
+
+def _extract_archive(
+    store: Store,
+    pool: ExtractPool,
+    *,
+    portal: str | None,
+    year: int | None,
+    changed_only: bool,
+    registry_path: str | None,
+    progress: bool,
 ) -> Summary:
     policies = records.deadline_policies(load_registry(registry_path))
+
+    def reader(data: bytes, **kwargs: Any) -> records.Record:
+        return pool.extract(data, **kwargs).result()
+
     summary = Summary()
     prefixes = records.report_prefixes(store, portal, year)
     touched: set[str] = set()
@@ -66,7 +92,7 @@ def extract_archive(
         except StoreError as exc:
             summary.failures.append(f"{prefix}: {exc}")
             continue
-        for outcome in records.extract_report(store, report, policies, changed_only=changed_only):
+        for outcome in records.extract_report(store, report, policies, changed_only=changed_only, reader=reader):
             summary.files += 1
             summary.skipped += outcome.skipped
             summary.changed += outcome.changed
@@ -114,6 +140,7 @@ class Command(ScrapyCommand):
                 changed_only=opts.changed_only,
                 registry_path=self.settings.get("REGISTRY_PATH") or None,
                 progress=not opts.no_progress,
+                limits=WorkerLimits.from_settings(self.settings),
             )
         finally:
             store.close()

@@ -2,12 +2,14 @@
 
 This project command replaces Scrapy's built-in ``parse`` (a project command of the same name in
 ``COMMANDS_MODULE`` takes precedence). JSON keys are exactly those of report_format.md §2. Exit status 1
-when the file could not be read (finding P00).
+when the file could not be read (finding P00). The file is read in a worker process under the memory and
+time limits of EXTRACT_MEMORY_MB and EXTRACT_TIMEOUT.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler import template as tpl
-from crawler.extract import Record, extract_file
+from crawler.extract import Record
+from crawler.extract.workers import ExtractPool, WorkerLimits
 
 
 def render_table(record: Record) -> str:
@@ -60,9 +63,10 @@ def _table_lines(record: Record) -> Iterator[str]:
         yield f"  {f.rule} {f.severity:7} {where:14} {f.message}" + (f"  {dict(f.evidence)}" if f.evidence else "")
 
 
-def run_parse(path: str, *, url: str | None, fmt: str, out: TextIO) -> int:
-    """Extract ``path`` and print it; the exit status (1 on a parse failure)."""
-    record = extract_file(path, url=url)
+def run_parse(path: str, *, url: str | None, fmt: str, out: TextIO, limits: WorkerLimits | None = None) -> int:
+    """Extract ``path`` (in one bounded worker) and print it; the exit status (1 on a parse failure)."""
+    with ExtractPool(dataclasses.replace(limits or WorkerLimits(), workers=1)) as pool:
+        record = pool.extract_file(path, url=url).result()
     if fmt == "json":
         out.write(record.to_json(indent=2) + "\n")
     else:
@@ -91,4 +95,5 @@ class Command(ScrapyCommand):
             raise UsageError("give exactly one FILE")
         if not Path(args[0]).is_file():
             raise UsageError(f"no such file: {args[0]}")
-        self.exitcode = run_parse(args[0], url=opts.url, fmt=opts.fmt, out=sys.stdout)
+        limits = WorkerLimits.from_settings(self.settings) if self.settings is not None else None
+        self.exitcode = run_parse(args[0], url=opts.url, fmt=opts.fmt, out=sys.stdout, limits=limits)

@@ -119,7 +119,11 @@ def extract(
         extracted = read_text(data, filename=filename, content_type=content_type, limits=limits)
     except ReadError as failure:
         return failed(doc_id, failure, source_url=meta.get("source_url"), file_sha256=file_sha256)
+    except MemoryError:
+        raise  # the worker's address-space limit (crawler/extract/workers.py) names it and retires the worker
     except Exception as exc:  # a reader bug or a library choking on hostile input: still a record
+        if "bad_alloc" in str(exc):  # a native library (ONNX Runtime) that could not allocate: the memory limit
+            raise MemoryError(str(exc)) from exc
         log.exception("extract %s: unexpected reader failure", doc_id)
         unexpected = ReadError("reader_error", f"{type(exc).__name__}: {exc}")
         return failed(doc_id, unexpected, source_url=meta.get("source_url"), file_sha256=file_sha256)

@@ -24,6 +24,8 @@ Kinds (parameters in brackets):
 * ``corrupt``: the first third of the original bytes followed by garbage (no PDF trailer);
 * ``encrypted_pdf``: a password-protected PDF in place of the document;
 * ``zip_bomb_docx`` [megabytes=256]: a small DOCX whose document.xml inflates to that size;
+* ``huge_page_pdf`` [points=14400]: a few hundred bytes of PDF, one blank page that size (a "scan" whose
+  page bitmap would take gigabytes to render for OCR);
 * ``oversize`` [size=2097152]: the original body padded to ``size`` bytes (announced up front);
 * ``gbk``: the HTML page re-encoded as GBK, with ``charset=gbk`` in the header and the meta tag;
 * ``redirect_loop`` [to=the same URL]: a 302 to ``to`` (two rules make an A→B→A loop);
@@ -60,7 +62,7 @@ if TYPE_CHECKING:
 
 KINDS = (
     "status", "slow", "hang", "reset", "truncate", "soft404", "corrupt", "encrypted_pdf", "zip_bomb_docx",
-    "oversize", "gbk", "redirect_loop", "inject", "serve",
+    "huge_page_pdf", "oversize", "gbk", "redirect_loop", "inject", "serve",
 )  # fmt: skip
 MAX_WAIT = 120.0  # seconds: no fault holds a server thread longer than this
 MAX_BOMB_MB = 1024
@@ -220,6 +222,8 @@ def _apply(
     elif kind == "zip_bomb_docx":
         megabytes = min(int(p.get("megabytes", 256)), MAX_BOMB_MB)
         handler._send(Resource(200, _zip_bomb_docx(megabytes), CONTENT_TYPES["docx"]), head)
+    elif kind == "huge_page_pdf":
+        handler._send(Resource(200, huge_page_pdf(int(p.get("points", 14_400))), CONTENT_TYPES["pdf"]), head)
     elif kind == "oversize":
         size = int(p.get("size", 2 * 1024 * 1024))
         handler._send(replace(resource, body=resource.body + b"\n" * max(size - len(resource.body), 0)), head)
@@ -254,6 +258,35 @@ def _as_gbk(resource: Resource) -> Resource:
     text = re.sub(r'<meta charset="utf-8">', '<meta charset="gbk">', text, count=1, flags=re.IGNORECASE)
     body = text.encode("gbk", errors="xmlcharrefreplace")
     return replace(resource, body=body, content_type="text/html; charset=gbk")
+
+
+def raw_pdf(objects: list[bytes]) -> bytes:
+    """A well-formed PDF (header, numbered objects, xref, trailer) around ``objects``; object 1 is the
+    catalogue."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def huge_page_pdf(points: int = 14_400) -> bytes:
+    """One blank page of ``points`` × ``points`` pt (14 400 pt is the largest page the PDF spec allows):
+    no text, so a reader takes it for a scan and renders it for OCR."""
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << >> /Contents 4 0 R >>"
+            % (points, points),
+            b"<< /Length 0 >>\nstream\n\nendstream",
+        ]
+    )
 
 
 @functools.cache

@@ -10,7 +10,7 @@ from parsel import Selector
 
 from crawler.extract.formats.encoding import declared_charset, decode
 from crawler.extract.formats.errors import ReadError
-from crawler.extract.formats.grid import Span, layout
+from crawler.extract.formats.grid import MAX_GRID_CELLS, Span, layout
 from crawler.extract.text import tsv_text
 
 BODY_SELECTORS = ("div.TRS_Editor", "div.trs_editor_view", "div.TRS_UEDITOR")
@@ -51,7 +51,15 @@ _ERROR_WORDS = re.compile(
 _REPORT_WORDS = ("政府信息公开", "年度报告", "主动公开")
 
 
-def read_html(data: bytes, *, content_type: str | None = None) -> str:
+_CELL_TAG = re.compile(rb"<t[dh][\s>/]", re.I)
+
+
+def read_html(data: bytes, *, content_type: str | None = None, max_cells: int = MAX_GRID_CELLS) -> str:
+    # Counted in the raw bytes before any parsing: the DOM of a 45 MB table alone outgrows the worker's
+    # memory limit (issue 12). A real report page has a few hundred cells.
+    cells = sum(1 for _ in _CELL_TAG.finditer(data))
+    if cells > max_cells:
+        raise ReadError("grid_limit", f"{cells} table cells in the page, limit {max_cells}")
     html = decode(data, declared_charset(data, content_type))
     selector = Selector(text=html)
     body = next((found[0] for css in BODY_SELECTORS if (found := selector.css(css))), None)

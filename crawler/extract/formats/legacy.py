@@ -5,16 +5,25 @@ the DOCX reader then reads. Every conversion runs headless with a private profil
 sharing a profile silently produce nothing), no network, and a timeout after which the whole process
 group is killed. When LibreOffice fails, catdoc (tab-separated table rows) and then antiword give at
 least the text.
+
+A conversion's temporary folder (source, output, LibreOffice profile) is named after its owner process
+(pid and start time): ``nianbao-lo-{pid}-{start}-…``. When the owner is killed (kill -9, or the
+extraction pool killing an overrunning worker), its folder stays behind and LibreOffice, in its own
+process group, keeps running; :func:`sweep` -- run before each conversion and by the pool after it kills a
+worker -- kills the processes still using a dead owner's folder and deletes the folder. A live owner's
+folder is never touched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from crawler.extract.formats import docx
@@ -53,7 +62,8 @@ def run_libreoffice(data: bytes, suffix: str, filter_: str, out_suffix: str, tim
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise ReadError("unsupported", "LibreOffice (soffice) is not installed")
-    with tempfile.TemporaryDirectory(prefix="nianbao-lo-") as tmp:
+    sweep()
+    with owned_tempdir("lo") as tmp:
         source = Path(tmp) / f"report.{suffix}"
         source.write_bytes(data)
         command = [
@@ -98,11 +108,75 @@ def _run(command: list[str], timeout: float, cwd: str | None = None, stdin: byte
         raise ReadError("timeout", f"{Path(command[0]).name} did not finish within {timeout} s") from None
 
 
+_OWNED = re.compile(r"^nianbao-(lo|catdoc|antiword)-(\d+)-(\d+)-")
+
+
+def _start_time(pid: int) -> int | None:
+    """A process's start time (clock ticks since boot, /proc/PID/stat field 22); None: no such process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return None if fields[0] == "Z" else int(fields[19])  # a zombie is dead too
+
+
+@contextlib.contextmanager
+def owned_tempdir(kind: str) -> Iterator[str]:
+    """A temporary folder named after this process, deleted on exit (or by :func:`sweep` once we are dead)."""
+    pid = os.getpid()
+    tmp = tempfile.mkdtemp(prefix=f"nianbao-{kind}-{pid}-{_start_time(pid) or 0}-")
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def sweep(root: str | None = None) -> list[str]:
+    """Delete the conversion folders of dead owners, first killing what still runs in them; the folders."""
+    root = root or tempfile.gettempdir()
+    swept: list[str] = []
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return swept
+    for name in names:
+        match = _OWNED.match(name)
+        if not match or _start_time(int(match[2])) == int(match[3]):
+            continue  # not ours, or its owner is alive (same pid, same start time)
+        folder = os.path.join(root, name)
+        _kill_users(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        swept.append(folder)
+    return swept
+
+
+def _kill_users(folder: str) -> None:
+    """SIGKILL every process of ours whose command line names ``folder`` (soffice's profile and source),
+    with its process group (soffice forks oosplash and soffice.bin into the group it leads)."""
+    needle = folder.encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if needle not in cmdline:
+            continue
+        pid = int(entry)
+        with contextlib.suppress(OSError):
+            if (group := os.getpgid(pid)) != os.getpgrp():  # conversions run in groups of their own
+                os.killpg(group, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def _tool_text(name: str, args: list[str], data: bytes, timeout: float) -> str:
     binary = shutil.which(name)
     if binary is None:
         raise ReadError("unsupported", f"{name} is not installed")
-    with tempfile.TemporaryDirectory(prefix=f"nianbao-{name}-") as tmp:
+    with owned_tempdir(name) as tmp:
         source = Path(tmp) / "report.doc"
         source.write_bytes(data)
         stdout, stderr = _run([binary, *args, str(source)], timeout, cwd=tmp)

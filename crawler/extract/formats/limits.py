@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import resource
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -14,8 +17,30 @@ class Limits:
     max_pages: int = 200  # PDF pages read
     max_ocr_pages: int = 30  # scanned pages sent to OCR
     ocr_dpi: int = 200
+    # A page bitmap for OCR, checked from the page size before rendering: A3 at 200 dpi is 7.8 M pixels; a
+    # 14 400 pt page (the PDF maximum, 554 bytes on disk) would be 1.6 G pixels, 4.7 GB rendered (issue 12).
+    max_render_pixels: int = 40_000_000
     subprocess_timeout: float = 120.0  # LibreOffice / antiword / catdoc, then the process group is killed
     max_text_chars: int = 5_000_000  # extracted text kept
 
 
 DEFAULT_LIMITS = Limits()
+
+
+@contextlib.contextmanager
+def ocr_address_space() -> Iterator[None]:
+    """Let OCR use the address space up to the hard limit, then go back to the soft one.
+
+    An extraction worker runs with a soft RLIMIT_AS of EXTRACT_MEMORY_MB and a hard one of
+    EXTRACT_OCR_MEMORY_MB (crawler/extract/workers.py): the ONNX models of RapidOCR need ~1.1 GB of address
+    space for one A4 page, more than any other reader, while the page bitmap they read is already capped
+    (``max_render_pixels``, ``MAX_IMAGE_PIXELS``). Outside a worker (no limits) this does nothing."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft in (resource.RLIM_INFINITY, hard):
+        yield
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

@@ -21,7 +21,7 @@ from itertools import pairwise
 from typing import Any
 
 from crawler.extract.formats.errors import ReadError
-from crawler.extract.formats.limits import Limits
+from crawler.extract.formats.limits import Limits, ocr_address_space
 from crawler.extract.formats.lines import wraps
 from crawler.extract.text import tsv_text
 
@@ -72,7 +72,7 @@ def read_image(data: bytes, limits: Limits) -> str:
             if image.width * image.height > MAX_IMAGE_PIXELS:
                 raise ReadError("too_large", f"image of {image.width}×{image.height} pixels")
             grey = image.convert("L")
-    except ReadError:
+    except (ReadError, MemoryError):
         raise
     except Exception as exc:  # PIL raises many types on damaged images
         raise ReadError("malformed", f"cannot decode the image: {type(exc).__name__}: {exc}") from None
@@ -92,6 +92,15 @@ def read_scanned_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
             warnings.append(f"OCR of the first {limits.max_ocr_pages} of {len(pdf)} pages only")
         for index in range(min(len(pdf), limits.max_ocr_pages)):
             page = pdf[index]
+            width, height = page.get_size()  # points; the bitmap is allocated from these, so check first
+            pixels = round(width * limits.ocr_dpi / 72) * round(height * limits.ocr_dpi / 72)
+            if pixels > limits.max_render_pixels:
+                page.close()
+                raise ReadError(
+                    "render_limit",
+                    f"page {index + 1} is {width:g} × {height:g} pt: {pixels} pixels at {limits.ocr_dpi} dpi, "
+                    f"limit {limits.max_render_pixels}",
+                )
             image = page.render(scale=limits.ocr_dpi / 72, grayscale=True).to_pil().convert("L")
             page.close()
             lines += page_lines(image)
@@ -105,7 +114,8 @@ def page_lines(image: Any) -> list[str]:
     import numpy as np  # noqa: PLC0415
 
     pixels = np.asarray(image)
-    result = engine()(pixels)
+    with ocr_address_space():  # the models need more than the other readers (limits.py)
+        result = engine()(pixels)
     boxes = []
     if result.boxes is not None and result.txts:
         for points, text in zip(result.boxes, result.txts, strict=False):

@@ -21,7 +21,14 @@ UNKNOWN = "unknown"
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
-_HTML = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|table|p|script)\b", re.I)
+# HTML is recognised by how the body starts (after a BOM, whitespace, an XML declaration or comments),
+# never by a tag somewhere inside: a text file quoting "<p>" or a binary that happens to hold "<html" in
+# its first kilobyte is not a web page (issue 12).
+_HTML = re.compile(
+    rb"(?:\s|<\?xml[^>]{0,200}\?>|<!--.{0,1000}?-->)*"  # what may come before the first tag
+    rb"<\s*(!doctype\s+html|html|head|body|meta|title|link|style|script|div|table|p|span|font|center|h[1-6])\b",
+    re.I | re.S,
+)
 
 
 def sniff(data: bytes) -> str:
@@ -40,7 +47,7 @@ def sniff(data: bytes) -> str:
     if head.startswith(b"{\\rtf"):
         return DOC  # RTF: LibreOffice reads it like a .doc
     text_head = _strip_bom(head).lstrip()
-    if _HTML.search(text_head[:1024]):
+    if _HTML.match(text_head[:2048]):
         return HTML
     if _looks_like_text(head):
         return TEXT

@@ -1,0 +1,170 @@
+"""Extraction is bounded and cannot kill the crawl (issue 12): each hostile file is built here, and each is
+refused by a cap before anything large is allocated, or by the worker's own memory and time limits; the
+refusal is a record with a P00 finding naming the limit, stored once and not read again."""
+
+from __future__ import annotations
+
+import io
+import time
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crawler import records
+from crawler.commands.extract import extract_archive
+from crawler.extract import Limits, Record, extract
+from crawler.extract.workers import ExtractPool, WorkerLimits, limit_reason
+from crawler.store import LocalStore
+from tests.extract import hostile
+
+MiB = 1 << 20
+
+
+def _p00(record: Record) -> tuple[str, str]:
+    [finding] = [f for f in record.findings if f.rule == "P00"]
+    assert finding.severity == "error"
+    return finding.evidence["reason"], finding.evidence["detail"]
+
+
+def _traced_peak(data: bytes, filename: str) -> tuple[Record, int]:
+    tracemalloc.start()
+    try:
+        record = extract(data, filename=filename)
+        return record, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+# ---- caps checked before allocation --------------------------------------------------------------
+def test_a_pdf_page_too_large_to_render_is_refused_from_its_size() -> None:
+    data = hostile.huge_page_pdf()
+    assert len(data) < 600
+    record = extract(data, filename="huge-page.pdf")  # in this process: the cap must refuse before PDFium allocates
+    assert _p00(record) == (
+        "render_limit",
+        "page 1 is 14400 × 14400 pt: 1600000000 pixels at 200 dpi, limit 40000000",
+    )
+    assert limit_reason(record) == "render_limit"
+
+
+def test_an_html_table_of_huge_spans_is_refused_before_its_grid_is_built() -> None:
+    data = hostile.span_bomb_html()
+    assert len(data) < 16_000
+    record, peak = _traced_peak(data, "spans.html")
+    assert _p00(record) == ("grid_limit", "a table covering more than 200000 grid cells (row 1)")
+    assert peak < 8 * MiB  # the grid of the old reader took 2.7 GB
+
+
+def test_a_docx_whose_zip_directory_lies_is_refused_while_inflating() -> None:
+    data = hostile.lying_docx(inflated_mb=300)
+    assert len(data) < 1 * MiB
+    record, peak = _traced_peak(data, "lying.docx")
+    assert _p00(record) == ("zip_bomb", "word/document.xml inflates past 104857600 bytes (declared 1000)")
+    assert peak < 4 * MiB  # counted in 64 KiB steps; python-docx would have inflated all 300 MB at once
+
+
+def test_a_45_mb_html_table_is_refused_before_parsing() -> None:
+    data = hostile.huge_table_html(45)
+    record, peak = _traced_peak(data, "table.html")
+    assert _p00(record) == ("grid_limit", "4090900 table cells in the page, limit 200000")
+    assert peak < 4 * MiB  # counted in the bytes; the DOM alone would outgrow 1 GiB
+
+
+def test_caps_leave_real_tables_alone() -> None:
+    html = (
+        "<html><body><p>某街道2024年政府信息公开工作年度报告</p><table>"
+        '<tr><td rowspan="2">信息内容</td><td colspan="3">本年</td></tr><tr><td>1</td><td>2</td><td>3</td></tr>'
+        "</table></body></html>"
+    ).encode()
+    record = extract(html, filename="ok.html")
+    assert limit_reason(record) is None and "信息内容\t本年\t\t\n\t1\t2\t3" in record.text
+
+
+# ---- the worker's own limits ---------------------------------------------------------------------
+def _sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def _peak_rss_mib() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+@pytest.fixture
+def pool() -> Iterator[ExtractPool]:
+    with ExtractPool(WorkerLimits(workers=1, memory=512 * MiB, timeout=5)) as running:
+        yield running
+
+
+def test_the_memory_limit_refuses_what_no_cap_catches_and_the_worker_is_replaced(pool: ExtractPool) -> None:
+    # Without the render cap, PDFium asks for the 1.6 G pixel bitmap: the address-space limit refuses it.
+    uncapped = Limits(max_render_pixels=10**12)
+    record = pool.extract(hostile.huge_page_pdf(), filename="huge.pdf", limits=uncapped).result()
+    assert _p00(record) == ("memory_limit", "the reader needed more than the 512 MiB limit")
+    assert record.file_sha256 is not None and record.doc_id == "huge"
+    # The next file gets a fresh worker that reads it.
+    fine = pool.extract("<html><body><p>某街道2024年政府信息公开工作年度报告</p></body></html>".encode()).result()
+    assert fine.title == "某街道2024年政府信息公开工作年度报告" and limit_reason(fine) is None
+    assert pool.submit(_peak_rss_mib).result() < 300  # a fresh worker, not the one that hit the limit
+
+
+def test_the_time_limit_kills_the_worker_and_the_pool_goes_on(pool: ExtractPool) -> None:
+    with pytest.raises(Exception, match="time_limit: reading took longer than the 5 s limit"):
+        pool.submit(_sleep, 60).result()
+    assert pool.submit(_sleep, 0).result() == 0
+
+
+# ---- stored once, not retried --------------------------------------------------------------------
+def _archive_report(store: LocalStore, name: str, data: bytes) -> str:
+    prefix = "wuchang/yyj/2024"
+    key = f"{prefix}/{name}"
+    store.put(key, data, content_type="application/pdf", source_url=f"https://www.wuchang.gov.cn/{name}")
+    meta = {
+        "portal": "wuchang",
+        "street_key": "yyj",
+        "year": 2024,
+        "url": "https://www.wuchang.gov.cn/xxgk/yyj/t20250111_1.html",
+        "files": [{"url": f"https://www.wuchang.gov.cn/{name}", "name": name, "store_key": key, "role": "attachment"}],
+    }
+    store.put_json(f"{prefix}/report.json", meta)
+    return key
+
+
+def test_a_refused_file_is_stored_once_and_not_read_again(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "archive")
+    key = _archive_report(store, "huge.pdf", hostile.huge_page_pdf())
+    first = extract_archive(store, progress=False, limits=WorkerLimits(workers=1))
+    assert (first.files, first.changed, first.unreadable, first.skipped) == (1, 1, 1, 0)
+    stored = records.load_record(store, key)
+    assert stored is not None and _p00(stored)[0] == "render_limit"
+    assert len(store.history(records.record_key(key))) == 1
+    # A full re-extraction (not --changed-only) still does not read it again: it would hit the same limit.
+    second = extract_archive(store, progress=False, limits=WorkerLimits(workers=1))
+    assert (second.files, second.changed, second.skipped) == (1, 0, 1)
+    assert len(store.history(records.record_key(key))) == 1
+
+
+def test_a_refused_file_is_read_again_by_a_new_extractor_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalStore(tmp_path / "archive")
+    key = _archive_report(store, "huge.pdf", hostile.huge_page_pdf())
+    extract_archive(store, progress=False, limits=WorkerLimits(workers=1))
+    monkeypatch.setattr(records, "EXTRACTOR_VERSION", "next")
+    again = extract_archive(store, progress=False, changed_only=True, limits=WorkerLimits(workers=1))
+    assert (again.files, again.skipped) == (1, 0)
+    assert records.load_record(store, key) is not None
+
+
+def test_parse_reads_in_a_bounded_worker(tmp_path: Path) -> None:
+    from crawler.commands.parse import run_parse
+
+    path = tmp_path / "spans.html"
+    path.write_bytes(hostile.span_bomb_html())
+    out = io.StringIO()
+    assert run_parse(str(path), url=None, fmt="json", out=out, limits=WorkerLimits(memory=512 * MiB)) == 1
+    assert '"reason": "grid_limit"' in out.getvalue()
