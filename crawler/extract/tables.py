@@ -22,6 +22,9 @@ T3_ANCHOR = "本年新收政府信息公开申请数量"
 T3_HEADER = ("勾稽关系", "申请人情况")
 T3_END = "结转下年度继续办理"
 T4_ANCHORS = ("未经复议直接起诉", "复议后起诉")
+# Table 4's column header row: a table that starts with it (the spanning 行政复议 / 行政诉讼 rows left out)
+# is still table 4.
+T4_COLUMNS_ROW = ("结果维持", "结果纠正", "尚未审结")
 
 TRUNCATED_RIGHT = "truncated_right"
 GAPPED = "gapped"
@@ -231,8 +234,18 @@ def find_regions(doc: Document, sections: Sections) -> Regions:
 
     t4_from = s4 if s4 is not None else (t3_data[1] if t3_data else 1)
     t4_header = doc.find(T4_ANCHORS, t4_from + 1 if s4 is not None else t4_from)
+    if t4_header is None:
+        t4_header = _t4_columns_row(doc, t4_from + 1 if s4 is not None else t4_from)
     t4_end = s5 - 1 if s5 is not None and t4_header is not None and s5 > t4_header else last
     return Regions(t2, t3_header, t3_data, t4_header, t4_end)
+
+
+def _t4_columns_row(doc: Document, start: int) -> int | None:
+    """The first table row after ``start`` holding table 4's column headers (结果维持, 结果纠正, 尚未审结)."""
+    for n in range(max(start, 1), len(doc) + 1):
+        if "\t" in doc.line(n) and all(needle in doc.labels[n - 1] for needle in T4_COLUMNS_ROW):
+            return n
+    return None
 
 
 def read_tables(doc: Document, sections: Sections, version: str) -> Tables:
