@@ -136,3 +136,14 @@ def test_stitch_never_joins_two_rows() -> None:
     )
     for last, first in cases:
         assert stitch([last], [first]) == [last, first]
+
+
+def test_wide_tables_run_past_the_page(records: dict[str, tuple[corpus.Sample, Record]]) -> None:
+    """The reportlab tables' rules run past both page edges (pdfplumber's crop refused such a table)."""
+    import pdfplumber
+
+    for name in ("reportlab-wide-gb2021.pdf", "reportlab-wide-gb2019.pdf"):
+        with pdfplumber.open(io.BytesIO(records[name][0].data)) as pdf:
+            boxes = [table.bbox for page in pdf.pages for table in page.find_tables()]
+            width = float(pdf.pages[0].width)
+        assert boxes and all(x0 < 0 and x1 > width for x0, _top, x1, _bottom in boxes), boxes
