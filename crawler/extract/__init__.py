@@ -16,6 +16,7 @@ from crawler.extract.record import Cell, Finding, Record, SectionHit
 from crawler.extract.rules import (
     check_corpus,
     corpus_findings,
+    corpus_template,
     previous_year_findings,
     republication_findings,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "SectionHit",
     "check_corpus",
     "corpus_findings",
+    "corpus_template",
     "extract",
     "extract_file",
     "extract_text",
