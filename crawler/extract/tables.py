@@ -117,6 +117,10 @@ class _Issues:
             )
         if self.missing_rows:
             keys = tuple(k for keys in self.missing_rows.values() for k in keys)
+            evidence: dict[str, object] = {"rows": list(self.missing_rows)}
+            if self.skipped_lines:
+                # numbers the reader could not place in any row: perhaps the lost cells (named in keys)
+                evidence["unplaced_lines"] = list(self.skipped_lines)
             out.append(
                 Finding(
                     "P02",
@@ -124,7 +128,7 @@ class _Issues:
                     self.table,
                     keys,
                     None,
-                    {"rows": list(self.missing_rows)},
+                    evidence,
                     f"short or lost row(s): {', '.join(self.missing_rows)}",
                 )
             )
@@ -350,6 +354,11 @@ def _read_t3(doc: Document, header: tuple[int, int], data: tuple[int, int], vers
     previous: str | None = None
     for row in doc.rows_between(*data):
         key, index, noise = _t3_label(row, previous, version)
+        if key is None and previous is not None and not parsed[previous][1] and _values_only(row):
+            # The label's values, cut off by a page break (a scan's pages are read one by one): the row
+            # right after a label without values holds nothing but numbers.
+            parsed[previous] = (parsed[previous][0], _trim(row.tokens, leading=True))
+            continue
         if key is None or key in parsed or (version and key not in tpl.t3_rows(version)):
             if row.has_digit():
                 issues.skipped_lines.append(row.line)
@@ -399,6 +408,11 @@ def _read_t3(doc: Document, header: tuple[int, int], data: tuple[int, int], vers
         if short:
             issues.missing_rows[row_key] = short
     out.findings += issues.findings()
+
+
+def _values_only(row: Row) -> bool:
+    cells = [t for t in row.tokens if not t.empty]
+    return bool(cells) and all(is_numeric(t) for t in cells)
 
 
 def _missing_totals(parsed: dict[str, tuple[Row, list[Token]]], version: str | None) -> tuple[str, ...]:

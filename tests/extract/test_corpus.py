@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import io
+from typing import Any
 
 import pytest
 
@@ -147,3 +148,46 @@ def test_wide_tables_run_past_the_page(records: dict[str, tuple[corpus.Sample, R
             boxes = [table.bbox for page in pdf.pages for table in page.find_tables()]
             width = float(pdf.pages[0].width)
         assert boxes and all(x0 < 0 and x1 > width for x0, _top, x1, _bottom in boxes), boxes
+
+
+# ---- rows cut by a page break in text read page by page (OCR) -----------------------------------
+
+_SEED = "003_1fe882b2456ae465"
+
+
+def _seed_lines() -> list[str]:
+    from tests.extract.conftest import seed_text
+
+    return seed_text(_SEED).split("\n")
+
+
+def _summary(record: Record) -> tuple[dict[str, Any], list[tuple[str, str, str | None, tuple[str, ...]]]]:
+    findings = sorted((f.rule, f.severity, f.table, tuple(sorted(f.keys))) for f in record.findings)
+    return {key: record.value(key) for key in record.cells}, findings
+
+
+def test_values_on_the_line_after_their_label_are_that_rows() -> None:
+    """Seed 003 with row 「5.属于三类内部事务信息」 cut after its label (the values on the next page's
+    first line, as OCR reads a scan page by page) reads exactly as the seed."""
+    from crawler.extract import extract_text
+
+    lines = _seed_lines()
+    label, *values = lines[44].split("\t")[1:]
+    assert label == "5.属于三类内部事务信息" and values == ["0"] * 7
+    cut = [*lines[:44], f"\t{label}", "\t" + "\t".join(values), *lines[45:]]
+    record = extract_text("\n".join(cut), doc_id=_SEED)
+    assert _summary(record) == _summary(extract_text("\n".join(lines), doc_id=_SEED))
+
+
+def test_a_row_that_cannot_be_placed_is_named_by_p02() -> None:
+    """The same row with its label garbled: its cells are missing, and P02 names them and the line of the
+    numbers it could not place — nothing is dropped silently."""
+    from crawler.extract import extract_text
+
+    lines = _seed_lines()
+    garbled = [*lines[:44], lines[44].replace("三类内部事务信息", "三米内剖事分"), *lines[45:]]
+    record = extract_text("\n".join(garbled), doc_id=_SEED)
+    p02 = next(f for f in record.findings if f.rule == "P02" and f.table == "t3")
+    assert "denied_internal_affairs" in p02.evidence["rows"]
+    assert {f"t3_denied_internal_affairs_{c}" for c in ("natural", "total")} <= set(p02.keys)
+    assert 45 in p02.evidence["unplaced_lines"]
