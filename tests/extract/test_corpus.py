@@ -161,7 +161,7 @@ def _seed_lines() -> list[str]:
     return seed_text(_SEED).split("\n")
 
 
-def _summary(record: Record) -> tuple[dict[str, Any], list[tuple[str, str, str | None, tuple[str, ...]]]]:
+def _summary(record: Record) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
     findings = sorted((f.rule, f.severity, f.table, tuple(sorted(f.keys))) for f in record.findings)
     return {key: record.value(key) for key in record.cells}, findings
 
