@@ -23,7 +23,7 @@ from crawler.extract.rules import (
 
 # Bump when a change to the readers or rules changes records: archived records made by another version
 # are then re-extracted by the next crawl (unchanged ones are skipped).
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"  # 2: PDF tables stitched across pages, table 4 by its column row
 
 __all__ = [
     "DEFAULT_LIMITS",
