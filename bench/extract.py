@@ -1,7 +1,11 @@
 """Extraction throughput per format on a generated corpus (replica reports), with raw pdfplumber
 ``extract_text`` on the same PDFs as a yardstick, and peak memory. Prints figures; asserts nothing.
 
-    .venv/bin/python bench/extract.py [--n 40] [--doc-n 4] [--ocr-n 1]
+    .venv/bin/python bench/extract.py [--n 40] [--doc-n 4] [--ocr-n 1] [--producers] [--scan-n 1]
+
+``--producers`` adds rows for the format corpus of tests/extract/corpus.py (PDFs exported by LibreOffice,
+printed by Chromium, reportlab tables wider than the page, and scans of them): pages/s, and the ratio to
+raw pdfplumber ``extract_text`` on the same files (the goal is ≤ 1.0×).
 """
 
 from __future__ import annotations
@@ -72,11 +76,42 @@ def raw_pdfplumber(files: list[bytes]) -> float:
     return time.perf_counter() - started
 
 
+def pages_of(files: list[bytes]) -> int:
+    total = 0
+    for data in files:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            total += len(pdf.pages)
+    return total
+
+
+def producer_rows(scan_n: int) -> None:
+    """pages/s of full extraction against raw pdfplumber extract_text, per producer of the format corpus."""
+    from tests.extract import corpus as format_corpus  # noqa: PLC0415  (the test corpus, made on demand)
+
+    samples = format_corpus.text_samples()
+    groups: dict[str, list[bytes]] = {}
+    for sample in samples:
+        if sample.name.endswith(".pdf"):
+            groups.setdefault(sample.producer, []).append(sample.data)
+    if scan_n > 0:
+        scans = format_corpus.scan_samples(samples)[:scan_n]
+        groups["scan (OCR)"] = [s.data for s in scans]
+    print(f"\n{'producer':18}{'files':>6}{'pages':>7}{'seconds':>9}{'pages/s':>9}{'raw s':>8}{'ratio':>7}")
+    for name, files in groups.items():
+        pages = pages_of(files)
+        extract(files[0], filename="warm.pdf")
+        ours = timed(files, "pdf")
+        raw = raw_pdfplumber(files)
+        print(f"{name:18}{len(files):>6}{pages:>7}{ours:>9.2f}{pages / ours:>9.1f}{raw:>8.2f}{ours / raw:>6.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=40, help="reports per fast format (html, docx, pdf)")
     parser.add_argument("--doc-n", type=int, default=4, help="DOC reports (one LibreOffice run each)")
     parser.add_argument("--ocr-n", type=int, default=1, help="scanned PDFs (OCR, ~4 s per page)")
+    parser.add_argument("--producers", action="store_true", help="rows per producer of the format corpus")
+    parser.add_argument("--scan-n", type=int, default=1, help="with --producers: scans of the corpus to OCR")
     args = parser.parse_args()
     specs = corpus(args.n)
     renderers: dict[str, tuple[Callable[[ReportSpec], bytes], int, str]] = {
@@ -107,6 +142,8 @@ def main() -> None:
             f"\npdf: raw pdfplumber extract_text {raw:.2f} s, full extraction {ours:.2f} s "
             f"(ratio {ours / raw:.2f}x) on the same {len(pdf_files)} PDFs"
         )
+    if args.producers:
+        producer_rows(args.scan_n)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS: this process {rss:.0f} MB, largest child (LibreOffice) {children:.0f} MB")

@@ -23,6 +23,7 @@ from crawler.extract import (
     EXTRACTOR_VERSION,
     Record,
     corpus_findings,
+    corpus_template,
     extract,
     previous_year_findings,
     republication_findings,
@@ -284,6 +285,7 @@ def cross_check(store: Store, touched: Iterable[str] | None = None, pending: Map
     primaries = {r.prefix: p for r in reports if (p := r.primary) is not None}
     corpus = {prefix: record for prefix, (_, record) in primaries.items()}
     shingles = {record.doc_id: record_shingles(record) for record in corpus.values()}
+    template = corpus_template(corpus.values(), shingles)  # text every unit shares is no copy (V34)
     fresh_corpus = [corpus[p] for p in fresh if p in corpus]
     by_unit_year = {(r.street, r.district, r.report_year): r for r in corpus.values()}
     changed = 0
@@ -300,7 +302,7 @@ def cross_check(store: Store, touched: Iterable[str] | None = None, pending: Map
                 if f.rule not in CROSS_RULES
                 or (f.rule == "V34" and f.evidence.get("other_doc_id") not in refreshed_ids)
             ]
-            extra = corpus_findings(record, others, shingles)
+            extra = corpus_findings(record, others, shingles, template)
             year = record.report_year
             previous = by_unit_year.get((record.street, record.district, year - 1)) if year else None
             if previous is not None:

@@ -16,13 +16,14 @@ from crawler.extract.record import Cell, Finding, Record, SectionHit
 from crawler.extract.rules import (
     check_corpus,
     corpus_findings,
+    corpus_template,
     previous_year_findings,
     republication_findings,
 )
 
 # Bump when a change to the readers or rules changes records: archived records made by another version
 # are then re-extracted by the next crawl (unchanged ones are skipped).
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"  # 2: PDF tables stitched across pages, table 4 by its column row
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -34,6 +35,7 @@ __all__ = [
     "SectionHit",
     "check_corpus",
     "corpus_findings",
+    "corpus_template",
     "extract",
     "extract_file",
     "extract_text",

@@ -449,17 +449,33 @@ def previous_year_findings(
     return out
 
 
+def unit_key(record: Record) -> tuple[str | None, ...]:
+    """Whose report it is, for counting distinct units (a report without a street is its own unit)."""
+    return (record.street, record.district) if record.street else (None, record.doc_id)
+
+
+def corpus_template(records: Iterable[Record], shingles: dict[str, frozenset[str]] | None = None) -> frozenset[str]:
+    """The template text of a corpus: shingles found in the reports of many distinct units
+    (:func:`crawler.extract.containment.template_shingles`); V34 does not count them."""
+    cache = {} if shingles is None else shingles
+    return cont.template_shingles((unit_key(r), _shingles(r, cache)) for r in records)
+
+
 def corpus_findings(
-    record: Record, corpus: Iterable[Record], shingles: dict[str, frozenset[str]] | None = None
+    record: Record,
+    corpus: Iterable[Record],
+    shingles: dict[str, frozenset[str]] | None = None,
+    template: frozenset[str] = frozenset(),
 ) -> list[Finding]:
-    """V34: one finding per other unit's report containing ≥ 30 % of this report's shingles
-    (``shingles``: a cache by doc id, filled on the way)."""
+    """V34: one finding per other unit's report containing ≥ 30 % of this report's own shingles
+    (``shingles``: a cache by doc id, filled on the way; ``template``: the corpus's template text, which
+    every unit shares and which is therefore no evidence of copying — :func:`corpus_template`)."""
     cache = {} if shingles is None else shingles
     out = []
     for other in corpus:
         if other.doc_id == record.doc_id or same_unit(record, other):
             continue
-        share = cont.containment(_shingles(record, cache), _shingles(other, cache))
+        share = cont.own_containment(_shingles(record, cache), _shingles(other, cache), template)
         if share >= V34_THRESHOLD:
             out.append(
                 Finding(
@@ -496,12 +512,14 @@ def republication_findings(record: Record, earlier: Iterable[Record]) -> list[Fi
 
 
 def check_corpus(records: Sequence[Record]) -> list[Record]:
-    """Every record with its cross-document findings added: V34 against the whole corpus, V32/V33/V35
-    against the same unit's previous-year report when the corpus holds one."""
+    """Every record with its cross-document findings added: V34 against the whole corpus (its template
+    text, shared by many units, left out), V32/V33/V35 against the same unit's previous-year report when
+    the corpus holds one."""
     cache = {r.doc_id: record_shingles(r) for r in records}
+    template = corpus_template(records, cache)
     out = []
     for record in records:
-        extra = corpus_findings(record, records, cache)
+        extra = corpus_findings(record, records, cache, template)
         previous = [
             p
             for p in records

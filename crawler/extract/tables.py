@@ -22,6 +22,9 @@ T3_ANCHOR = "本年新收政府信息公开申请数量"
 T3_HEADER = ("勾稽关系", "申请人情况")
 T3_END = "结转下年度继续办理"
 T4_ANCHORS = ("未经复议直接起诉", "复议后起诉")
+# Table 4's column header row: a table that starts with it (the spanning 行政复议 / 行政诉讼 rows left out)
+# is still table 4.
+T4_COLUMNS_ROW = ("结果维持", "结果纠正", "尚未审结")
 
 TRUNCATED_RIGHT = "truncated_right"
 GAPPED = "gapped"
@@ -114,6 +117,10 @@ class _Issues:
             )
         if self.missing_rows:
             keys = tuple(k for keys in self.missing_rows.values() for k in keys)
+            evidence: dict[str, object] = {"rows": list(self.missing_rows)}
+            if self.skipped_lines:
+                # numbers the reader could not place in any row: perhaps the lost cells (named in keys)
+                evidence["unplaced_lines"] = list(self.skipped_lines)
             out.append(
                 Finding(
                     "P02",
@@ -121,7 +128,7 @@ class _Issues:
                     self.table,
                     keys,
                     None,
-                    {"rows": list(self.missing_rows)},
+                    evidence,
                     f"short or lost row(s): {', '.join(self.missing_rows)}",
                 )
             )
@@ -231,8 +238,18 @@ def find_regions(doc: Document, sections: Sections) -> Regions:
 
     t4_from = s4 if s4 is not None else (t3_data[1] if t3_data else 1)
     t4_header = doc.find(T4_ANCHORS, t4_from + 1 if s4 is not None else t4_from)
+    if t4_header is None:
+        t4_header = _t4_columns_row(doc, t4_from + 1 if s4 is not None else t4_from)
     t4_end = s5 - 1 if s5 is not None and t4_header is not None and s5 > t4_header else last
     return Regions(t2, t3_header, t3_data, t4_header, t4_end)
+
+
+def _t4_columns_row(doc: Document, start: int) -> int | None:
+    """The first table row after ``start`` holding table 4's column headers (结果维持, 结果纠正, 尚未审结)."""
+    for n in range(max(start, 1), len(doc) + 1):
+        if "\t" in doc.line(n) and all(needle in doc.labels[n - 1] for needle in T4_COLUMNS_ROW):
+            return n
+    return None
 
 
 def read_tables(doc: Document, sections: Sections, version: str) -> Tables:
@@ -337,6 +354,11 @@ def _read_t3(doc: Document, header: tuple[int, int], data: tuple[int, int], vers
     previous: str | None = None
     for row in doc.rows_between(*data):
         key, index, noise = _t3_label(row, previous, version)
+        if key is None and previous is not None and not parsed[previous][1] and _values_only(row):
+            # The label's values, cut off by a page break (a scan's pages are read one by one): the row
+            # right after a label without values holds nothing but numbers.
+            parsed[previous] = (parsed[previous][0], _trim(row.tokens, leading=True))
+            continue
         if key is None or key in parsed or (version and key not in tpl.t3_rows(version)):
             if row.has_digit():
                 issues.skipped_lines.append(row.line)
@@ -386,6 +408,11 @@ def _read_t3(doc: Document, header: tuple[int, int], data: tuple[int, int], vers
         if short:
             issues.missing_rows[row_key] = short
     out.findings += issues.findings()
+
+
+def _values_only(row: Row) -> bool:
+    cells = [t for t in row.tokens if not t.empty]
+    return bool(cells) and all(is_numeric(t) for t in cells)
 
 
 def _missing_totals(parsed: dict[str, tuple[Row, list[Token]]], version: str | None) -> tuple[str, ...]:

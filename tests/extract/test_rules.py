@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -115,3 +116,92 @@ def test_v36_changed_after_publication() -> None:
     findings = republication_findings(again, [first])
     assert [(f.rule, f.severity, f.evidence["previous_sha256"]) for f in findings] == [("V36", "info", ["1" * 64])]
     assert republication_findings(first, [first]) == []
+
+
+# ---- V34 and template text --------------------------------------------------------------------
+
+# The stock paragraphs of the model report every office starts from (the 2021 template's preamble and
+# boilerplate, as street reports reprint them); 〈U〉 is where each office puts its own name.
+_TEMPLATE_TEXT = (
+    "本报告根据《中华人民共和国政府信息公开条例》和国务院办公厅政府信息与政务公开办公室关于年度报告格式的要求，"
+    "由〈U〉党政综合办公室编制。全文包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、"
+    "政府信息公开行政复议和行政诉讼情况、存在的主要问题及改进情况、其他需要报告的事项。",
+    "本报告中所列数据的统计期限自本年度一月一日起至十二月三十一日止。本报告电子版可在区人民政府门户网站下载，"
+    "如对本报告有任何疑问，请与〈U〉党政综合办公室联系，联系地址和电话见政府信息公开指南。",
+    "〈U〉坚持以公开为常态、不公开为例外，紧紧围绕区委区政府的中心工作，认真贯彻落实政府信息公开条例，"
+    "全面推进决策、执行、管理、服务、结果公开，不断提升政府信息公开工作的质量和实效，切实保障人民群众的知情权。",
+    "〈U〉严格落实政府信息公开保密审查制度，坚持先审查后公开和一事一审原则，明确审查程序和责任，"
+    "确保公开的政府信息不涉及国家秘密、商业秘密和个人隐私，全年未发生因公开不当引发的泄密事件。",
+    "下一步，〈U〉将继续深入贯彻落实政府信息公开条例，进一步规范依申请公开办理流程，加强政府信息公开工作人员业务培训，"
+    "不断提高政府信息公开工作的规范化水平，更好地服务辖区居民群众和企业。",
+)
+_UNITS = (
+    ("杨园街道", "武昌区"), ("二七街道", "江岸区"), ("汉水桥街道", "硚口区"), ("水果湖街道", "武昌区"),
+    ("中南路街道", "武昌区"), ("积玉桥街道", "武昌区"), ("宝丰街道", "硚口区"), ("永清街道", "江岸区"),
+    ("洪山街道", "洪山区"), ("关山街道", "洪山区"), ("沌口街道", "经开区"), ("龙阳街道", "汉阳区"),
+)  # fmt: skip
+
+
+def _report(street: str, district: str, seed: int, year: int = 2023) -> str:
+    """A report of its own (the replica's prose for this unit) that also reprints the template's text."""
+    from crawler.replica.reports import make_report
+
+    spec = make_report(
+        seed=seed,
+        street=street,
+        district=district,
+        publisher=f"武汉市{district}人民政府{street}办事处",
+        year=year,
+        signed_date=D(year + 1, 1, 15),
+    )
+    lines = [spec.title, "一、总体情况", *(p.replace("〈U〉", street) for p in _TEMPLATE_TEXT)]
+    for sid, number, label in tpl_sections():
+        if sid != "S1":
+            lines.append(f"{number}{label}")
+        lines += list(spec.prose.get(sid, ()))
+    lines += [spec.publisher, f"{year + 1}年1月15日"]
+    return "\n".join(lines)
+
+
+def tpl_sections() -> tuple[tuple[str, str, str], ...]:
+    from crawler import template as tpl
+
+    return tuple(tpl.SECTIONS)
+
+
+def _template_corpus() -> list[Any]:
+    return [
+        extract_text(_report(street, district, seed=100 + n), doc_id=f"r{n:02d}")
+        for n, (street, district) in enumerate(_UNITS)
+    ]
+
+
+def test_template_text_alone_is_not_copying() -> None:
+    """Twelve units' correct reports reprint the template's stock paragraphs: without the template left
+    out, every pair shares ≥ 30 % of its text (V34 on all twelve); with it left out, none is flagged."""
+    from crawler.extract import containment as cont
+    from crawler.extract.rules import record_shingles
+
+    records = _template_corpus()
+    shingles = [record_shingles(r) for r in records]
+    raw = [cont.containment(shingles[0], other) for other in shingles[1:]]
+    assert min(raw) >= 0.30, raw  # the old rule flagged every report against every other
+    checked = check_corpus(records)
+    assert [f for r in checked for f in r.findings if f.rule == "V34"] == []
+
+
+def test_a_real_copy_is_still_flagged_among_template_reports() -> None:
+    """Another unit's report with the names swapped (杨园 → 徐家棚) is a copy: V34 both ways, nothing else."""
+    records = _template_corpus()
+    source = records[0]
+    copied = source.text.replace("杨园", "徐家棚")
+    records.append(extract_text(copied, doc_id="copy"))
+    checked = {r.doc_id: r for r in check_corpus(records)}
+    flagged = {
+        doc_id: sorted((f.evidence["other_doc_id"], f.evidence["containment"]) for f in r.findings if f.rule == "V34")
+        for doc_id, r in checked.items()
+    }
+    assert flagged.pop("copy") == [("r00", 1.0)]
+    assert flagged.pop("r00") == [("copy", 1.0)]
+    assert all(found == [] for found in flagged.values()), flagged
+    assert checked["copy"].street == "徐家棚街道"

@@ -4,7 +4,13 @@
   returns None for the other positions), the same grid shape as HTML and DOCX.
 * Prose lines outside the tables are re-joined into paragraphs when a line runs to the right margin and
   the next one starts at the left margin (the PDF broke it, the author did not), across pages too.
-* A table continued on the next page is one table: the repeated header row is dropped.
+* A table continued on the next page is one table (:func:`stitch`): the header rows Word or a browser
+  repeats on every page are dropped, and a row the page break split in two (its label wrapped onto the
+  next page, or its label on one page and its values on the next) is put back together before any row is
+  labelled, so no value is lost at the break.
+* Prose is every character whose centre lies outside the tables. (pdfplumber's ``outside_bbox`` drops a
+  heading whose line box touches the table above by a fraction of a point, and raises for a table wider
+  than the page.)
 * A PDF without a text layer (a scan) goes to OCR.
 
 PyMuPDF is not used: version 2.0 mangles numbers in table cells (feasibility.md §5).
@@ -15,6 +21,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +33,13 @@ from crawler.extract.text import tsv_text
 log = logging.getLogger(__name__)
 
 MIN_CHARS_PER_PAGE = 20  # fewer characters per page on average: a scan, read by OCR
+# Chromium's PDFs map many CJK glyphs to the look-alike Kangxi radicals (「⼀」 U+2F00 for 「一」 U+4E00):
+# the text reads the same but matches nothing. NFKC maps each radical to its unified ideograph.
+_RADICALS = {
+    cp: unicodedata.normalize("NFKC", chr(cp))
+    for cp in (*range(0x2E80, 0x2EF4), *range(0x2F00, 0x2FD6))
+    if len(unicodedata.normalize("NFKC", chr(cp))) == 1 and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
+}
 _PAGE_NUMBER = re.compile(r"^[\s\-—–]*(第\s*)?\d{1,4}(\s*页)?([\s/]*(共\s*)?\d{1,4}\s*页?)?[\s\-—–]*$")
 
 
@@ -35,7 +49,7 @@ class _Item:
     top: float
     kind: str  # "line" | "table"
     text: str = ""
-    rows: list[list[str]] | None = None
+    rows: list[list[str | None]] | None = None  # None: a position covered by a merged cell
     x0: float = 0.0
     x1: float = 0.0
     left: float = 0.0  # the page's prose left margin
@@ -80,19 +94,29 @@ def read_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
 
         warnings.append("no text layer: OCR")
         return ocr.read_scanned_pdf(data, limits, warnings)
-    return "\n".join(_assemble(items))
+    return "\n".join(_assemble(items)).translate(_RADICALS)
 
 
 def _read_page(page: Any, number: int) -> tuple[list[_Item], int]:
-    tables = page.find_tables()
+    open_ends = _open_row_edges(page)
+    tables = page.find_tables({"explicit_horizontal_lines": open_ends}) if open_ends else page.find_tables()
     items: list[_Item] = []
+    boxes = []
     for table in tables:
-        rows = [[cell or "" for cell in row] for row in table.extract()]
-        items.append(_Item(number, table.bbox[1], "table", rows=rows))
-    prose_page = page
-    for table in tables:
-        prose_page = prose_page.outside_bbox(table.bbox)
-    lines = prose_page.extract_text_lines(layout=False, strip=True, return_chars=True)
+        items.append(_Item(number, table.bbox[1], "table", rows=[list(row) for row in table.extract()]))
+        boxes.append(table.bbox)
+
+    def outside(obj: dict[str, Any]) -> bool:
+        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+
+    prose_page = page.filter(outside) if boxes else page
+    # Digits set in a Latin font sit lower than the CJK text around them (Chromium: 3.7 pt at 16 pt, 5.1 pt
+    # in a 22 pt title): pdfplumber's 3 pt line tolerance would cut 「2020年」 off its line. Lines are more
+    # than a font size apart, so a third of the largest size on the page is safe (at most 8 pt).
+    largest = max((float(c.get("size", 10.0)) for c in page.chars), default=10.0)
+    tolerance = min(8.0, max(3.0, 0.3 * largest))
+    lines = prose_page.extract_text_lines(layout=False, strip=True, return_chars=True, y_tolerance=tolerance)
     height = float(page.height)
     kept = []
     for line in lines:
@@ -122,6 +146,33 @@ def _read_page(page: Any, number: int) -> tuple[list[_Item], int]:
     return items, chars
 
 
+def _open_row_edges(page: Any) -> list[float]:
+    """Heights where a table's vertical rules end with no horizontal rule across them.
+
+    A browser prints a table row continued from the previous page without a top border (with collapsed
+    borders the line belongs to the row above, printed on the other page): pdfplumber would find no cell
+    there and read the row as prose, losing its values. Closing the rules there gives the row its cells.
+    """
+    edges = page.edges
+    verticals = [e for e in edges if e["orientation"] == "v" and e["bottom"] - e["top"] > 5]
+    if len(verticals) < 2:
+        return []
+    horizontals = [e for e in edges if e["orientation"] == "h"]
+    ends: dict[int, list[float]] = {}
+    for edge in verticals:
+        for y in (edge["top"], edge["bottom"]):
+            ends.setdefault(round(y), []).append(float(edge["x0"]))
+    out = []
+    for y, xs in sorted(ends.items()):
+        if len(xs) < 2:
+            continue
+        width = max(xs) - min(xs)
+        closed = sum(h["x1"] - h["x0"] for h in horizontals if abs(h["top"] - y) <= 1.5)
+        if width > 0 and closed < 0.5 * width:
+            out.append(float(y))
+    return out
+
+
 def _assemble(items: list[_Item]) -> list[str]:
     # Margins of the whole document: a last page holding only a right-aligned date would otherwise be
     # its own "left margin" and look like the continuation of the signature line before it.
@@ -132,23 +183,115 @@ def _assemble(items: list[_Item]) -> list[str]:
         item.left, item.right = left, right
     out: list[str] = []
     previous: _Item | None = None
-    open_table: list[list[str]] | None = None
+    table: list[list[str | None]] | None = None  # the table being read, continued across pages
+
+    def flush() -> None:
+        if table:
+            out.extend(line for line in tsv_text([[cell or "" for cell in row] for row in table]) if line.strip("\t"))
+
     for item in items:
         if item.kind == "table":
             rows = item.rows or []
             continued = previous is not None and previous.kind == "table" and previous.page == item.page - 1
-            if continued and open_table and rows and rows[0] == open_table[0]:
-                rows = rows[1:]  # the header row Word repeats on every page
-            out.extend(line for line in tsv_text(rows) if line.strip("\t"))
-            open_table = open_table if continued else (item.rows or [])
+            if continued and table is not None:
+                table = stitch(table, rows)
+            else:
+                flush()
+                table = [list(row) for row in rows]
         else:
-            open_table = None
+            flush()
+            table = None
             if previous is not None and previous.kind == "line" and _wraps(previous, item):
                 out[-1] += item.text
             else:
                 out.append(item.text)
         previous = item
+    flush()
     return out
+
+
+# A cell that starts a row of its own: a numbered label, a 第二十条 block, the t2 column header.
+_ROW_START = re.compile(
+    r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．]|第[一二三四五六七八九十]+条|信息内容)"
+)
+_NUMBER = re.compile(r"^[\s\u00a0]*[-+]?\d+(\.\d+)?[\s\u00a0]*$")
+Rows = list[list[str | None]]
+
+
+def stitch(table: Rows, rows: Rows) -> Rows:
+    """``table`` continued by ``rows``, the next page's piece of the same table.
+
+    The continuation's leading rows that repeat the table's first rows are the repeated header (Word's
+    「标题行重复」, a browser's ``<thead>``) and are dropped. Then the page break may have split one row:
+    its label wraps onto the next page (a text-only fragment first on the new page), or its label stayed on
+    the old page and its values moved to the new one (a label-only last row, then a row whose values sit
+    where that row's were empty). Such fragments are joined back into one row. Anything else is kept as it
+    is: a row is never dropped here, so a value that cannot be placed still reaches the row reader (which
+    names what it could not place, P02/P04).
+    """
+    rows = [list(row) for row in rows]
+    repeated = 0
+    while repeated < min(len(rows), len(table)) and _key(rows[repeated]) == _key(table[repeated]):
+        repeated += 1
+    if repeated and repeated < len(rows):
+        rows = rows[repeated:]
+    while rows and not any((cell or "").strip() for cell in rows[0]):
+        rows = rows[1:]  # the empty remainder of a row that ended just at the page bottom
+    if table and rows:
+        joined = _join_split_row(table[-1], rows[0])
+        if joined is not None:
+            return [*table[:-1], joined, *rows[1:]]
+    return [*table, *rows]
+
+
+def _key(row: list[str | None]) -> tuple[str, ...]:
+    """A header row's texts: each page may cut the merged cells into different columns."""
+    return tuple(text for cell in row if (text := re.sub(r"\s+", "", cell or "")))
+
+
+def _join_split_row(last: list[str | None], first: list[str | None]) -> list[str | None] | None:
+    """The row that ``last`` (bottom of one page) and ``first`` (top of the next) are the two halves of,
+    or None when ``first`` starts a row of its own.
+
+    One half carries the values, the other none (a value is one line: it never wraps over a break). The
+    label continues cell by cell when both pieces have the same columns; a piece may have a label column
+    more or less than the other (a page holding no sub-item rows), then the label fragments join the last
+    label cell and the values stay aligned on the right edge, where the value columns are.
+    """
+    if abs(len(last) - len(first)) > 2:
+        return None  # another table that happens to start the next page
+    texts = [(cell or "").strip() for cell in first]
+    before = [(cell or "").strip() for cell in last]
+    numeric_first = [n for n, text in enumerate(texts) if _NUMBER.match(text)]
+    numeric_last = [n for n, text in enumerate(before) if _NUMBER.match(text)]
+    labels_first = [text for n, text in enumerate(texts) if text and n not in numeric_first]
+    if any(_ROW_START.match(text) for text in labels_first):
+        return None
+    if not any(text for n, text in enumerate(before) if n not in numeric_last):
+        return None  # the old half has no label: not a row cut in two
+    if (numeric_first and numeric_last) or not (numeric_first or labels_first):
+        return None
+    offset = len(last) - len(first)
+    if any(n + offset < 0 or before[n + offset] for n in numeric_first):
+        return None  # values would land on the old half's text: two rows, not one
+    joined = list(last)
+    if offset == 0:
+        for n, text in enumerate(texts):
+            if text:
+                joined[n] = before[n] + text
+        return joined
+    for n in numeric_first:
+        joined[n + offset] = texts[n]
+    if labels_first:
+        target = _last_label(before, [n + offset for n in numeric_first] or numeric_last)
+        joined[target] = before[target] + "".join(labels_first)
+    return joined
+
+
+def _last_label(cells: list[str], numeric: list[int]) -> int:
+    """The label cell a wrapped label continues: the last non-empty text cell before the values."""
+    stop = min(numeric) if numeric else len(cells)
+    return max(n for n in range(stop) if cells[n]) if any(cells[:stop]) else 0
 
 
 def _wraps(line: _Item, following: _Item) -> bool:
