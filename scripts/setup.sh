@@ -37,3 +37,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   fi
   touch "$stamp"
 fi
+
+# Compile the translation catalogs (crawler/locale/*/LC_MESSAGES/nianbao.po → .mo; README: Translations).
+.venv/bin/pybabel compile -q -d crawler/locale -D nianbao
