@@ -81,7 +81,6 @@ T_NO_FINDING = N_("No finding.")
 T_ON_TIME_SHARE_PER_DISTRICT_AND_YEAR = N_("On-time share per district and year")
 T_READ_FROM_FILE_TEMPLATE_TEMPLATE = N_("Read from {file}; template {template}.")
 T_REASON = N_("Reason")
-T_REPORT_FOR_YEAR = N_("Report for {year}")
 T_RULE = N_("Rule")
 T_SEVERITY = N_("Severity")
 T_SOURCE = N_("Source")
@@ -96,7 +95,8 @@ T_YEAR = N_("Year")
 CSS = """
 *{box-sizing:border-box}
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0 auto;padding:16px;max-width:1360px;
-color:#212121;background:#fafafa;overflow-wrap:anywhere}
+color:#212121;background:#fafafa}
+p,td.small,.list td{overflow-wrap:anywhere}thead th,tbody th[scope=row]{white-space:nowrap}
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:2px solid #ddd;padding-bottom:4px}h3{font-size:16px}
 a{color:#0d47a1}
 .scroll{overflow-x:auto;max-width:100%}
@@ -511,7 +511,8 @@ def _street(
         )
     )
     for s in sorted(years, key=lambda s: s.year, reverse=True):
-        out.append(f'<h2 id="y{s.year}">{_e(_(T_REPORT_FOR_YEAR, year=s.year))}: {_e(_label(s, _))}</h2>')
+        heading = _("Report for {year}: {status}", year=s.year, status=_label(s, _))
+        out.append(f'<h2 id="y{s.year}">{_e(heading)}</h2>')
         out.append(f"<p>{_e(_.text(s.reason))}</p>")
         if s.report_url:
             out.append(f'<p>{_e(s.title or "")} <a href="{_e(s.report_url)}">{_e(s.report_url)}</a></p>')
@@ -584,7 +585,8 @@ def _record(store: Store, s: Status, _: Translator) -> list[str]:
     if primary is None:
         return [f'<p class="small">{_e(_(T_NO_EXTRACTION_RECORD_YET_SCRAPY_EXTRACT))}</p>'] if s.report_url else []
     key, record = primary
-    source = _(T_READ_FROM_FILE_TEMPLATE_TEMPLATE, file=key.rsplit("/", 1)[-1], template=record.template_version)
+    template = record.template_version if record.template_version != tpl.NONE else "—"
+    source = _(T_READ_FROM_FILE_TEMPLATE_TEMPLATE, file=key.rsplit("/", 1)[-1], template=template)
     out = [f"<h3>{_e(_(T_TABLE_VALUES_YEAR, year=s.year))}</h3>", f'<p class="small">{_e(source)}</p>']
 
     def value(k: str) -> str:

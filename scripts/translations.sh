@@ -29,6 +29,8 @@ for message in catalog:
 with open(path, "wb") as fp:
     write_po(fp, catalog, no_location=True, ignore_obsolete=True, width=0)
 PY
+# No creation date in the files: it would change on every run and make merges conflict.
+sed -i '/^"POT-Creation-Date: /d' crawler/locale/nianbao.pot crawler/locale/*/LC_MESSAGES/nianbao.po
 $PYBABEL compile -d crawler/locale -D nianbao --statistics
 # What the Chinese catalog still lacks (fill its msgstr, then run this script again):
 .venv/bin/python -c '
