@@ -39,4 +39,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 # Compile the translation catalogs (crawler/locale/*/LC_MESSAGES/nianbao.po → .mo; README: Translations).
-.venv/bin/pybabel compile -q -d crawler/locale -D nianbao
+if ! out=$(.venv/bin/pybabel compile -d crawler/locale -D nianbao 2>&1); then
+  echo "$out" >&2
+  echo "setup: pybabel compile failed" >&2
+  exit 1
+fi
