@@ -54,7 +54,7 @@ class Status:
     year: int
     status: str
     deadline: dt.date
-    reason: str  # one line, for people: a Text (English as a str), rendered in the reader's language by render()
+    reason: str  # one line, for people: a crawler.i18n.Text (its English as a str); Translator.text() renders it
     days_late: int | None = None
     severity: str | None = None  # for late: warning (≤ 31 March) | error
     date_used: dt.date | None = None
@@ -259,4 +259,4 @@ def _judge_published(
 def _basis(basis: str) -> Text:
     """Which date was judged, as a translatable label (its English text is the field name, as before)."""
     labels = {"page_date": Text("page_date"), "url_date": Text("url_date"), "doc_date": Text("doc_date")}
-    return labels.get(basis, Text(basis))
+    return labels[basis]

@@ -147,3 +147,24 @@ def test_the_untranslated_string_check_fails_on_a_new_message(tmp_path: Path) ->
     text = zh.text(Text("the column is incomplete: {n} pages", n=3))
     assert text == "the column is incomplete: 3 pages" and zh.missing == {"the column is incomplete: {n} pages"}
     assert english_words(text) != []
+
+
+def test_scrapy_parse_table_in_both_languages() -> None:
+    """The five seed reports as `scrapy parse --format table` prints them: field names and codes are data,
+    everything else follows the language."""
+    from crawler.commands.parse import render_table
+    from crawler.extract import extract_file
+    from tests.extract.conftest import SEEDS
+
+    for path in sorted(SEEDS.glob("*.txt")):
+        record = extract_file(str(path))
+        data = record.to_dict()
+        codes = {*data, *(v for v in data.values() if isinstance(v, str) and v.isascii())}
+        # What the report itself says (title, names, its sections' numbering) is shown as it is.
+        names = [v for v in data.values() if isinstance(v, str)] + [h.numbering or "" for h in record.sections.values()]
+        zh, en = fresh("zh_CN"), fresh("en")
+        chinese, english = render_table(record, zh), render_table(record, en)
+        assert english_words(chinese, allow=codes) == [], path.name
+        assert han(english, names) == [], path.name
+        assert "审核发现" in chinese and "findings" in english
+        assert zh.missing == set() and en.missing == set()

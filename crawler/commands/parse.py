@@ -17,7 +17,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler import template as tpl
-from crawler.commands.status import add_lang_option, lang_translator, ljust
+from crawler.commands.status import add_lang_option, lang_translator, ljust, rjust, width
 from crawler.extract import Record, extract_file
 from crawler.extract.explain import finding_text, severity, table_name
 from crawler.i18n import Translator, translator
@@ -50,18 +50,33 @@ def _table_lines(record: Record, _: Translator) -> Iterator[str]:
         yield table_name("t2", _)
         yield from (f"  {key:40} {show(key)}" for key in t2)
     version = record.template_version
+    # Rows and columns: the template's printed labels in Chinese, their codes in English.
+    zh = _.lang == "zh_CN"
     if any(k.startswith("t3_") for k in record.cells) and version in (tpl.GB2019, tpl.GB2021):
-        yield ljust(table_name("t3", _), 28) + "".join(f"{col[:9]:>10}" for col in tpl.T3_COLUMNS)
-        for row in tpl.t3_rows(version):
-            yield f"  {row:26}" + "".join(f"{show(f't3_{row}_{col}'):>10}" for col in tpl.T3_COLUMNS)
+        rows = {key: _clip(label) if zh else key for key, _g, label, _v in tpl.T3_ROWS if key in tpl.t3_rows(version)}
+        cols = {c: tpl.T3_COLUMN_LABELS[c] if zh else c[:9] for c in tpl.T3_COLUMNS}
+        first, each = max(26, *(width(r) for r in rows.values())), 14 if zh else 10
+        yield ljust(table_name("t3", _), first + 2) + "".join(rjust(label, each) for label in cols.values())
+        for row, label in rows.items():
+            yield f"  {ljust(label, first)}" + "".join(rjust(show(f"t3_{row}_{col}"), each) for col in cols)
     if any(k.startswith("t4_") for k in record.cells):
-        yield ljust(table_name("t4", _), 28) + "".join(f"{col:>10}" for col in tpl.T4_COLUMNS)
-        for block, _label in tpl.T4_BLOCKS:
-            yield f"  {block:26}" + "".join(f"{show(f't4_{block}_{col}'):>10}" for col in tpl.T4_COLUMNS)
+        cols = {c: tpl.T4_COLUMN_LABELS[c] if zh else c for c in tpl.T4_COLUMNS}
+        yield ljust(table_name("t4", _), 28) + "".join(rjust(label, 10) for label in cols.values())
+        for block, label in tpl.T4_BLOCKS:
+            yield f"  {ljust(label if zh else block, 26)}" + "".join(rjust(show(f"t4_{block}_{c}"), 10) for c in cols)
     yield _("findings ({n})", n=len(record.findings))
     for f in record.findings:
         where = " ".join(part for part in (table_name(f.table, _), _("line {n}", n=f.line) if f.line else "") if part)
         yield f"  {f.rule} {ljust(severity(f.severity, _), 7)} {ljust(where, 14)} {finding_text(f, _)}"
+
+
+def _clip(label: str, columns: int = 40) -> str:
+    """A long printed label cut to ``columns`` terminal columns (CJK characters take two)."""
+    if width(label) <= columns:
+        return label
+    while width(label) > columns - 1:
+        label = label[:-1]
+    return label + "…"
 
 
 def _value(value: Any) -> str:
