@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from crawler.registry import default_registry
 from tests.support import scrapy
+from tests.textcheck import english_words, han
 
 
 def test_demo_crawls_the_replica_and_a_second_run_stores_nothing_new(tmp_path: Path) -> None:
@@ -24,4 +26,6 @@ def test_demo_crawls_the_replica_and_a_second_run_stores_nothing_new(tmp_path: P
     second = scrapy("demo", *where, timeout=600).stdout  # Chinese by default
     assert "新存0个版本；0次抓取失败。" in second
     assert "逾期     wuchang 南湖街道 2020: 2021-02-05公开（页面日期），逾期5天" in second
+    assert english_words(second) == []  # but names, codes, URLs and commands
+    assert han(first, names={*default_registry().portal("wuchang").name.split(), *re.findall(r"\S+街道", first)}) == []
     assert scrapy("verify", where[0], where[1]).stdout.endswith(" 0 problem(s)\n")

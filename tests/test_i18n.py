@@ -5,6 +5,7 @@ run scripts/translations.sh and fill in the Chinese (README: Translations)."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import re
 import string
@@ -168,3 +169,30 @@ def test_scrapy_parse_table_in_both_languages() -> None:
         assert han(english, names) == [], path.name
         assert "审核发现" in chinese and "findings" in english
         assert zh.missing == set() and en.missing == set()
+
+
+def test_compliance_gives_no_reason_as_a_plain_string() -> None:
+    """A reason written as an f-string or plain string could not be translated: every reason given in
+    crawler/compliance.py is a Text (a new one then shows up in the catalogs' checks above)."""
+    tree = ast.parse((ROOT / "crawler" / "compliance.py").read_text(encoding="utf-8"))
+    plain = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "reason":
+            plain += _plain(node.value)
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id in ("reason", "why", "what") for t in node.targets
+        ):
+            plain += _plain(node.value)
+    assert plain == []
+
+
+def _plain(value: ast.expr) -> list[str]:
+    """The untranslatable strings a reason expression can evaluate to (through conditionals and or/and)."""
+    if isinstance(value, ast.JoinedStr) or (isinstance(value, ast.Constant) and isinstance(value.value, str)
+                                            and value.value):  # fmt: skip
+        return [f"line {value.lineno}: {ast.unparse(value)[:80]}"]
+    if isinstance(value, ast.IfExp):
+        return _plain(value.body) + _plain(value.orelse)
+    if isinstance(value, ast.BoolOp):
+        return [p for v in value.values for p in _plain(v)]
+    return []

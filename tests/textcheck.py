@@ -11,7 +11,7 @@ from crawler.registry import default_registry
 # Words that are names or codes in every language: the project, commands, file formats, hash and OCR.
 ALLOWED = frozenset({
     "nianbao", "scrapy", "sha256", "OCR", "README", "HTTP", "ledger", "jsonl", "config", "portals", "yaml",
-    "gb2019", "gb2021", "pre2019", "html", "pdf", "doc", "docx", "wps", "txt", "jpg", "png", "image",
+    "gb2019", "gb2021", "pre2019", "html", "pdf", "doc", "docx", "wps", "txt", "jpg", "png", "image", "csv",
 })  # fmt: skip
 _REMOVE = [
     re.compile(r"https?://\S+"),  # URLs
