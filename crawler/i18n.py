@@ -104,9 +104,13 @@ class Translator:
         return value.render(self) if isinstance(value, Text) else value
 
 
-@functools.cache
 def translator(lang: str | None = None) -> Translator:
-    lang = language(lang)
+    """The translator of ``lang`` (else NIANBAO_LANG, read on every call, else Chinese); catalogs load once."""
+    return _translator(language(lang))
+
+
+@functools.cache
+def _translator(lang: str) -> Translator:
     return Translator(lang, _catalog(lang))
 
 

@@ -78,8 +78,11 @@ def test_language_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NIANBAO_LANG", raising=False)
     assert language() == "zh_CN"
     assert (language("en"), language("zh-CN"), language("en_US.UTF-8")) == ("en", "zh_CN", "en")
+    assert translator().lang == "zh_CN"
     monkeypatch.setenv("NIANBAO_LANG", "en")
     assert language() == "en" and language("zh") == "zh_CN"
+    assert translator().lang == "en" and translator()("missing") == "missing"
+    assert translator("zh")("missing") == "未公开"
     with pytest.raises(ValueError, match="unknown language 'fr'"):
         language("fr")
 
