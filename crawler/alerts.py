@@ -30,8 +30,9 @@ from typing import Any
 
 import yaml
 
-from crawler.compliance import Status, crawl_logs
+from crawler.compliance import STATUS_LABELS, Status, crawl_logs
 from crawler.edits import is_report_file
+from crawler.i18n import Translator, translator
 from crawler.registry import Registry
 from crawler.store import Store, StoreError
 
@@ -126,30 +127,44 @@ def load_state(store: Store) -> dict[str, Any]:
 # ---- what to say ------------------------------------------------------------------------------
 
 
-def _evidence(status: Status) -> str:
+def _evidence(status: Status, _: Translator) -> str:
     ev = status.evidence
     pages = ev.get("pages") or [{}]
-    parts = [f"栏目：{ev.get('column_url') or '（未抓取）'}"]
+    parts = [_("Column: {url}", url=ev.get("column_url") or _("(not crawled)"))]
     if ev.get("captured_at"):
-        parts.append(f"抓取时间：{ev['captured_at']}")
+        parts.append(_("Captured: {time}", time=ev["captured_at"]))
     if pages[0].get("sha256"):
-        parts.append(f"列表页 sha256：{pages[0]['sha256'][:16]}…（存档 {pages[0].get('store_key')}）")
+        parts.append(_("List page sha256: {sha256}… (archive {key})", sha256=pages[0]["sha256"][:16],
+                       key=pages[0].get("store_key")))  # fmt: skip
     return "\n".join(parts)
 
 
-def _lateness(status: Status, previous: str | None, portal_name: str, today: dt.date) -> Message | None:
-    who = f"{portal_name} {status.street} {status.year}年度"
+def _who(status: Status, portal_name: str, _: Translator) -> str:
+    return _("{portal} {street} report for {year}", portal=portal_name, street=status.street, year=status.year)
+
+
+def _missing_body(status: Status, today: dt.date, _: Translator) -> str:
+    return _("The {year} annual government information disclosure report of {street} was due by {deadline}; "
+             "as of {today} it is not on the portal.", street=status.street, year=status.year,
+             deadline=status.deadline, today=today) + "\n" + _evidence(status, _)  # fmt: skip
+
+
+def _lateness(status: Status, previous: str | None, portal_name: str, today: dt.date, _: Translator) -> Message | None:
+    who = _who(status, portal_name, _)
     key = f"{status.portal}|{status.street}|{status.year}"
     if status.status == "missing" and previous != "missing":
-        body = (f"{status.street}{status.year}年政府信息公开工作年度报告应于{status.deadline}前公开，"
-                f"截至{today}未在门户网站发现。\n{_evidence(status)}")  # fmt: skip
-        return Message("lateness", status.portal, f"{key}|missing", f"【年报逾期未公开】{who}", body, "failure")
+        title = _("[Report overdue, not published] {who}", who=who)
+        return Message("lateness", status.portal, f"{key}|missing", title, _missing_body(status, today, _), "failure")
     if status.status == "late" and previous != "late":
-        event = "逾期后已公开" if previous == "missing" else "逾期公开"
-        body = (f"{status.street}{status.year}年政府信息公开工作年度报告于{status.date_used}公开，"
-                f"法定期限{status.deadline}，逾期{status.days_late}天。\n"
-                f"链接：{status.report_url}\n{_evidence(status)}")  # fmt: skip
-        return Message("lateness", status.portal, f"{key}|late", f"【年报{event}】{who}", body, "warning")
+        if previous == "missing":
+            title = _("[Report published after the deadline, was missing] {who}", who=who)
+        else:
+            title = _("[Report published late] {who}", who=who)
+        body = (_("The {year} annual government information disclosure report of {street} was published on {date}; "
+                  "the statutory deadline was {deadline}: {days} days late.", street=status.street, year=status.year,
+                  date=status.date_used, deadline=status.deadline, days=status.days_late)
+                + "\n" + _("Link: {url}", url=status.report_url) + "\n" + _evidence(status, _))  # fmt: skip
+        return Message("lateness", status.portal, f"{key}|late", title, body, "warning")
     return None
 
 
@@ -163,8 +178,11 @@ def report_edits(store: Store) -> list[dict[str, Any]]:
     return edits
 
 
-def crawl_health(store: Store, registry: Registry, portals: Iterable[str]) -> list[Message]:
+def crawl_health(
+    store: Store, registry: Registry, portals: Iterable[str], _: Translator | None = None
+) -> list[Message]:
     """Problems of each portal's newest crawl, one message per crawl."""
+    _ = _ or translator()
     messages = []
     for portal in portals:
         crawls = list(crawl_logs(store, portal))
@@ -174,31 +192,31 @@ def crawl_health(store: Store, registry: Registry, portals: Iterable[str]) -> li
         problems = []
         summary = next((i for i in items if i.get("type") == "CrawlSummary"), None)
         if summary is None:
-            problems.append("抓取未正常结束（日志无结束记录），结果不完整")
+            problems.append(_("the crawl did not finish (its log has no closing line); the results are incomplete"))
         elif summary.get("finish_reason") != "finished":
-            problems.append(f"抓取结束原因：{summary.get('finish_reason')}")
+            problems.append(_("the crawl ended with: {reason}", reason=summary.get("finish_reason")))
         columns = [i for i in items if i.get("type") == "ColumnItem"]
         failed = [c for c in columns if not c.get("ok")]
         for column in failed[:10]:
             if column.get("incomplete") and not column.get("error"):
                 # Fetched but not understood (issue 18): the parser needs an operator, not a retry.
-                problems.append(
-                    f"{column.get('street') or column.get('year')}：栏目未能完整解析（{column['incomplete']}）"
-                    f"{column.get('column_url')}"
-                )
+                problems.append(_("{where}: the column was not fully understood ({why}) {url}",
+                                  where=column.get("street") or column.get("year"), why=column["incomplete"],
+                                  url=column.get("column_url")))  # fmt: skip
                 continue
-            what = "挑战页（反爬验证）" if column.get("challenge") else column.get("error")
-            problems.append(
-                f"{column.get('street') or column.get('year')}：栏目无法抓取（{what}）{column.get('column_url')}"
-            )
+            what = _("a challenge page (anti-bot check)") if column.get("challenge") else column.get("error")
+            problems.append(_("{where}: the column could not be crawled ({what}) {url}",
+                              where=column.get("street") or column.get("year"), what=what,
+                              url=column.get("column_url")))  # fmt: skip
         if len(failed) > 10:
-            problems.append(f"……另有{len(failed) - 10}个栏目无法抓取")
+            problems.append(_("… and {n} more columns could not be crawled", n=len(failed) - 10))
         if columns and not any(i.get("type") == "ReportItem" for i in items):
-            problems.append("本次抓取未发现任何年报：页面结构可能已变化")
+            problems.append(_("this crawl found no report at all: the pages may have changed"))
         if problems:
             name = registry.portal(portal).name if portal in registry.portals else portal
-            body = f"抓取批次 {crawl_id}\n" + "\n".join(f"- {p}" for p in problems)
-            messages.append(Message("health", portal, f"{portal}|{crawl_id}", f"【抓取异常】{name}", body, "failure"))
+            body = _("Crawl {crawl_id}", crawl_id=crawl_id) + "\n" + "\n".join(f"- {p}" for p in problems)
+            title = _("[Crawl problem] {portal}", portal=name)
+            messages.append(Message("health", portal, f"{portal}|{crawl_id}", title, body, "failure"))
     return messages
 
 
@@ -209,8 +227,11 @@ def plan(
     state: dict[str, Any],
     today: dt.date,
     config: AlertConfig,
+    _: Translator | None = None,
 ) -> Plan:
-    """Every message due now, and the state to save once they are delivered."""
+    """Every message due now (in the translator's language, by default NIANBAO_LANG or Chinese), and the
+    state to save once they are delivered."""
+    _ = _ or translator()
     new_state = json.loads(json.dumps(state))
     messages: list[Message] = []
     names = {pid: p.name for pid, p in registry.portals.items()}
@@ -219,19 +240,17 @@ def plan(
         previous = state["status"].get(key, {})
         entry = {"status": status.status, "notified": previous.get("notified"), "reminded": previous.get("reminded")}
         wanted = config.min_report_year is None or status.year >= config.min_report_year
-        message = _lateness(status, previous.get("status"), names[status.portal], today) if wanted else None
+        message = _lateness(status, previous.get("status"), names[status.portal], today, _) if wanted else None
         if message is not None:
             messages.append(message)
             entry["notified"] = entry["reminded"] = today.isoformat()
         elif wanted and status.status == "missing" and previous.get("status") == "missing":
             last = dt.date.fromisoformat(previous.get("reminded") or previous.get("notified") or today.isoformat())
             if (today - last).days >= config.reminder_days:
-                reminder = _lateness(status, None, names[status.portal], today)
-                assert reminder is not None
-                messages.append(Message("lateness", reminder.portal, f"{key}|reminder|{today}",
-                                        "【提醒】" + reminder.title.removeprefix("【年报逾期未公开】"),
-                                        f"仍未公开（已逾期{(today - status.deadline).days}天）。\n" + reminder.body,
-                                        "failure"))  # fmt: skip
+                title = _("[Reminder] {who}", who=_who(status, names[status.portal], _))
+                body = (_("Still not published ({days} days overdue).", days=(today - status.deadline).days)
+                        + "\n" + _missing_body(status, today, _))  # fmt: skip
+                messages.append(Message("lateness", status.portal, f"{key}|reminder|{today}", title, body, "failure"))
                 entry["reminded"] = today.isoformat()
         # Unknown says nothing about the report: keep the last known state, so a failed crawl does
         # not make a later "missing" look like a new transition.
@@ -243,13 +262,15 @@ def plan(
         if ident in notified_edits:
             continue
         portal = edit["key"].split("/", 1)[0]
-        body = (f"{edit['key']} 在首次存档后内容发生变化，"
-                f"已保存为第{edit['version']}版（sha256 {edit['sha256'][:16]}…）。"
-                f"\n来源：{edit['source_url']}\n存档时间：{edit['stored_at']}")  # fmt: skip
-        messages.append(Message("lateness", portal, ident, f"【年报发布后被修改】{names.get(portal, portal)}", body))
+        body = (_("{key} changed after it was first archived; stored as version {version} (sha256 {sha256}…).",
+                  key=edit["key"], version=edit["version"], sha256=edit["sha256"][:16])
+                + "\n" + _("Source: {url}", url=edit["source_url"])
+                + "\n" + _("Archived: {time}", time=edit["stored_at"]))  # fmt: skip
+        title = _("[Report edited after publication] {portal}", portal=names.get(portal, portal))
+        messages.append(Message("lateness", portal, ident, title, body))
         new_state["edits"].append(ident)
     portals = sorted({s.portal for s in statuses})
-    for message in crawl_health(store, registry, portals):
+    for message in crawl_health(store, registry, portals, _):
         if message.key not in state["health"]:
             messages.append(message)
             new_state["health"].append(message.key)
@@ -258,9 +279,9 @@ def plan(
             if state["digest"].get(portal) == today.isoformat():
                 continue
             counts = Counter(s.status for s in statuses if s.portal == portal)
-            body = "，".join(f"{k} {v}" for k, v in sorted(counts.items()))
-            messages.append(Message("digest", portal, f"{portal}|digest|{today}",
-                                    f"【年报公开日报】{names[portal]} {today}", body, "info"))  # fmt: skip
+            body = _(", ").join(f"{_(STATUS_LABELS[k])} {v}" for k, v in sorted(counts.items()))
+            title = _("[Daily report digest] {portal} {today}", portal=names[portal], today=today)
+            messages.append(Message("digest", portal, f"{portal}|digest|{today}", title, body, "info"))
             new_state["digest"][portal] = today.isoformat()
     return Plan(messages, new_state)
 

@@ -32,10 +32,20 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from crawler import records
+from crawler.i18n import N_, Text, Translator
 from crawler.registry import Portal, Registry, Unit
 from crawler.store import Store, StoreError
 
 STATUSES = ("on_time", "late", "premature", "missing", "pending", "unknown")
+# What each status code is called where people read it (rendered with crawler.i18n; the codes stay as data).
+STATUS_LABELS = {
+    "on_time": N_("on time"),
+    "late": N_("late"),
+    "premature": N_("premature"),
+    "missing": N_("missing"),
+    "pending": N_("pending"),
+    "unknown": N_("unknown"),
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,7 @@ class Status:
     year: int
     status: str
     deadline: dt.date
-    reason: str  # one line, for people
+    reason: str  # one line, for people: a crawler.i18n.Text (its English as a str); Translator.text() renders it
     days_late: int | None = None
     severity: str | None = None  # for late: warning (≤ 31 March) | error
     date_used: dt.date | None = None
@@ -59,11 +69,14 @@ class Status:
     title: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, _: Translator | None = None) -> dict[str, Any]:
+        """The JSON object (field names and codes never translated); ``reason`` in the translator's language
+        (English without one)."""
         data = asdict(self)
         for key, value in data.items():
             if isinstance(value, dt.date):
                 data[key] = value.isoformat()
+        data["reason"] = _.text(self.reason) if _ is not None else str(self.reason)
         return data
 
 
@@ -194,7 +207,10 @@ def _not_durable(status: Status, spooled: dict[_Scope, list[str]]) -> Status:
     if not keys:
         return status
     keys = sorted(set(keys))
-    reason = f"{len(keys)} write(s) about this report are still spooled, not in the archive yet; run scrapy flush"
+    reason = Text(
+        "{count} write(s) about this report are still spooled, not in the archive yet; run scrapy flush",
+        count=len(keys),
+    )
     return replace(status, status="unknown", reason=reason, evidence={**status.evidence, "spooled": keys})
 
 
@@ -212,7 +228,7 @@ def _judge_one(
     if report is not None:
         return _judge_published(registry, portal, base, report, _doc_date(store, report))
     if today <= deadline:
-        return replace(base, status="pending", reason=f"not published yet; due by {deadline}")
+        return replace(base, status="pending", reason=Text("not published yet; due by {deadline}", deadline=deadline))
     # A listed page not read: of this street and year; of this street, year unknown (a cut title);
     # of this year, street unknown (a cut title in a per-year column).
     failure = (
@@ -222,31 +238,36 @@ def _judge_one(
     )
     # A failure counts only if it happened in the crawl whose column evidence is being judged.
     if failure is not None and column is not None and failure["crawl_id"] == column.get("crawl_id"):
-        reason = f"a report page was listed but could not be fetched: {failure['error']}"
+        reason = Text("a report page was listed but could not be fetched: {error}", error=failure["error"])
         return replace(base, reason=reason, evidence={**evidence, "failure": failure})
     if column is None:
-        why = "the street's column was never crawled"
+        why = Text("the street's column was never crawled")
         if portal.layout == "per_street" and unit not in portal.crawlable_streets() and portal.discovery is None:
-            why = "no column is known for this street in the registry"
+            why = Text("no column is known for this street in the registry")
         return replace(base, reason=why)
     if not column.get("ok") and column.get("incomplete") and not column.get("error"):
-        return replace(base, reason=f"the column is incomplete: {column['incomplete']}")
+        return replace(base, reason=Text("the column is incomplete: {why}", why=column["incomplete"]))
     if not column.get("ok"):
-        what = "a challenge page" if column.get("challenge") else (column.get("error") or "the crawl failed")
-        return replace(base, reason=f"the column could not be crawled: {what}")
+        what = (
+            Text("a challenge page") if column.get("challenge") else (column.get("error") or Text("the crawl failed"))
+        )
+        return replace(base, reason=Text("the column could not be crawled: {what}", what=what))
     listed = [r for r in column.get("reports", []) if r.get("street") == unit.name and r.get("year") == year]
     if listed:
-        reason = "the column lists a report for this year but it was not archived"
+        reason = Text("the column lists a report for this year but it was not archived")
         return replace(base, reason=reason, evidence={**evidence, "listed": listed})
     badly_linked = [
         s for s in column.get("skipped", []) if s.get("street") == unit.name and s.get("year") == year
     ]  # fmt: skip
     if badly_linked:
-        reason = f"the column lists a report for this year but its link cannot be followed: {badly_linked[0]['reason']}"
+        reason = Text(
+            "the column lists a report for this year but its link cannot be followed: {why}",
+            why=badly_linked[0]["reason"],
+        )
         return replace(base, reason=reason, evidence={**evidence, "listed": badly_linked})
     captured = column.get("captured_at")
     if not captured or dt.date.fromisoformat(captured[:10]) <= deadline:
-        return replace(base, reason="not crawled since the deadline passed")
+        return replace(base, reason=Text("not crawled since the deadline passed"))
     exists = (
         unit.status != "unverified"
         or unit.name in seen.discovered
@@ -254,9 +275,13 @@ def _judge_one(
     )
     if not exists:
         return replace(
-            base, reason="no report, but the street is unverified in the registry and was never seen on the portal"
+            base,
+            reason=Text("no report, but the street is unverified in the registry and was never seen on the portal"),
         )
-    reason = f"deadline {base.deadline} passed; the column crawled completely on {captured[:10]} lists no report"
+    reason = Text(
+        "deadline {deadline} passed; the column crawled completely on {date} lists no report",
+        deadline=base.deadline, date=captured[:10],
+    )  # fmt: skip
     return replace(base, status="missing", reason=reason)
 
 
@@ -289,19 +314,30 @@ def _judge_published(
     if not report.get("has_body", True) and not attachments:
         # A page with no report text and no attachment link (an embed it could not follow, malformed
         # links…): the page was found, the report was not read, so nothing can be judged from it.
-        reason = "a report page was found but it has neither report text nor an attachment"
+        reason = Text("a report page was found but it has neither report text nor an attachment")
         return replace(found, status="unknown", date_used=None, date_basis=None, reason=reason)
     if used is None:
-        return replace(found, date_basis=None, reason="report found but it carries no date")
+        return replace(found, date_basis=None, reason=Text("report found but it carries no date"))
     if basis == "doc_date" and used <= base.deadline:
         # An early signing date does not show when the report went online.
-        reason = f"report found without a publication date; signed {used}, which does not prove it was on time"
+        reason = Text("report found without a publication date; signed {date}, which does not prove it was on time",
+                      date=used)  # fmt: skip
         return replace(found, reason=reason)
     if used < dt.date(base.year + 1, 1, 1):
-        return replace(found, status="premature", reason=f"dated {used}, before the report year ended")
+        return replace(found, status="premature", reason=Text("dated {date}, before the report year ended", date=used))
     if used <= base.deadline:
-        return replace(found, status="on_time", reason=f"published {used} ({basis})")
+        return replace(
+            found, status="on_time", reason=Text("published {date} ({basis})", date=used, basis=_basis(basis))
+        )
     days = (used - base.deadline).days
     severity = "warning" if used <= registry.late_error_after_for(portal, base.year) else "error"
-    reason = f"published {used} ({basis}), {days} days after the deadline"
+    reason = Text(
+        "published {date} ({basis}), {days} days after the deadline", date=used, basis=_basis(basis), days=days
+    )
     return replace(found, status="late", days_late=days, severity=severity, reason=reason)
+
+
+def _basis(basis: str) -> Text:
+    """Which date was judged, as a translatable label (its English text is the field name, as before)."""
+    labels = {"page_date": Text("page_date"), "url_date": Text("url_date"), "doc_date": Text("doc_date")}
+    return labels[basis]

@@ -37,3 +37,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   fi
   touch "$stamp"
 fi
+
+# Compile the translation catalogs (crawler/locale/*/LC_MESSAGES/nianbao.po → .mo; README: Translations).
+if ! out=$(.venv/bin/pybabel compile -d crawler/locale -D nianbao 2>&1); then
+  echo "$out" >&2
+  echo "setup: pybabel compile failed" >&2
+  exit 1
+fi

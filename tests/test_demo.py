@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from crawler.registry import default_registry
 from tests.support import scrapy
+from tests.textcheck import english_words, han
 
 
 def test_demo_crawls_the_replica_and_a_second_run_stores_nothing_new(tmp_path: Path) -> None:
@@ -14,13 +16,16 @@ def test_demo_crawls_the_replica_and_a_second_run_stores_nothing_new(tmp_path: P
         "-s", f"STORE_URI={tmp_path / 'data'}", "-s", f"HTTPCACHE_DIR={tmp_path / 'cache'}",
         "-s", f"CRAWLLOG_SPOOL={tmp_path / 'spool'}", "-s", f"WARC_DIR={tmp_path / 'warc'}",
     ]  # fmt: skip
-    first = scrapy("demo", *where, timeout=600).stdout
+    first = scrapy("demo", *where, env={"NIANBAO_LANG": "en"}, timeout=600).stdout
     assert "mirror of https://www.wuchang.gov.cn/" in first
     assert re.search(r"95 reports in 14 columns \(14 crawled completely\); 118 files .*; 0 fetch failures\.", first)
     assert "records: 95 reports read (28 gb2019, 67 gb2021)" in first
     # The replica's world (seed 0): 粮道 2022 was never published; 南湖 2020 went up on 5 February.
     assert "missing  wuchang 粮道街道 2022: deadline 2023-01-31 passed" in first
-    assert "late     wuchang 南湖街道 2020: published 2021-02-05 (page_date), 5 days after the deadline" in first
-    second = scrapy("demo", *where, timeout=600).stdout
-    assert "; 0 new versions stored; 0 fetch failures." in second
+    assert "late     wuchang 南湖街道 2020: published 2021-02-05 (page date), 5 days after the deadline" in first
+    second = scrapy("demo", *where, timeout=600).stdout  # Chinese by default
+    assert "新存0个版本；0次抓取失败。" in second
+    assert "逾期     wuchang 南湖街道 2020: 2021-02-05公开（页面日期），逾期5天" in second
+    assert english_words(second) == []  # but names, codes, URLs and commands
+    assert han(first, names={*default_registry().portal("wuchang").name.split(), *re.findall(r"\S+街道", first)}) == []
     assert scrapy("verify", where[0], where[1]).stdout.endswith(" 0 problem(s)\n")

@@ -7,7 +7,7 @@ import argparse
 from scrapy.commands import ScrapyCommand
 
 from crawler.alerts import commit_state, deliver, load_config, load_state, plan
-from crawler.commands.status import parse_today
+from crawler.commands.status import add_lang_option, lang_translator, parse_today
 from crawler.compliance import judge
 from crawler.registry import default_registry, load_registry
 from crawler.store import open_store
@@ -29,6 +29,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--dry-run", action="store_true", help="print the messages; send and remember nothing")
         parser.add_argument("--config", help="alert configuration (default config/alerts.yaml or $NIANBAO_ALERTS)")
         parser.add_argument("--portal", help="portal id(s), comma-separated (default: all)")
+        add_lang_option(parser)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -40,7 +41,7 @@ class Command(ScrapyCommand):
         portals = [p for p in opts.portal.split(",") if p] if opts.portal else None
         statuses = judge(registry, store, today, portals=portals)
         state = load_state(store)
-        due = plan(statuses, registry, store, state, today, config)
+        due = plan(statuses, registry, store, state, today, config, lang_translator(opts.lang))
         for message in due.messages:
             print(f"[{message.kind}] {message.title}\n{message.body}\n")
         if opts.dry_run:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands.status import parse_today, parse_years
+from crawler.commands.status import add_lang_option, lang_translator, parse_today, parse_years
 from crawler.compliance import judge
-from crawler.dashboard import build
+from crawler.dashboard import build_site
 from crawler.registry import default_registry, load_registry
 from crawler.store import open_store
 
@@ -22,7 +22,7 @@ class Command(ScrapyCommand):
         return "[--out DIR] [--today YYYY-MM-DD] [--portal P] [--year Y]"
 
     def short_desc(self) -> str:
-        return "Write the static dashboard (heat maps, late and missing list, findings, version history)"
+        return "Write the static dashboard (chart, heat maps, late and missing list, findings, a page per street)"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -30,6 +30,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--today", help="judge as of this date (default: today)")
         parser.add_argument("--portal", help="portal id(s), comma-separated (default: all)")
         parser.add_argument("--year", help="report year(s): 2024, 2023,2024 or 2019-2025")
+        add_lang_option(parser)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -39,9 +40,10 @@ class Command(ScrapyCommand):
         today = parse_today(opts.today)
         portals = [p for p in opts.portal.split(",") if p] if opts.portal else None
         statuses = judge(registry, store, today, years=parse_years(opts.year), portals=portals)
-        page = build(registry, store, statuses, today).encode("utf-8")
+        site = build_site(registry, store, statuses, today, lang_translator(opts.lang))
         out = Path(opts.out)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "index.html").write_bytes(page)
-        store.put("_dashboard/index.html", page, content_type="text/html; charset=utf-8")
-        print(f"dashboard written to {out / 'index.html'} (and _dashboard/index.html in the archive)")
+        for name, page in site.items():
+            (out / name).write_bytes(page.encode("utf-8"))
+            store.put(f"_dashboard/{name}", page.encode("utf-8"), content_type="text/html; charset=utf-8")
+        print(f"dashboard written to {out / 'index.html'} ({len(site)} pages; a copy under _dashboard/ in the archive)")

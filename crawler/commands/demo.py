@@ -17,8 +17,10 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler import records
-from crawler.commands.status import as_table
+from crawler.commands.status import add_lang_option, as_table, lang_translator, ljust, rjust
 from crawler.compliance import judge
+from crawler.extract.explain import severity
+from crawler.i18n import Translator
 from crawler.store import open_store
 
 
@@ -35,9 +37,11 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("--portal", default="wuchang", help="portal to crawl (default wuchang)")
         parser.add_argument("--seed", type=int, default=0, help="replica world seed (default 0)")
+        add_lang_option(parser)
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
+        self.translator = lang_translator(opts.lang)
         from crawler.replica.server import start_in_thread  # noqa: PLC0415 - only the demo needs it
         from crawler.replica.site import Site  # noqa: PLC0415
 
@@ -60,22 +64,24 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
-        print(f"replica: serving {opts.portal} at {self.server.url} (mirror of https://{self._host(opts.portal)}/)")
+        _ = self.translator
+        print(_("replica: serving {portal} at {url} (mirror of {real})", portal=opts.portal, url=self.server.url,
+                real=f"https://{self._host(opts.portal)}/"))  # fmt: skip
         crawler = self.crawler_process.create_crawler(opts.portal)
         self.crawler_process.crawl(crawler)
         self.crawler_process.start()
         self.server.shutdown()
         store = open_store(self.settings["STORE_URI"])
         crawl_id = getattr(crawler.spider, "crawl_id", None)
-        print(summarise(store, opts.portal, crawl_id))
-        print(summarise_records(store, opts.portal))
+        print(summarise(store, opts.portal, crawl_id, _))
+        print(summarise_records(store, opts.portal, _))
         # What a district office would see: the compliance matrix as of today.
         statuses = judge(self.site.registry, store, dt.date.today(), portals=[opts.portal])
-        print(as_table(statuses))
-        print(
-            "\nnext: scrapy status · scrapy dashboard · scrapy alert --dry-run · scrapy export --format csv · "
-            "scrapy verify (see README)"
+        print(as_table(statuses, _))
+        commands = (
+            "scrapy status · scrapy dashboard · scrapy alert --dry-run · scrapy export --format csv · scrapy verify"
         )
+        print("\n" + _("next: {commands} (see README)", commands=commands))
         if crawler.stats and crawler.stats.get_value("finish_reason") != "finished":
             self.exitcode = 1
 
@@ -83,7 +89,7 @@ class Command(ScrapyCommand):
         return self.site.world.portals[portal].host
 
 
-def summarise(store: Any, portal: str, crawl_id: str | None) -> str:
+def summarise(store: Any, portal: str, crawl_id: str | None, _: Translator) -> str:
     """A streets × years table of what the crawl archived, and totals."""
     key = f"_crawls/{portal}/{crawl_id}.jsonl"
     items = [json.loads(line) for line in store.get(key).decode().splitlines()]
@@ -96,32 +102,35 @@ def summarise(store: Any, portal: str, crawl_id: str | None) -> str:
         late = r["page_date"] and r["page_date"] > f"{r['year'] + 1}-01-31"
         grid[r["street"]][r["year"]] = r["page_date"][5:] + ("*" if late else "")
     streets = [c["street"] for c in columns]
-    width = max([len(s) for s in streets] + [4]) * 2
-    lines = [f"\nnianbao demo — {portal}, crawl {crawl_id}: report dates (MM-DD of publication; * = after 31 Jan)"]
-    lines.append("street".ljust(width) + "".join(f"{y:>8}" for y in years))
+    width = max([len(s) for s in streets] + [4]) * 2  # CJK characters are two columns wide
+    lines = ["\n" + _("nianbao demo — {portal}, crawl {crawl_id}: report dates (MM-DD of publication; "
+                      "* = after 31 January)", portal=portal, crawl_id=crawl_id)]  # fmt: skip
+    lines.append(ljust(_("street"), width) + "".join(rjust(str(y), 8) for y in years))
     for street in streets:
-        cells = "".join(f"{grid[street].get(y, '—'):>8}" for y in years)
-        lines.append(street + " " * (width - 2 * len(street)) + cells)  # CJK characters are two columns wide
+        lines.append(ljust(street, width) + "".join(rjust(grid[street].get(y, "—"), 8) for y in years))
     files = Counter(f["kind"] for r in reports for f in r["files"] if f.get("sha256"))
     new = sum(1 for r in reports for f in r["files"] if f.get("new_version"))
-    lines.append(
-        f"\n{len(reports)} reports in {len(columns)} columns ({sum(c['ok'] for c in columns)} crawled completely); "
-        f"{sum(files.values())} files ({', '.join(f'{n} {k}' for k, n in sorted(files.items()))}); "
-        f"{new} new versions stored; {len(failures)} fetch failures."
-    )
-    lines.append(f"archive: {store.uri} (ledger of every version; crawl log {key})")
+    lines.append("\n" + _(
+        "{reports} reports in {columns} columns ({complete} crawled completely); {files} files ({kinds}); "
+        "{new} new versions stored; {failures} fetch failures.", reports=len(reports), columns=len(columns),
+        complete=sum(c["ok"] for c in columns), files=sum(files.values()),
+        kinds=_(", ").join(f"{n} {k}" for k, n in sorted(files.items())), new=new, failures=len(failures),
+    ))  # fmt: skip
+    lines.append(_("archive: {uri} (ledger of every version; crawl log {key})", uri=store.uri, key=key))
     return "\n".join(lines)
 
 
-def summarise_records(store: Any, portal: str) -> str:
+def summarise_records(store: Any, portal: str, _: Translator) -> str:
     """What extraction read from the archived reports: templates and validation findings."""
     primaries = [p[1] for r in records.archived_reports(store, portal, with_text=False) if (p := r.primary) is not None]
     if not primaries:
-        return "records: none (extraction off: run `scrapy extract`)"
+        return _("records: none (extraction off: run scrapy extract)")
     templates = Counter(r.template_version for r in primaries)
-    findings = Counter(rule for r in primaries for rule in {f"{f.rule} {f.severity}" for f in r.findings})
-    common = ", ".join(f"{name} in {n}" for name, n in findings.most_common(6)) or "none"
-    return (
-        f"records: {len(primaries)} reports read ({', '.join(f'{n} {t}' for t, n in sorted(templates.items()))}); "
-        f"reports with the most frequent findings: {common}"
-    )
+    findings = Counter(rule for r in primaries for rule in {(f.rule, f.severity) for f in r.findings})
+    common = _(", ").join(
+        _("{rule} {severity} in {n}", rule=rule, severity=severity(level, _), n=n)
+        for (rule, level), n in findings.most_common(6)
+    )  # fmt: skip
+    return _("records: {n} reports read ({templates}); reports with the most frequent findings: {common}",
+             n=len(primaries), templates=_(", ").join(f"{n} {t}" for t, n in sorted(templates.items())),
+             common=common or _("none"))  # fmt: skip

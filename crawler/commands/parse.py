@@ -19,24 +19,28 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler import template as tpl
+from crawler.commands.status import add_lang_option, lang_translator, ljust, rjust, width
 from crawler.extract import Record
+from crawler.extract.explain import finding_text, severity, table_name
 from crawler.extract.workers import ExtractPool, WorkerLimits
+from crawler.i18n import Translator, translator
 
 
-def render_table(record: Record) -> str:
-    """A human-readable view: metadata, the three tables as grids, the findings."""
-    return "\n".join(_table_lines(record)) + "\n"
+def render_table(record: Record, _: Translator | None = None) -> str:
+    """A human-readable view: metadata (by its field names), the three tables as grids, the findings."""
+    return "\n".join(_table_lines(record, _ or translator())) + "\n"
 
 
-def _table_lines(record: Record) -> Iterator[str]:
+def _table_lines(record: Record, _: Translator) -> Iterator[str]:
     data = record.to_dict()
     for key, value in data.items():
         if key in ("sections", "findings") or (key.startswith(("t2_", "t3_", "t4_")) and isinstance(value, dict)):
             continue
-        yield f"{key:28} {value}"
-    yield "sections"
+        yield f"{key:28} {_value(value)}"
+    yield _("sections")
     for sid, hit in record.sections.items():
-        yield f"  {sid}  " + (f"line {hit.line:<5} {hit.numbering}" if hit.found else "not found")
+        where = ljust(_("line {n}", n=hit.line), 10) + f" {hit.numbering}" if hit.found else _("not found")
+        yield f"  {sid}  {where}"
 
     def show(key: str) -> str:
         cell = record.cells.get(key)
@@ -46,31 +50,65 @@ def _table_lines(record: Record) -> Iterator[str]:
 
     t2 = [k for k in record.cells if k.startswith("t2_")]
     if t2:
-        yield "table 2"
+        yield table_name("t2", _)
         yield from (f"  {key:40} {show(key)}" for key in t2)
     version = record.template_version
+    # Rows and columns: the template's printed labels in Chinese, their codes in English.
+    zh = _.lang == "zh_CN"
     if any(k.startswith("t3_") for k in record.cells) and version in (tpl.GB2019, tpl.GB2021):
-        yield "table 3".ljust(28) + "".join(f"{col[:9]:>10}" for col in tpl.T3_COLUMNS)
-        for row in tpl.t3_rows(version):
-            yield f"  {row:26}" + "".join(f"{show(f't3_{row}_{col}'):>10}" for col in tpl.T3_COLUMNS)
+        rows = {key: _clip(label) if zh else key for key, _g, label, _v in tpl.T3_ROWS if key in tpl.t3_rows(version)}
+        cols = {c: tpl.T3_COLUMN_LABELS[c] if zh else c[:9] for c in tpl.T3_COLUMNS}
+        first, each = max(26, *(width(r) for r in rows.values())), 14 if zh else 10
+        yield ljust(table_name("t3", _), first + 2) + "".join(rjust(label, each) for label in cols.values())
+        for row, label in rows.items():
+            yield f"  {ljust(label, first)}" + "".join(rjust(show(f"t3_{row}_{col}"), each) for col in cols)
     if any(k.startswith("t4_") for k in record.cells):
-        yield "table 4".ljust(28) + "".join(f"{col:>10}" for col in tpl.T4_COLUMNS)
-        for block, _label in tpl.T4_BLOCKS:
-            yield f"  {block:26}" + "".join(f"{show(f't4_{block}_{col}'):>10}" for col in tpl.T4_COLUMNS)
-    yield f"findings ({len(record.findings)})"
+        cols = {c: tpl.T4_COLUMN_LABELS[c] if zh else c for c in tpl.T4_COLUMNS}
+        yield ljust(table_name("t4", _), 28) + "".join(rjust(label, 10) for label in cols.values())
+        for block, label in tpl.T4_BLOCKS:
+            yield f"  {ljust(label if zh else block, 26)}" + "".join(rjust(show(f"t4_{block}_{c}"), 10) for c in cols)
+    yield _("findings ({n})", n=len(record.findings))
     for f in record.findings:
-        where = " ".join(part for part in (f.table or "", f"line {f.line}" if f.line else "") if part)
-        yield f"  {f.rule} {f.severity:7} {where:14} {f.message}" + (f"  {dict(f.evidence)}" if f.evidence else "")
+        where = " ".join(part for part in (table_name(f.table, _), _("line {n}", n=f.line) if f.line else "") if part)
+        yield f"  {f.rule} {ljust(severity(f.severity, _), 7)} {ljust(where, 14)} {finding_text(f, _)}"
 
 
-def run_parse(path: str, *, url: str | None, fmt: str, out: TextIO, limits: WorkerLimits | None = None) -> int:
+def _clip(label: str, columns: int = 40) -> str:
+    """A long printed label cut to ``columns`` terminal columns (CJK characters take two)."""
+    if width(label) <= columns:
+        return label
+    while width(label) > columns - 1:
+        label = label[:-1]
+    return label + "…"
+
+
+def _value(value: Any) -> str:
+    """A metadata value as the same symbols in every language (no Python None/True/False words)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def run_parse(
+    path: str,
+    *,
+    url: str | None,
+    fmt: str,
+    out: TextIO,
+    limits: WorkerLimits | None = None,
+    _: Translator | None = None,
+) -> int:
     """Extract ``path`` (in one bounded worker) and print it; the exit status (1 on a parse failure)."""
     with ExtractPool(dataclasses.replace(limits or WorkerLimits(), workers=1)) as pool:
         record = pool.extract_file(path, url=url).result()
     if fmt == "json":
         out.write(record.to_json(indent=2) + "\n")
     else:
-        out.write(render_table(record))
+        out.write(render_table(record, _))
     return 1 if any(f.rule == "P00" for f in record.findings) else 0
 
 
@@ -89,6 +127,7 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("--url", default=None, help="the detail-page or attachment URL (source_url, url_date)")
         parser.add_argument("--format", dest="fmt", choices=("json", "table"), default="json")
+        add_lang_option(parser)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -96,4 +135,6 @@ class Command(ScrapyCommand):
         if not Path(args[0]).is_file():
             raise UsageError(f"no such file: {args[0]}")
         limits = WorkerLimits.from_settings(self.settings) if self.settings is not None else None
-        self.exitcode = run_parse(args[0], url=opts.url, fmt=opts.fmt, out=sys.stdout, limits=limits)
+        self.exitcode = run_parse(
+            args[0], url=opts.url, fmt=opts.fmt, out=sys.stdout, limits=limits, _=lang_translator(opts.lang)
+        )

@@ -7,16 +7,44 @@ import csv
 import datetime as dt
 import io
 import json
+import unicodedata
 from collections import Counter, defaultdict
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.compliance import STATUSES, Status, judge
+from crawler.compliance import STATUS_LABELS, STATUSES, Status, judge
+from crawler.i18n import N_, Translator, language, translator
 from crawler.registry import default_registry, load_registry
 from crawler.store import open_store
 
-CELL = {"on_time": "✓", "late": "late", "premature": "early", "missing": "MISSING", "pending": "…", "unknown": "?"}
+SYMBOLS = {"on_time": "✓", "pending": "…", "unknown": "?"}  # the same in every language
+CELL = {"premature": N_("early"), "missing": N_("MISSING")}
+
+
+def add_lang_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", help="language of the output: zh (default) or en (default: $NIANBAO_LANG or zh)")
+
+
+def lang_translator(value: str | None) -> Translator:
+    """The translator of ``--lang`` (else NIANBAO_LANG, else Chinese); a usage error for an unknown language."""
+    try:
+        return translator(language(value))
+    except ValueError as error:
+        raise UsageError(f"--lang: {error}") from None
+
+
+def width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def rjust(text: str, columns: int) -> str:
+    return " " * max(columns - width(text), 0) + text
+
+
+def ljust(text: str, columns: int) -> str:
+    return text + " " * max(columns - width(text), 0)
 
 
 def parse_today(value: str | None) -> dt.date:
@@ -54,6 +82,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--portal", help="portal id(s), comma-separated (default: all)")
         parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
         parser.add_argument("--today", help="judge as of this date (default: today)")
+        add_lang_option(parser)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -67,16 +96,17 @@ class Command(ScrapyCommand):
             years=parse_years(opts.year), portals=portals,
         )  # fmt: skip
         render = {"json": as_json, "csv": as_csv, "table": as_table}[opts.format]
-        print(render(statuses))
+        print(render(statuses, lang_translator(opts.lang)))
         if any(s.status in ("late", "missing") for s in statuses):
             self.exitcode = 1
 
 
-def as_json(statuses: list[Status]) -> str:
-    return json.dumps([s.to_json() for s in statuses], ensure_ascii=False, indent=1)
+def as_json(statuses: list[Status], _: Translator) -> str:
+    """The same fields in every language; only ``reason`` (text for people) follows it."""
+    return json.dumps([s.to_json(_) for s in statuses], ensure_ascii=False, indent=1)
 
 
-def as_csv(statuses: list[Status]) -> str:
+def as_csv(statuses: list[Status], _: Translator) -> str:
     out = io.StringIO()
     fields = ["portal", "street", "street_key", "legal_district", "year", "status", "days_late", "severity",
               "deadline", "date_used", "date_basis", "page_date", "url_date", "doc_date", "report_url",
@@ -84,33 +114,33 @@ def as_csv(statuses: list[Status]) -> str:
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
     for status in statuses:
-        writer.writerow(status.to_json())
+        writer.writerow(status.to_json(_))
     return out.getvalue()
 
 
-def as_table(statuses: list[Status]) -> str:
+def as_table(statuses: list[Status], _: Translator) -> str:
     by_portal: dict[str, dict[str, dict[int, Status]]] = defaultdict(lambda: defaultdict(dict))
     for s in statuses:
         by_portal[s.portal][s.street][s.year] = s
     lines: list[str] = []
     for portal, streets in by_portal.items():
         years = sorted({y for cells in streets.values() for y in cells})
-        width = max(len(name) for name in streets) * 2 + 2
+        first = max(width(name) for name in streets) + 2
         lines.append(f"\n{portal}")
-        lines.append(" " * width + "".join(f"{y:>9}" for y in years))
+        lines.append(" " * first + "".join(rjust(str(y), 9) for y in years))
         for street, cells in streets.items():
-            row = "".join(f"{_cell(cells[y]):>9}" for y in years)
-            lines.append(street + " " * (width - 2 * len(street)) + row)  # CJK characters are two columns wide
+            lines.append(ljust(street, first) + "".join(rjust(_cell(cells[y], _), 9) for y in years))
     counts = Counter(s.status for s in statuses)
-    lines.append("\n" + ", ".join(f"{counts[k]} {k}" for k in STATUSES if counts[k]))
-    lines.append("✓ on time · late +N days · MISSING · ? unknown (crawl failed or unverified) · … pending")
+    lines.append("\n" + _(", ").join(f"{counts[k]} {_(STATUS_LABELS[k])}" for k in STATUSES if counts[k]))
+    lines.append(_("✓ on time · late +N days · MISSING · ? unknown (crawl failed or unverified) · … pending"))
     problems = [s for s in statuses if s.status in ("late", "missing")]
+    label = max(8, *(width(_(STATUS_LABELS[k])) for k in ("late", "missing")))
     for s in problems:
-        lines.append(f"  {s.status:8} {s.portal} {s.street} {s.year}: {s.reason}")
+        lines.append(f"  {ljust(_(STATUS_LABELS[s.status]), label)} {s.portal} {s.street} {s.year}: {_.text(s.reason)}")
     return "\n".join(lines)
 
 
-def _cell(status: Status) -> str:
+def _cell(status: Status, _: Translator) -> str:
     if status.status == "late":
-        return f"+{status.days_late}d"
-    return CELL[status.status]
+        return _("+{days}d", days=status.days_late)
+    return SYMBOLS.get(status.status) or _(CELL[status.status])

@@ -50,7 +50,11 @@ def test_status_2024_equals_the_manifest_and_exit_status_signals_problems(
     assert {(r["street"], r["year"]): (r["status"], r["days_late"]) for r in json.loads(every.stdout)} == all_truth
     assert {s for s, _ in all_truth.values()} == {"on_time", "late", "missing"}
     table = scrapy("status", "--portal", "wuchang", "--today", TODAY, "-s", f"STORE_URI={archive}", check=False)
-    assert table.returncode == 1 and "MISSING" in table.stdout and "missing  wuchang" in table.stdout
+    # Chinese by default
+    assert table.returncode == 1 and "未公开   wuchang" in table.stdout and "已过；" in table.stdout
+    english = scrapy("status", "--portal", "wuchang", "--today", TODAY, "--lang", "en", "-s", f"STORE_URI={archive}",
+                     check=False)  # fmt: skip
+    assert english.returncode == 1 and "MISSING" in english.stdout and "missing  wuchang" in english.stdout
 
     # The replica re-publishes one report with changed numbers: the next alert run reports the edit.
     urllib.request.urlopen(urllib.request.Request(replica.url + "/_replica/republish", data=b"on"))

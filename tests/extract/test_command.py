@@ -10,6 +10,7 @@ from pathlib import Path
 
 from crawler import template as tpl
 from crawler.commands.parse import run_parse
+from crawler.i18n import translator
 from tests.extract.conftest import seed_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,12 @@ def test_run_parse_table_and_url(tmp_path: Path) -> None:
     assert status == 0
     assert "url_date                     2022-01-15" in text
     assert "deadline_status              on_time" in text
-    assert "V01 error   t2" in text
+    assert "V01 错误    表二           缺少表二" in text  # Chinese by default
+    english = io.StringIO()
+    run_parse(str(page), url="https://www.qiaokou.gov.cn/a/202201/t20220115_1.html", fmt="table", out=english,
+              _=translator("en"))  # fmt: skip
+    assert "deadline_status              on_time" in english.getvalue()
+    assert "V01 error   table 2        table 2 absent" in english.getvalue()
 
 
 def test_run_parse_failure_exit_status(tmp_path: Path) -> None:
