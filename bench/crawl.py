@@ -92,7 +92,9 @@ def main() -> None:
     say(f"no-change re-crawl of 1×: {again[3] / 1e3:.1f} kB served ({share_bytes:.3%} of the full crawl), "
         f"{again[0]:.1f} s ({share_time:.0%} of the full crawl's time); {again[2]} responses revalidated")  # fmt: skip
     # Extraction has its own benchmark; its table is printed and recorded as it comes.
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "extract.py")], cwd=ROOT, capture_output=True,
+    # --producers: also the LibreOffice / Chromium / reportlab PDFs and a scan of the test format corpus.
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "extract.py"), "--producers"], cwd=ROOT,
+                          capture_output=True,
                           text=True, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)},
                           timeout=1800)  # fmt: skip
     extraction = proc.stdout.strip() or f"bench/extract.py failed:\n{proc.stderr[-2000:]}"

@@ -96,13 +96,13 @@ def producer_rows(scan_n: int) -> None:
     if scan_n > 0:
         scans = format_corpus.scan_samples(samples)[:scan_n]
         groups["scan (OCR)"] = [s.data for s in scans]
-    print(f"\n{'producer':18}{'files':>6}{'pages':>7}{'seconds':>9}{'pages/s':>9}{'raw s':>8}{'ratio':>7}")
+    print(f"\n{'producer':18}{'files':>6}{'pages':>7}{'seconds':>9}{'pages/s':>9}{'raw s':>8}{'ratio':>10}")
     for name, files in groups.items():
         pages = pages_of(files)
         extract(files[0], filename="warm.pdf")
         ours = timed(files, "pdf")
         raw = raw_pdfplumber(files)
-        print(f"{name:18}{len(files):>6}{pages:>7}{ours:>9.2f}{pages / ours:>9.1f}{raw:>8.2f}{ours / raw:>6.2f}x")
+        print(f"{name:18}{len(files):>6}{pages:>7}{ours:>9.2f}{pages / ours:>9.1f}{raw:>8.2f}{ours / raw:>9.2f}x")
 
 
 def main() -> None:
