@@ -43,7 +43,7 @@ def test_a_pdf_page_too_large_to_render_is_refused_from_its_size() -> None:
     record = extract(data, filename="huge-page.pdf")  # in this process: the cap must refuse before PDFium allocates
     assert _p00(record) == (
         "render_limit",
-        "page 1 is 14400 × 14400 pt: 1600000000 pixels at 200 dpi, limit 40000000",
+        "page 1 is 14400 × 14400 pt: 1600000000 pixels at 200 dpi, limit 16000000",
     )
     assert limit_reason(record) == "render_limit"
 
