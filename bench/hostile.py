@@ -48,12 +48,12 @@ def spec() -> ReportSpec:
 
 # ---- the worst files we could construct (each just under every cap, or refused by one) -------------
 def pages_just_under_the_render_cap(pages: int) -> bytes:
-    """Blank pages of 2 270 × 2 270 pt: 39.7 M pixels each at 200 dpi, just under the 40 M cap (OCR reads
+    """Blank pages of 1 430 × 1 430 pt: 15.8 M pixels each at 200 dpi, just under the 16 M cap (OCR reads
     up to 30 such pages)."""
     kids = b" ".join(b"%d 0 R" % (3 + i) for i in range(pages))
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages)]
     objects += [
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 2270 2270] /Resources << >> /Contents %d 0 R >>" % (3 + pages)
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1430 1430] /Resources << >> /Contents %d 0 R >>" % (3 + pages)
         for _ in range(pages)
     ]
     objects.append(b"<< /Length 0 >>\nstream\n\nendstream")

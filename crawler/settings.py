@@ -129,7 +129,7 @@ EXTRACT_WORKERS = 2
 # Address space (RLIMIT_AS) of each worker, MiB: a file that needs more gets a P00 "memory_limit" record.
 EXTRACT_MEMORY_MB = 1024
 # ... except while the OCR models run: RapidOCR's ONNX models need ~1.1 GiB of address space for one A4
-# page at the current detector size (issue 13 may shrink it), on a page bitmap already capped at 40 M pixels.
+# page at the current detector size (issue 13 may shrink it), on a page bitmap already capped at 16 M pixels.
 EXTRACT_OCR_MEMORY_MB = 2048
 # Seconds one file may take before its worker (and any LibreOffice it started) is killed: P00 "time_limit".
 EXTRACT_TIMEOUT = 120

@@ -27,6 +27,7 @@ from crawler.extract.text import Document
 log = logging.getLogger(__name__)
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_ALLOCATION_FAILED = re.compile(r"bad_alloc|Insufficient memory|Failed to allocate")
 
 
 def extract_text(
@@ -122,7 +123,7 @@ def extract(
     except MemoryError:
         raise  # the worker's address-space limit (crawler/extract/workers.py) names it and retires the worker
     except Exception as exc:  # a reader bug or a library choking on hostile input: still a record
-        if "bad_alloc" in str(exc):  # a native library (ONNX Runtime) that could not allocate: the memory limit
+        if _ALLOCATION_FAILED.search(str(exc)):  # a native library (ONNX Runtime, OpenCV) hit the memory limit
             raise MemoryError(str(exc)) from exc
         log.exception("extract %s: unexpected reader failure", doc_id)
         unexpected = ReadError("reader_error", f"{type(exc).__name__}: {exc}")

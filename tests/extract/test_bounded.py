@@ -5,7 +5,6 @@ refusal is a record with a P00 finding naming the limit, stored once and not rea
 from __future__ import annotations
 
 import io
-import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from crawler.commands.extract import extract_archive
 from crawler.extract import Limits, Record, extract
 from crawler.extract.workers import ExtractPool, WorkerLimits, limit_reason
 from crawler.store import LocalStore
-from tests.extract import hostile
+from tests.extract import hostile, worker_tasks
 
 MiB = 1 << 20
 
@@ -44,7 +43,7 @@ def test_a_pdf_page_too_large_to_render_is_refused_from_its_size() -> None:
     record = extract(data, filename="huge-page.pdf")  # in this process: the cap must refuse before PDFium allocates
     assert _p00(record) == (
         "render_limit",
-        "page 1 is 14400 × 14400 pt: 1600000000 pixels at 200 dpi, limit 40000000",
+        "page 1 is 14400 × 14400 pt: 1600000000 pixels at 200 dpi, limit 16000000",
     )
     assert limit_reason(record) == "render_limit"
 
@@ -83,20 +82,9 @@ def test_caps_leave_real_tables_alone() -> None:
 
 
 # ---- the worker's own limits ---------------------------------------------------------------------
-def _sleep(seconds: float) -> float:
-    time.sleep(seconds)
-    return seconds
-
-
-def _peak_rss_mib() -> int:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-
-
 @pytest.fixture
 def pool() -> Iterator[ExtractPool]:
-    with ExtractPool(WorkerLimits(workers=1, memory=512 * MiB, timeout=5)) as running:
+    with ExtractPool(WorkerLimits(workers=1, memory=512 * MiB, timeout=300)) as running:
         yield running
 
 
@@ -109,13 +97,14 @@ def test_the_memory_limit_refuses_what_no_cap_catches_and_the_worker_is_replaced
     # The next file gets a fresh worker that reads it.
     fine = pool.extract("<html><body><p>某街道2024年政府信息公开工作年度报告</p></body></html>".encode()).result()
     assert fine.title == "某街道2024年政府信息公开工作年度报告" and limit_reason(fine) is None
-    assert pool.submit(_peak_rss_mib).result() < 300  # a fresh worker, not the one that hit the limit
+    assert pool.submit(worker_tasks.peak_rss_mib).result() < 300  # a fresh worker, not the one that hit the limit
 
 
-def test_the_time_limit_kills_the_worker_and_the_pool_goes_on(pool: ExtractPool) -> None:
-    with pytest.raises(Exception, match="time_limit: reading took longer than the 5 s limit"):
-        pool.submit(_sleep, 60).result()
-    assert pool.submit(_sleep, 0).result() == 0
+def test_the_time_limit_kills_the_worker_and_the_pool_goes_on() -> None:
+    with ExtractPool(WorkerLimits(workers=1, timeout=5)) as pool:
+        with pytest.raises(Exception, match="time_limit: reading took longer than the 5 s limit"):
+            pool.submit(worker_tasks.sleep, 600).result()
+        assert pool.submit(worker_tasks.sleep, 0).result() == 0
 
 
 # ---- stored once, not retried --------------------------------------------------------------------

@@ -20,6 +20,7 @@ from crawler.extract.formats import legacy
 from crawler.extract.formats.sniff import HTML, PDF, TEXT, sniff
 from crawler.extract.workers import ExtractPool, WorkerLimits
 from pipelines.archive import document_problem
+from tests.extract import worker_tasks
 from tests.extract.render import render_docx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,18 +77,11 @@ def test_a_conversion_killed_with_its_owner_is_swept_by_the_next_run(
         assert legacy.sweep(str(tmp_path)) == []
 
 
-def _convert_for_a_minute(marker: str) -> None:
-    """Stands for a LibreOffice conversion that hangs: a child in its own session, named by its folder."""
-    Path(marker).write_text(str(os.getpid()))
-    with legacy.owned_tempdir("lo") as tmp:
-        legacy._run([sys.executable, "-c", "import time; time.sleep(60)", tmp], 300, cwd=tmp)
-
-
 def test_a_worker_killed_on_the_time_limit_takes_its_conversion_with_it(tmp_path: Path) -> None:
     marker = tmp_path / "worker.pid"
-    with ExtractPool(WorkerLimits(workers=1, timeout=4)) as pool:
+    with ExtractPool(WorkerLimits(workers=1, timeout=20)) as pool:
         with pytest.raises(Exception, match="time_limit"):
-            pool.submit(_convert_for_a_minute, str(marker)).result()
+            pool.submit(worker_tasks.convert_for_ten_minutes, str(marker)).result()
     pid = marker.read_text()
     assert list(Path(tempfile.gettempdir()).glob(f"nianbao-lo-{pid}-*")) == []
     assert _users(f"nianbao-lo-{pid}-") == []

@@ -19,7 +19,8 @@ class Limits:
     ocr_dpi: int = 200
     # A page bitmap for OCR, checked from the page size before rendering: A3 at 200 dpi is 7.8 M pixels; a
     # 14 400 pt page (the PDF maximum, 554 bytes on disk) would be 1.6 G pixels, 4.7 GB rendered (issue 12).
-    max_render_pixels: int = 40_000_000
+    # OCR of a 40 M pixel page outgrew the 2 GiB OCR allowance (bench/hostile.py): 16 M is A2 at 200 dpi.
+    max_render_pixels: int = 16_000_000
     subprocess_timeout: float = 120.0  # LibreOffice / antiword / catdoc, then the process group is killed
     max_text_chars: int = 5_000_000  # extracted text kept
 

@@ -1,0 +1,28 @@
+"""Calls the tests run in extraction workers. A worker imports the module of what it runs, and that import
+counts against the file's time limit: this module imports nothing heavy (unlike the test modules)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def peak_rss_mib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def convert_for_ten_minutes(marker: str) -> None:
+    """Stands for a LibreOffice conversion that hangs: a child in its own session, named by its folder."""
+    from crawler.extract.formats import legacy
+
+    Path(marker).write_text(str(os.getpid()))
+    with legacy.owned_tempdir("lo") as tmp:
+        legacy._run([sys.executable, "-c", "import time; time.sleep(600)", tmp], 900, cwd=tmp)
