@@ -27,7 +27,7 @@ def _start(mirror: str, archive: Path, *settings: str) -> subprocess.Popen[bytes
 def _kill_after_items(proc: subprocess.Popen[bytes], spool_dir: Path, items: int = 20) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        lines = sum(len(p.read_text().splitlines()) for p in spool_dir.glob("*.jsonl")) if spool_dir.exists() else 0
+        lines = sum(len(p.read_text().splitlines()) for p in spool_dir.rglob("*.jsonl")) if spool_dir.exists() else 0
         if lines >= items:
             break
         time.sleep(0.1)
@@ -48,7 +48,22 @@ def test_killed_crawl_log_is_archived_by_the_next_crawl(replica: ReplicaServer, 
     dead = [json.loads(line) for line in open_store(str(archive)).get(logs[0]).decode().splitlines()]
     assert len(dead) >= 20 and all(i["type"] != "CrawlSummary" for i in dead)  # incomplete, and says so
     assert crawl_log(open_store(str(archive)), "wuchang")[-1]["type"] == "CrawlSummary"
-    assert list(spool.glob("*.jsonl")) == []
+    assert list(spool.rglob("*.jsonl")) == []
+
+
+def test_a_dead_crawls_log_goes_only_to_its_own_archive(replica: ReplicaServer, tmp_path: Path) -> None:
+    """One spool folder, two archives: the log of a crawl killed while writing archive B is never archived
+    into archive A by A's next crawl of the same portal (it waits for B's next crawl)."""
+    spool = tmp_path / "spool"
+    a, b = tmp_path / "a", tmp_path / "b"
+    proc = _start(replica.url, b, "-s", f"CRAWLLOG_SPOOL={spool}")
+    _kill_after_items(proc, spool)
+    crawl("wuchang", replica.url, a, settings={"CRAWLLOG_SPOOL": str(spool)})
+    assert len(open_store(str(a)).keys("_crawls/wuchang/")) == 1  # A's own crawl only
+    assert len(list(spool.rglob("wuchang-*.jsonl"))) == 1  # B's dead log still waits
+    crawl("wuchang", replica.url, b, settings={"CRAWLLOG_SPOOL": str(spool)})
+    logs = sorted(open_store(str(b)).keys("_crawls/wuchang/"))
+    assert len(logs) == 2 and list(spool.rglob("*.jsonl")) == []
 
 
 def test_jobdir_resume_continues_the_same_log_without_duplicate_versions(

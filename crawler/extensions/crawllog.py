@@ -20,6 +20,7 @@ crawl`` exits 1) instead of interleaving its pages, versions and log with the fi
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -71,7 +72,11 @@ class CrawlLog:
         jobdir = self.crawler.settings.get("JOBDIR")
         if jobdir:
             return Path(jobdir) / "crawllog.jsonl"  # a resumed job continues its own log
-        folder = Path(data_path(self.crawler.settings.get("CRAWLLOG_SPOOL") or "crawllog", createdir=True))
+        root = Path(data_path(self.crawler.settings.get("CRAWLLOG_SPOOL") or "crawllog", createdir=True))
+        # Per archive (as the WARC work folder): a dead crawl's log is archived only into the archive it was
+        # written for, never into another archive whose crawl of the same portal happens to run next.
+        folder = root / hashlib.sha256(str(self.crawler.settings["STORE_URI"]).encode()).hexdigest()[:12]
+        folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{portal}-{crawl_id}.jsonl"
 
     def spider_opened(self, spider: Spider) -> None:

@@ -203,7 +203,8 @@ def test_s3_unreachable_at_the_end_of_a_crawl_exits_non_zero_and_keeps_everythin
 
         # Extraction on: the crawl's records are made as reports arrive and stored when the crawl closes.
         proc = start_crawl(replica.url, uri, tmp_path, env, "c1", delay=0.6, extra={"EXTRACT_ENABLED": "True"})
-        crawl_log = tmp_path / "crawllog" / "wuchang-c1.jsonl"
+        archive_spool = hashlib.sha256(uri.encode()).hexdigest()[:12]  # the crawl-log spool is per archive
+        crawl_log = tmp_path / "crawllog" / archive_spool / "wuchang-c1.jsonl"
         try:
             # Once a report has gone through every pipeline (its record made), S3 goes away for good.
             wait_for(lambda: crawl_log.exists() and '"ReportItem"' in crawl_log.read_text(), 120, "a report logged")
