@@ -3,10 +3,14 @@ summary, the records and the compliance matrix; a second run stores nothing new.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+from crawler.commands.demo import summarise
+from crawler.i18n import translator
 from crawler.registry import default_registry
+from crawler.store import open_store
 from tests.support import scrapy
 from tests.textcheck import english_words, han
 
@@ -29,3 +33,18 @@ def test_demo_crawls_the_replica_and_a_second_run_stores_nothing_new(tmp_path: P
     assert english_words(second) == []  # but names, codes, URLs and commands
     assert han(first, names={*default_registry().portal("wuchang").name.split(), *re.findall(r"\S+街道", first)}) == []
     assert scrapy("verify", where[0], where[1]).stdout.endswith(" 0 problem(s)\n")
+
+
+def test_summary_of_a_per_year_portal_names_the_streets_its_reports_name(tmp_path: Path) -> None:
+    """江岸 lists reports in one folder per year: its columns name a year and no street."""
+    store = open_store(str(tmp_path / "data"))
+    items = [
+        {"type": "ColumnItem", "street": None, "year": 2023, "ok": True},
+        {"type": "ReportItem", "street": "大智街道", "year": 2023, "page_date": "2024-01-20", "files": []},
+        {"type": "ReportItem", "street": "一元街道", "year": 2023, "page_date": "2024-02-02", "files": []},
+    ]
+    store.put("_crawls/jiangan/c1.jsonl", "".join(json.dumps(i) + "\n" for i in items).encode())
+    text = summarise(store, "jiangan", "c1", translator("en"))
+    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines() if "街道" in line}
+    assert rows == {"一元街道": ["02-02*"], "大智街道": ["01-20"]}
+    assert "2 reports in 1 columns (1 crawled completely)" in text

@@ -101,7 +101,8 @@ def summarise(store: Any, portal: str, crawl_id: str | None, _: Translator) -> s
     for r in reports:
         late = r["page_date"] and r["page_date"] > f"{r['year'] + 1}-01-31"
         grid[r["street"]][r["year"]] = r["page_date"][5:] + ("*" if late else "")
-    streets = [c["street"] for c in columns]
+    # A per-year portal's columns name a year, not a street: the streets are those its reports name.
+    streets = list(dict.fromkeys([c["street"] for c in columns if c.get("street")] + sorted(grid)))
     width = max([len(s) for s in streets] + [4]) * 2  # CJK characters are two columns wide
     lines = ["\n" + _("nianbao demo — {portal}, crawl {crawl_id}: report dates (MM-DD of publication; "
                       "* = after 31 January)", portal=portal, crawl_id=crawl_id)]  # fmt: skip
