@@ -287,21 +287,24 @@ def _worker_main(conn: Connection, memory: int, ocr_memory: int) -> None:
             return  # the pool closed
         retire = False
         try:
-            answer: tuple[str, Any, bool] = ("ok", fn(*args, **kwargs), False)
+            status, value = "ok", fn(*args, **kwargs)
         except MemoryError:
             retire = True  # the heap may be left fragmented: this worker answers, then exits
-            answer = ("error", ("memory_limit", f"the reader needed more than the {memory >> 20} MiB limit"), True)
+            status, value = "error", ("memory_limit", f"the reader needed more than the {memory >> 20} MiB limit")
         except ReadError as failure:
-            answer = ("error", (failure.reason, failure.detail), False)
+            status, value = "error", (failure.reason, failure.detail)
         except Exception as exc:
-            answer = ("error", ("reader_error", f"{type(exc).__name__}: {exc}"), False)
+            status, value = "error", ("reader_error", f"{type(exc).__name__}: {exc}")
+        # E.g. after OCR (models loaded under the larger allowance): a fresh worker for the next file. The
+        # parent is told in the answer, so it never mistakes this exit for a crash of the next file's reader.
+        retire = retire or _address_space() > 0.75 * memory
         try:
-            conn.send(answer)
+            conn.send((status, value, retire))
         except MemoryError:
             retire = True
             conn.send(("error", ("memory_limit", "the record was too large to return"), True))
-        if retire or _address_space() > 0.75 * memory:
-            return  # e.g. after OCR (models loaded under the larger allowance): a fresh worker for the next file
+        if retire:
+            return
 
 
 def _address_space() -> int:

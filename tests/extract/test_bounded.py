@@ -100,6 +100,14 @@ def test_the_memory_limit_refuses_what_no_cap_catches_and_the_worker_is_replaced
     assert pool.submit(worker_tasks.peak_rss_mib).result() < 300  # a fresh worker, not the one that hit the limit
 
 
+def test_a_worker_left_large_is_retired_after_answering_and_the_next_file_gets_a_fresh_one(
+    pool: ExtractPool,
+) -> None:
+    first = pool.submit(worker_tasks.hold, 420).result()  # the worker keeps 420 of its 512 MiB
+    second = pool.submit(worker_tasks.hold, 10).result()  # not a crash of the next file: a new worker
+    assert second != first
+
+
 def test_the_time_limit_kills_the_worker_and_the_pool_goes_on() -> None:
     with ExtractPool(WorkerLimits(workers=1, timeout=5)) as pool:
         with pytest.raises(Exception, match="time_limit: reading took longer than the 5 s limit"):

@@ -26,3 +26,12 @@ def convert_for_ten_minutes(marker: str) -> None:
     Path(marker).write_text(str(os.getpid()))
     with legacy.owned_tempdir("lo") as tmp:
         legacy._run([sys.executable, "-c", "import time; time.sleep(600)", tmp], 900, cwd=tmp)
+
+
+_KEPT: list[bytearray] = []
+
+
+def hold(mib: int) -> int:
+    """Keep ``mib`` MiB allocated after answering (as the OCR models stay loaded)."""
+    _KEPT.append(bytearray(mib << 20))
+    return os.getpid()
