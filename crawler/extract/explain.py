@@ -24,6 +24,26 @@ _T3_ROW_LABELS = {key: label for key, _group, label, _v in tpl.T3_ROWS}
 _T4_BLOCK_LABELS = dict(tpl.T4_BLOCKS)
 _SECTION_LABELS = {sid: number + label for sid, number, label in tpl.SECTIONS}
 _X_LABELS = {"regulations": "规章", "normative": "行政规范性文件"}
+# Why a file could not be read (ReadError kinds, P00): the code is the English, so records and logs match.
+_READ_REASONS = {
+    "empty": N_("empty"),
+    "encrypted": N_("encrypted"),
+    "grid_limit": N_("grid_limit"),
+    "html_error_page": N_("html_error_page"),
+    "malformed": N_("malformed"),
+    "memory_limit": N_("memory_limit"),
+    "no_text": N_("no_text"),
+    "reader_error": N_("reader_error"),
+    "render_limit": N_("render_limit"),
+    "time_limit": N_("time_limit"),
+    "timeout": N_("timeout"),
+    "too_large": N_("too_large"),
+    "truncated": N_("truncated"),
+    "unreadable": N_("unreadable"),
+    "unsupported": N_("unsupported"),
+    "worker_crashed": N_("worker_crashed"),
+    "zip_bomb": N_("zip_bomb"),
+}
 
 
 def severity(value: str, _: Translator) -> str:
@@ -54,7 +74,8 @@ def finding_text(finding: Finding | Mapping[str, Any], _: Translator) -> str:
     col = _label(ev.get("column"), tpl.T3_COLUMN_LABELS, _)
     match rule:
         case "P00":
-            return _("the file could not be read ({reason})", reason=ev.get("reason", ""))
+            reason = str(ev.get("reason", ""))
+            return _("the file could not be read ({reason})", reason=_(_READ_REASONS.get(reason, reason)))
         case "P01":
             return _("OCR characters mapped to digits in {n} cells", n=len(keys))
         case "P02":
