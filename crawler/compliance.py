@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from crawler import records
+from crawler.extract import deadline as dl
 from crawler.i18n import N_, Text, Translator
 from crawler.registry import Portal, Registry, Unit
 from crawler.store import Store, StoreError
@@ -217,7 +218,7 @@ def _not_durable(status: Status, spooled: dict[_Scope, list[str]]) -> Status:
 def _judge_one(
     registry: Registry, store: Store, portal: Portal, unit: Unit, year: int, today: dt.date, seen: _Seen
 ) -> Status:
-    deadline = registry.deadline_for(portal, year)
+    deadline, _outer = records.portal_policy(registry, portal).due(year)
     column = seen.columns.get((None, year) if portal.layout == "per_year" else (unit.name, None))
     evidence = _column_evidence(column) if column else {}
     base = Status(
@@ -299,9 +300,15 @@ def _judge_published(
     registry: Registry, portal: Portal, base: Status, report: dict[str, Any], doc_date: dt.date | None
 ) -> Status:
     page_date, url_date = _date(report.get("page_date")), _date(report.get("url_date"))
-    used, basis = (page_date, "page_date") if page_date else (url_date, "url_date")
-    if used is None and doc_date is not None:
-        used, basis = doc_date, "doc_date"
+    # The one deadline rule (crawler/extract/deadline.py), as extraction's V07–V10 apply it.
+    verdict = dl.judge_dates(
+        base.year,
+        page_date=page_date,
+        url_date=url_date,
+        doc_date=doc_date,
+        policy=records.portal_policy(registry, portal),
+    )
+    used, basis = verdict.date, verdict.basis
     files = [{k: f.get(k) for k in ("url", "kind", "sha256", "store_key", "version")} for f in report.get("files", [])]
     found = replace(
         base, page_date=page_date, url_date=url_date, doc_date=doc_date, report_url=report["url"],
@@ -316,25 +323,24 @@ def _judge_published(
         # links…): the page was found, the report was not read, so nothing can be judged from it.
         reason = Text("a report page was found but it has neither report text nor an attachment")
         return replace(found, status="unknown", date_used=None, date_basis=None, reason=reason)
-    if used is None:
-        return replace(found, date_basis=None, reason=Text("report found but it carries no date"))
-    if basis == "doc_date" and used <= base.deadline:
+    if used is None or basis is None:
+        return replace(found, reason=Text("report found but it carries no date"))
+    if verdict.status == dl.PROXY_ON_TIME:
         # An early signing date does not show when the report went online.
         reason = Text("report found without a publication date; signed {date}, which does not prove it was on time",
                       date=used)  # fmt: skip
         return replace(found, reason=reason)
-    if used < dt.date(base.year + 1, 1, 1):
+    if verdict.status == dl.PREMATURE:
         return replace(found, status="premature", reason=Text("dated {date}, before the report year ended", date=used))
-    if used <= base.deadline:
+    if verdict.status == dl.ON_TIME:
         return replace(
             found, status="on_time", reason=Text("published {date} ({basis})", date=used, basis=_basis(basis))
         )
     days = (used - base.deadline).days
-    severity = "warning" if used <= registry.late_error_after_for(portal, base.year) else "error"
     reason = Text(
         "published {date} ({basis}), {days} days after the deadline", date=used, basis=_basis(basis), days=days
     )
-    return replace(found, status="late", days_late=days, severity=severity, reason=reason)
+    return replace(found, status="late", days_late=days, severity=verdict.late_severity, reason=reason)
 
 
 def _basis(basis: str) -> Text:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from crawler.store import PutResult, Store, StoreError, Version
@@ -80,6 +80,15 @@ def note_edit(store: Store, result: PutResult) -> str | None:
     except (StoreError, StopIteration, OSError, ValueError) as exc:
         logger.error("could not record the edit of %s v%d: %s", current.key, current.version, exc)
         return None
+
+
+def note_edits(store: Store, results: Iterable[PutResult]) -> list[str]:
+    """:func:`note_edit` for each write (e.g. what a flush of the spool stored); the events' keys.
+
+    A flush replays puts that waited in the spool while the archive was unreachable: the archive
+    pipeline could not check those report files for edits when it put them, so whoever flushes records
+    them here (the store itself does not know what a report file is)."""
+    return [key for result in results if (key := note_edit(store, result))]
 
 
 def build_event(store: Store, previous: Version, current: Version) -> dict[str, Any]:

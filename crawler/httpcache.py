@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
 from scrapy.extensions.httpcache import RFC2616Policy
 from scrapy.http import Response
@@ -87,6 +88,7 @@ class RevalidatePolicy(RFC2616Policy):
     def __init__(self, settings: BaseSettings):
         super().__init__(settings)
         self.store_uri: str = settings.get("STORE_URI") or "./data"
+        self.crawler: Crawler | None = None  # set by NoStaleCacheMiddleware: then the crawl's one store is used
         self._index: dict[str, set[str]] | None = None
 
     def archive_index(self) -> dict[str, set[str]]:
@@ -96,10 +98,11 @@ class RevalidatePolicy(RFC2616Policy):
             local = not self.store_uri.startswith("s3://")
             if local and not (Path(self.store_uri.removeprefix("file://")) / "ledger.jsonl").exists():
                 return self._index  # no archive yet (and none is created here)
-            from crawler.store import open_store  # noqa: PLC0415 - only when a cached copy exists
+            from crawler.crawlstore import for_crawler  # noqa: PLC0415 - only when a cached copy exists
+            from crawler.store import open_store  # noqa: PLC0415
 
             try:
-                store = open_store(self.store_uri)
+                store = for_crawler(self.crawler) if self.crawler is not None else open_store(self.store_uri)
                 for version in store.ledger():
                     if version.source_url:
                         self._index.setdefault(version.source_url, set()).add(version.sha256)
@@ -135,6 +138,13 @@ class NoStaleCacheMiddleware(HttpCacheMiddleware):
         super().__init__(scoped, stats)
         self.scope = {"store_uri": _archive_identity(settings.get("STORE_URI") or "./data"),
                       "mirror": (settings.get("PORTAL_MIRROR") or "").rstrip("/")}  # fmt: skip
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NoStaleCacheMiddleware:
+        mw = super().from_crawler(crawler)
+        if isinstance(mw.policy, RevalidatePolicy):
+            mw.policy.crawler = crawler  # Scrapy builds the policy from settings alone
+        return mw
 
     def spider_opened(self, spider: Any) -> None:
         super().spider_opened(spider)

@@ -32,7 +32,7 @@ from crawler.extract.deadline import Policy
 from crawler.extract.pipeline import finding_order
 from crawler.extract.rules import record_shingles
 from crawler.extract.workers import limit_reason
-from crawler.registry import Registry
+from crawler.registry import Portal, Registry
 from crawler.store import Store, StoreError
 from crawler.store.base import safe_key
 
@@ -83,10 +83,15 @@ def deadline_policies(registry: Registry) -> dict[str, Policy]:
     for portal, unit in registry.iter_streets():
         district = portal.legal_district_of(unit)
         if district:
-            d1 = portal.deadline or registry.deadline
-            d2 = portal.late_error_after or registry.late_error_after
-            policies[district] = Policy(d1=(d1.month, d1.day), d2=(d2.month, d2.day))
+            policies[district] = portal_policy(registry, portal)
     return policies
+
+
+def portal_policy(registry: Registry, portal: Portal) -> Policy:
+    """The deadlines the registry sets for the street reports of ``portal`` (its own, else the defaults)."""
+    d1 = portal.deadline or registry.deadline
+    d2 = portal.late_error_after or registry.late_error_after
+    return Policy(d1=(d1.month, d1.day), d2=(d2.month, d2.day))
 
 
 @dataclass(frozen=True)

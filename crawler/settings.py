@@ -101,11 +101,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.offsite.GuardMiddleware": 10,
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
     "crawler.httpcache.NoStaleCacheMiddleware": 900,  # the default cache middleware's place
-    # WARC capture (crawler/warc.py) sits closest to the download handler, below every other middleware:
+    # WARC capture (crawler/warc/middleware.py) sits closest to the download handler, below every other middleware:
     # it must see the raw body before HttpCompressionMiddleware (590) decompresses it, each redirect hop
     # before RedirectMiddleware (600) follows it, each retried attempt, and the real 304 before the cache
     # (900) swaps in its stored copy -- what went over the wire, not what the spider was handed.
-    "crawler.warc.WarcRecorder": 950,
+    "crawler.warc.middleware.WarcRecorder": 950,
 }
 # WARC files rotate at this size; the open file is in WARC_DIR (default .scrapy/warc) until stored.
 WARC_ENABLED = True

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 
 from crawler.compliance import crawl_logs
 from crawler.store import Store, StoreError
-from crawler.warc import installed_version
+from crawler.warc.record import installed_version
 
 WACZ_VERSION = "1.1.1"
 

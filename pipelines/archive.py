@@ -22,11 +22,12 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.media import FileException, FileInfo, FileInfoOrError, MediaPipeline
 from twisted.python.failure import Failure
 
+from crawler.crawlstore import for_crawler, record_flushed
 from crawler.edits import note_edit
 from crawler.items import ColumnItem, FileRecord, ReportItem
 from crawler.parsers.challenge import challenge_reason
 from crawler.responses import capture_meta
-from crawler.store import Store, open_store
+from crawler.store import Store
 from crawler.store.base import safe_key
 
 logger = logging.getLogger(__name__)
@@ -93,16 +94,20 @@ class ArchivePipeline(MediaPipeline):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
-        return cls(open_store(crawler.settings["STORE_URI"]), crawler=crawler)
+        return cls(for_crawler(crawler), crawler=crawler)
 
     def close_spider(self) -> None:
-        self.store.close()
+        # The store is the crawler's (closed when the engine stops); edits among spooled writes that
+        # later puts flushed are recorded now.
+        record_flushed(self.store)
 
     async def _put(self, key: str, body: bytes, record_meta: dict[str, Any], **kwargs: Any) -> Any:
         # Stores do blocking I/O (fsync, S3 calls): keep them off the reactor thread.
         result = await asyncio.to_thread(self.store.put, key, body, meta=record_meta, **kwargs)
         # A new version of a report file is a silent edit: record the event (crawler/edits.py).
         await asyncio.to_thread(note_edit, self.store, result)
+        # This put may have flushed earlier spooled writes first (S3 back): those may be edits too.
+        await asyncio.to_thread(record_flushed, self.store)
         return result
 
     # Scrapy >= 2.14 calls pipelines without the deprecated spider argument.

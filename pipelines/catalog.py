@@ -12,8 +12,9 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
+from crawler.crawlstore import for_crawler
 from crawler.items import ReportItem, to_json
-from crawler.store import Store, open_store
+from crawler.store import Store
 from crawler.store.base import safe_key
 
 # Facts of one capture or one version: they live in the ledger and the crawl log, not here, so that a
@@ -39,7 +40,7 @@ class CatalogPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CatalogPipeline:
-        return cls(open_store(crawler.settings["STORE_URI"]))
+        return cls(for_crawler(crawler))
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, ReportItem):

@@ -28,11 +28,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler import records
+from crawler.crawlstore import for_crawler
 from crawler.edits import refresh_events
 from crawler.extract.workers import ExtractPool, WorkerLimits, limit_reason
 from crawler.items import ReportItem, to_json
 from crawler.registry import load_registry
-from crawler.store import Store, StoreError, open_store
+from crawler.store import Store, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class ExtractPipeline:
             raise NotConfigured("EXTRACT_ENABLED is off")
         registry = load_registry(crawler.settings.get("REGISTRY_PATH") or None)
         return cls(
-            open_store(crawler.settings["STORE_URI"]),
+            for_crawler(crawler),
             records.deadline_policies(registry),
             WorkerLimits.from_settings(crawler.settings),
             crawler.settings.getint("EXTRACT_MAX_PENDING", 8),
@@ -129,5 +130,4 @@ class ExtractPipeline:
         except (StoreError, OSError) as exc:
             logger.error("cross-report checks failed (run `scrapy extract` later): %s", exc)
             self._keep_pending()
-        finally:
-            self.store.close()
+        # The store is the crawler's: closed when the engine stops (crawler/crawlstore.py).

@@ -13,7 +13,7 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
-from crawler.store import not_durable
+from crawler.crawlstore import not_durable
 
 
 class Command(ScrapyCrawl):

@@ -13,7 +13,7 @@ import sys
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.store import not_durable
+from crawler.crawlstore import not_durable
 
 
 class Command(ScrapyCommand):

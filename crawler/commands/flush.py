@@ -6,6 +6,7 @@ import argparse
 
 from scrapy.commands import ScrapyCommand
 
+from crawler.edits import note_edits
 from crawler.store import StoreError, open_store
 
 
@@ -25,9 +26,11 @@ class Command(ScrapyCommand):
             return
         before = store.pending()  # type: ignore[attr-defined]
         try:
-            flush(blocking=True)
+            # Report files among the flushed writes may be silent edits the crawl could not check.
+            note_edits(store, flush(blocking=True).stored)
         except StoreError as exc:
             print(f"{store.uri}: {exc}")
+            note_edits(store, store.take_flushed())  # what was stored before the failure
         left = store.pending()  # type: ignore[attr-defined]
         print(f"{store.uri}: flushed {before - left} spooled put(s); {left} left")
         if left:

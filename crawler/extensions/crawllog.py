@@ -33,9 +33,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.project import data_path
 
+from crawler.crawlstore import for_crawler
 from crawler.extensions import archive_portal
 from crawler.items import to_json
-from crawler.store import Store, open_store
+from crawler.store import Store
 from crawler.store.base import ArchiveBusyError, hold_lock, safe_key, utcnow
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class CrawlLog:
         portal = archive_portal(spider)
         if portal is None:
             raise NotConfigured("not a portal crawl: no crawl log")  # scrapy fetch, shell, bench
-        ext = cls(crawler, open_store(crawler.settings["STORE_URI"]))
+        ext = cls(crawler, for_crawler(crawler))  # before connecting engine_stopped: stored before unlocking
         # Extensions are built after the spider and before the engine opens it: refusing here means the
         # second crawl never fetches or stores anything.
         ext.lock = _lock_portal(ext.store, portal, str(getattr(spider, "crawl_id", "")))
@@ -140,8 +141,7 @@ class CrawlLog:
         self.handle.close()
         key = safe_key("_crawls", portal, f"{summary['crawl_id']}.jsonl")
         self.store.put(key, self.spool.read_bytes(), content_type="application/x-ndjson")
-        self.spool.unlink()
-        self.store.close()
+        self.spool.unlink()  # the store is the crawler's: closed when the engine stops (crawler/crawlstore.py)
 
     def engine_stopped(self) -> None:
         # Not at spider_closed: the WARC recorder stores its last file and digests after this extension's

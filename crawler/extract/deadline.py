@@ -1,4 +1,8 @@
-"""The publication deadline of a report and its status (report_format.md §5, rules V07–V10)."""
+"""The publication deadline of a report and its status (report_format.md §5, rules V07–V10).
+
+The one deadline rule of the project: extraction's findings (V07–V10) and the compliance status of
+``scrapy status`` (crawler/compliance.py) both judge a report's dates with :func:`judge_dates`.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,14 @@ class Policy:
     d2: tuple[int, int] = (3, 31)
     old: tuple[int, int] = (3, 31)
 
+    def due(self, report_year: int) -> tuple[dt.date, dt.date | None]:
+        """The deadline of a report of ``report_year`` and, for report years ≥ 2019, the outer date after
+        which lateness is an error (report years ≤ 2018 have one date: late is an error at once)."""
+        following = report_year + 1
+        if report_year >= 2019:
+            return dt.date(following, *self.d1), dt.date(following, *self.d2)
+        return dt.date(following, *self.old), None
+
 
 DEFAULT_POLICY = Policy()
 
@@ -48,15 +60,27 @@ def judge(
     district: str | None = None,
     policies: Mapping[str, Policy] | None = None,
 ) -> Deadline:
-    policy = (policies or {}).get(district or "", DEFAULT_POLICY)
+    """:func:`judge_dates` with the policy of ``district`` (the default one if it has none)."""
     if report_year is None:
         return Deadline(None, UNKNOWN, None, None, None)
-    following = report_year + 1
-    if report_year >= 2019:
-        d1 = dt.date(following, *policy.d1)
-        d2: dt.date | None = dt.date(following, *policy.d2)
-    else:
-        d1, d2 = dt.date(following, *policy.old), None
+    policy = (policies or {}).get(district or "", DEFAULT_POLICY)
+    return judge_dates(report_year, page_date=page_date, url_date=url_date, doc_date=doc_date, policy=policy)
+
+
+def judge_dates(
+    report_year: int,
+    *,
+    page_date: dt.date | None,
+    url_date: dt.date | None,
+    doc_date: dt.date | None,
+    policy: Policy = DEFAULT_POLICY,
+) -> Deadline:
+    """The deadline status of a report of ``report_year`` from the dates known about it (§5).
+
+    The page date is used if known, else the URL date, else the document date as a proxy: publication
+    cannot precede signing, so a late proxy proves lateness but an early one does not prove punctuality
+    (``proxy_on_time``). A date before the report year ended is ``premature`` whatever its basis."""
+    d1, d2 = policy.due(report_year)
     if page_date is not None:
         date, basis = page_date, "page_date"
     elif url_date is not None:
@@ -65,7 +89,7 @@ def judge(
         date, basis = doc_date, "doc_date"
     else:
         return Deadline(d1, UNKNOWN, None, None, None)
-    if date < dt.date(following, 1, 1):
+    if date < dt.date(report_year + 1, 1, 1):
         return Deadline(d1, PREMATURE, date, basis, None)
     if date <= d1:
         # A signing date only proves lateness; an early one proves nothing about publication.

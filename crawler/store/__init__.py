@@ -20,29 +20,12 @@ def open_store(uri: str) -> Store:
     return LocalStore(uri.removeprefix("file://"))
 
 
-def not_durable(uri: str) -> str | None:
-    """After a crawl: None when everything it wrote is in the archive, else what to tell the operator.
-
-    One last flush is tried first. A crawl whose writes are still spooled (S3 unreachable at its end) has
-    not archived its evidence yet: it must not exit 0 as if it had (``scrapy crawl`` and ``crawlall``
-    exit 1 with this message).
-    """
-    store = open_store(uri)
-    try:
-        store.close()
-    except StoreError:
-        pass  # still unreachable: counted below
-    n = len(store.spooled())
-    return f"{n} writes spooled; run scrapy flush (the archive {store.uri} was unreachable)" if n else None
-
-
 __all__ = [
     "LocalStore",
     "PutResult",
     "Store",
     "StoreError",
     "Version",
-    "not_durable",
     "open_store",
     "safe_key",
     "safe_name",

@@ -22,11 +22,18 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crawler.store.index import LedgerIndex
 
 
 class StoreError(RuntimeError):
     """The archive cannot do what was asked (bad key, missing object, corrupt ledger…)."""
+
+
+class StoreOfflineError(StoreError):
+    """The archive's server cannot be reached right now (a spooling wrapper keeps the put for later)."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ class Store(ABC):
     """An archive of versioned objects plus the ledger that lists every version."""
 
     uri: str
+    index: LedgerIndex  # the ledger as read so far (see crawler/store/index.py)
 
     @abstractmethod
     def put(
@@ -145,8 +153,19 @@ class Store(ABC):
     def get_json(self, key: str, version: int | None = None) -> Any:
         return json.loads(self.get(key, version))
 
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Flush and release resources."""
+    def check_key(self, key: str) -> str:
+        """``key`` if this backend can store it, else :class:`StoreError`."""
+        return key
+
+    def close(self) -> list[PutResult]:
+        """Flush and release resources. Returns the writes a last flush of spooled puts stored (their
+        callers record what they mean, e.g. silent edits: the store does not know)."""
+        return []
+
+    def take_flushed(self) -> list[PutResult]:
+        """Writes that a flush triggered by an earlier put stored since the last call (then forgotten).
+        Always empty for a store that never spools."""
+        return []
 
     def spooled(self) -> list[str]:
         """Keys of writes accepted but not durable in the archive yet (waiting in a local spool), in

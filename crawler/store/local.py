@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crawler.store.base import PutResult, Store, StoreError, Version, sha256_hex, utcnow, write_atomic
+from crawler.store.index import LedgerIndex
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +61,7 @@ class LocalStore(Store):
         self._swept = False
         # In-memory index, refreshed incrementally from the ledger's tail so that several
         # processes (a crawl and an `extract`) can share one archive.
-        self._entries: list[Version] = []
-        self._latest: dict[str, Version] = {}
+        self.index = LedgerIndex()
         self._offset = 0
         self._chain = GENESIS
         # Pipelines call the store from worker threads (asyncio.to_thread): the index and the ledger
@@ -96,23 +96,27 @@ class LocalStore(Store):
                     logger.error("archive ledger %s: unreadable line skipped: %s", self.ledger_path, exc)
                     continue
                 self._chain = data.get("chain", self._chain)
-                self._entries.append(version)
-                self._latest[version.key] = version
+                self.index.add(version)
 
     def ledger(self) -> Iterator[Version]:
         with self._lock:
             self._refresh()
-            return iter(list(self._entries))
+            return iter(self.index.entries())
 
     def history(self, key: str) -> list[Version]:
         with self._lock:
             self._refresh()
-            return [v for v in self._entries if v.key == key]
+            return self.index.versions(key)
 
     def latest(self, key: str) -> Version | None:
         with self._lock:
             self._refresh()
-            return self._latest.get(key)
+            return self.index.latest(key)
+
+    def keys(self, prefix: str = "") -> list[str]:
+        with self._lock:
+            self._refresh()
+            return self.index.keys(prefix)
 
     def lock_path(self, name: str) -> Path:
         # Inside the archive: every process that writes this folder sees the lock, whatever its cwd.
@@ -215,7 +219,7 @@ class LocalStore(Store):
                 self._sweep_temp()
                 self._recover_torn_tail(fh)  # a writer that died since we opened
                 self._refresh()
-                latest = self._latest.get(key)
+                latest = self.index.latest(key)
                 if latest is not None and latest.sha256 == sha256:
                     return PutResult(latest, created=False)
                 self._write_blob(sha256, data)
@@ -237,7 +241,9 @@ class LocalStore(Store):
                 fh.flush()
                 os.fsync(fh.fileno())
                 self._refresh()
-                return PutResult(self._latest[key], created=True)
+                made = self.index.latest(key)
+                assert made is not None  # just appended and read back
+                return PutResult(made, created=True)
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 

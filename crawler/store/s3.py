@@ -25,9 +25,11 @@ entry lists; the next put of the same bytes finds it by HEAD (metadata sha256) a
 than writing a duplicate. Objects of 8 MiB or more go up as multipart uploads, which S3 makes visible
 only when complete: no partial object is ever readable.
 
-When the endpoint is unreachable (connection refused, timeouts, 5xx), puts go to a local spool
-(:mod:`crawler.store.spool`) and are replayed in order as soon as the store answers again: at the next
-put after ``NIANBAO_S3_RETRY_SECS`` (default 10 s), at ``close()``, or with ``scrapy flush``.
+When the endpoint is unreachable (connection refused, timeouts, 5xx), :class:`S3Backend` raises
+:class:`S3OfflineError`; :class:`S3Store` is that backend wrapped in a
+:class:`~crawler.store.spool.SpooledStore`, so such puts go to a local spool and are replayed in order
+as soon as the store answers again: at the next put after ``NIANBAO_S3_RETRY_SECS`` (default 10 s), at
+``close()``, or with ``scrapy flush``.
 
 Buckets: a missing bucket is created with versioning Enabled. An existing bucket whose versioning is
 not Enabled would silently overwrite old versions, so writing to it is refused unless the URI has
@@ -40,11 +42,9 @@ import json
 import logging
 import os
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -53,9 +53,10 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from crawler.store.base import PutResult, Store, StoreError, Version, sha256_hex, utcnow
+from crawler.store.base import PutResult, Store, StoreError, StoreOfflineError, Version, sha256_hex, utcnow
+from crawler.store.index import LedgerIndex
 from crawler.store.local import GENESIS, chain_hash
-from crawler.store.spool import Spool
+from crawler.store.spool import Spool, SpooledStore
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ _META_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%") + " "
 _META_BUDGET = 1800  # S3 allows 2 KiB of user metadata; leave room for the keys
 
 
-class S3OfflineError(StoreError):
+class S3OfflineError(StoreOfflineError):
     """The object store cannot be reached right now (the put was spooled, or the read failed)."""
 
 
@@ -109,7 +110,12 @@ def make_client() -> Any:
     return boto3.session.Session().client("s3", endpoint_url=endpoint, region_name=region, config=config)
 
 
-class S3Store(Store):
+class S3Store(SpooledStore):
+    """The S3 archive as crawls and commands use it: an :class:`S3Backend` behind a local spool, so a put
+    made while the server is unreachable waits on disk instead of failing (see :mod:`crawler.store.spool`).
+    Attributes and methods of the backend (``bucket``, ``client``, ``verify_chain``…) are reached through
+    the wrapper."""
+
     _instances: ClassVar[dict[tuple[str, str], S3Store]] = {}
     _instances_lock = threading.Lock()
 
@@ -123,31 +129,15 @@ class S3Store(Store):
         spool_root: str | os.PathLike[str] | None = None,
         retry_after: float | None = None,
     ):
-        self.bucket = bucket
-        self.prefix = prefix.strip("/")
-        self.uri = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
-        self.client = client if client is not None else make_client()
-        self.allow_unversioned = allow_unversioned or _truthy(os.environ.get("NIANBAO_S3_ALLOW_UNVERSIONED"))
-        self.spool = Spool(self.uri, spool_root)
-        self.retry_after = (
-            retry_after if retry_after is not None else float(os.environ.get("NIANBAO_S3_RETRY_SECS", "10"))
-        )
-        self._offline_until = 0.0
-        self._writable = False
-        # The ledger as read so far: entries are immutable, so it is only ever extended.
-        self._entries: list[Version] = []
-        self._latest: dict[str, Version] = {}
-        self._chain = GENESIS
-        self._last_ledger_key = ""
-        self._state_lock = threading.RLock()  # ledger index, claims of sequence numbers, spool order
-        self._key_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        backend = S3Backend(bucket, prefix, client=client, allow_unversioned=allow_unversioned)
+        super().__init__(backend, Spool(backend.uri, spool_root), retry_after=retry_after)
 
     @classmethod
     def from_uri(cls, uri: str) -> S3Store:
         """The store for ``s3://bucket/prefix[?allow_unversioned=1]``, shared within the process.
 
-        A crawl opens the store from the archive pipeline, the catalogue, the crawl log and the WARC
-        writer; sharing one instance per URI and endpoint reads the ledger once, not four times.
+        ``crawlall`` runs several crawls in one process; sharing one instance per URI and endpoint reads
+        the ledger once, not once per crawl.
         """
         parts = urlsplit(uri)
         if parts.scheme != "s3" or not parts.netloc:
@@ -162,6 +152,23 @@ class S3Store(Store):
                 cls._instances[cache_key] = store
             return store
 
+
+class S3Backend(Store):
+    """Objects and ledger in the bucket; no spool (an unreachable server raises :class:`S3OfflineError`)."""
+
+    def __init__(self, bucket: str, prefix: str = "", *, client: Any = None, allow_unversioned: bool = False):
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.uri = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
+        self.client = client if client is not None else make_client()
+        self.allow_unversioned = allow_unversioned or _truthy(os.environ.get("NIANBAO_S3_ALLOW_UNVERSIONED"))
+        self._writable = False
+        # The ledger as read so far: entries are immutable, so it is only ever extended.
+        self.index = LedgerIndex()
+        self._chain = GENESIS
+        self._last_ledger_key = ""
+        self._state_lock = threading.RLock()  # ledger index, claims of sequence numbers
+
     # ---- names -------------------------------------------------------------------------------
     def _object_key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -170,7 +177,7 @@ class S3Store(Store):
     def _ledger_prefix(self) -> str:
         return self._object_key(LEDGER) + "/"
 
-    def _check_key(self, key: str) -> str:
+    def check_key(self, key: str) -> str:
         if not key or key.startswith("/") or key.split("/", 1)[0] == LEDGER or "//" in key:
             raise StoreError(f"invalid archive key {key!r}")
         return key
@@ -217,8 +224,7 @@ class S3Store(Store):
                     logger.error("%s: unreadable ledger entry %s skipped: %s", self.uri, name, exc)
                     self._last_ledger_key = name
                     continue
-                self._entries.append(version)
-                self._latest[version.key] = version
+                self.index.add(version)
                 self._chain = data.get("chain", self._chain)
                 self._last_ledger_key = name
 
@@ -230,15 +236,19 @@ class S3Store(Store):
 
     def ledger(self) -> Iterator[Version]:
         self._refresh()
-        return iter(list(self._entries))
+        return iter(self.index.entries())
 
     def history(self, key: str) -> list[Version]:
         self._refresh()
-        return [v for v in self._entries if v.key == key]
+        return self.index.versions(key)
 
     def latest(self, key: str) -> Version | None:
         self._refresh()
-        return self._latest.get(key)
+        return self.index.latest(key)
+
+    def keys(self, prefix: str = "") -> list[str]:
+        self._refresh()
+        return self.index.keys(prefix)
 
     # ---- reading -----------------------------------------------------------------------------
     def get(self, key: str, version: int | None = None) -> bytes:
@@ -361,7 +371,7 @@ class S3Store(Store):
         vid = head.get("VersionId")
         if head.get("Metadata", {}).get("sha256") != sha256 or not vid or vid == "null":
             return None
-        known = {v.backend_id for v in self._entries if v.key == key}
+        known = {v.backend_id for v in self.index.versions(key)}
         return None if vid in known else vid
 
     def _put_remote(
@@ -376,7 +386,7 @@ class S3Store(Store):
     ) -> PutResult:
         self._ensure_writable()
         self._refresh()
-        latest = self._latest.get(key)
+        latest = self.index.latest(key)
         if latest is not None and latest.sha256 == sha256:
             return PutResult(latest, created=False)
         vid = self._orphan(key, sha256)
@@ -389,10 +399,10 @@ class S3Store(Store):
         while True:
             with self._state_lock:
                 self._refresh()
-                latest = self._latest.get(key)
+                latest = self.index.latest(key)
                 if latest is not None and latest.sha256 == sha256:
                     return PutResult(latest, created=False)  # a concurrent writer stored the same bytes
-                seq = len(self._entries)
+                seq = len(self.index)
                 version = Version(
                     key=key,
                     version=(latest.version + 1) if latest else 1,
@@ -423,7 +433,7 @@ class S3Store(Store):
                     # Someone claimed this sequence number first -- or we did, and the answer was lost and
                     # the SDK retried: then the entry there is exactly ours.
                     self._refresh()
-                    if len(self._entries) > seq and self._entries[seq] == version:
+                    if len(self.index) > seq and self.index[seq] == version:
                         return PutResult(version, created=True)
                     continue
                 self._refresh()
@@ -439,131 +449,8 @@ class S3Store(Store):
         fetched_at: str | None = None,
         meta: Mapping[str, Any] | None = None,
     ) -> PutResult:
-        key = self._check_key(key)
-        sha256 = sha256_hex(data)
-        kwargs = {
-            "content_type": content_type,
-            "source_url": source_url,
-            "fetched_at": fetched_at,
-            "meta": dict(meta or {}),
-        }
-        with self._key_locks[key]:
-            try:
-                # Spooled puts go first, so that the versions of a key keep their order.
-                if self.spool.pending() and not self.flush(blocking=False):
-                    return self._spool_put(key, data, sha256, kwargs, f"{self.uri}: earlier puts are still spooled")
-                return self._put_remote(key, data, sha256, **kwargs)  # type: ignore[arg-type]
-            except S3OfflineError as exc:
-                return self._spool_put(key, data, sha256, kwargs, str(exc))
-
-    # ---- the spool ---------------------------------------------------------------------------
-    def _spool_put(self, key: str, data: bytes, sha256: str, kwargs: dict[str, Any], why: str) -> PutResult:
-        with self._state_lock:
-            pending = [e for e in self.spool.entries() if e.key == key]
-            latest = self._latest.get(key)
-            last_sha = pending[-1].sha256 if pending else (latest.sha256 if latest else None)
-            base = latest.version if latest else 0
-            if last_sha == sha256:
-                if pending:
-                    return PutResult(
-                        self._provisional(key, base + len(pending), pending[-1].spooled_at, sha256, len(data), kwargs),
-                        created=False,
-                    )
-                assert latest is not None
-                return PutResult(latest, created=False)
-            entry = self.spool.add(key, data, kwargs)
-            # Loud once per outage; the puts queued behind it are routine.
-            log = logger.warning if not pending and len(self.spool.entries()) == 1 else logger.info
-            log("%s; %s spooled to %s", why, key, self.spool.dir)
-            version = self._provisional(key, base + len(pending) + 1, entry.spooled_at, sha256, len(data), kwargs)
-            return PutResult(version, created=True)
-
-    @staticmethod
-    def _provisional(key: str, number: int, spooled_at: str, sha256: str, size: int, kwargs: dict[str, Any]) -> Version:
-        """The version a spooled put will most likely get (another writer may take the number first)."""
-        return Version(
-            key=key,
-            version=number,
-            sha256=sha256,
-            size=size,
-            stored_at=spooled_at,
-            content_type=kwargs.get("content_type"),
-            source_url=kwargs.get("source_url"),
-            fetched_at=kwargs.get("fetched_at"),
-            meta={**kwargs.get("meta", {}), "spooled": True},
-        )
-
-    def flush(self, blocking: bool = True) -> bool:
-        """Replay spooled puts in order. True when the spool is empty afterwards.
-
-        Non-blocking calls (from ``put``) give up while the store is known to be down, or while another
-        process is flushing; ``scrapy flush`` blocks and raises if the store is still unreachable.
-        """
-        if blocking:  # `scrapy flush`: also clean up after killed writers, even when nothing is pending
-            self._sweep_spool()
-        if not self.spool.pending():
-            return True
-        if not blocking and time.monotonic() < self._offline_until:
-            return False
-        stored: list[PutResult] = []
-        try:
-            with self.spool.lock(blocking) as locked:
-                if not locked:
-                    return False
-                for entry in self.spool.entries():
-                    data = self.spool.read(entry)
-                    kw = entry.kwargs
-                    meta = {**kw.get("meta", {}), "spooled_at": entry.spooled_at}
-                    try:
-                        result = self._put_remote(
-                            entry.key,
-                            data,
-                            entry.sha256,
-                            kw.get("content_type"),
-                            kw.get("source_url"),
-                            kw.get("fetched_at"),
-                            meta,
-                        )
-                    except S3OfflineError:
-                        self._offline_until = time.monotonic() + self.retry_after
-                        if blocking:
-                            raise
-                        return False
-                    stored.append(result)
-                    self.spool.remove(entry)
-                    logger.info("%s: flushed spooled %s", self.uri, entry.key)
-            self._offline_until = 0.0
-            return not self.spool.pending()
-        finally:
-            self._note_edits(stored)
-
-    def _note_edits(self, results: list[PutResult]) -> None:
-        """Silent-edit events for report files whose new version waited in the spool (the archive
-        pipeline could not check them while S3 was away)."""
-        from crawler.edits import note_edit  # noqa: PLC0415 - edits builds on the store package
-
-        for result in results:
-            note_edit(self, result)
-
-    def _sweep_spool(self) -> None:
-        if swept := self.spool.sweep():
-            logger.warning("%s: removed %d file(s) a killed process left in %s", self.uri, swept, self.spool.dir)
-
-    def close(self) -> None:
-        self._sweep_spool()
-        if not self.spool.pending():
-            return
-        self._offline_until = 0.0  # try once more now, whatever the back-off says
-        try:
-            if self.flush(blocking=False):
-                return
-        except StoreError as exc:
-            logger.error("%s: flushing the spool failed: %s", self.uri, exc)
-        logger.warning(
-            "%s: %d put(s) still spooled in %s; run `scrapy flush` when the store is back",
-            self.uri,
-            len(self.spool.entries()),
-            self.spool.dir,
+        return self._put_remote(
+            self.check_key(key), data, sha256_hex(data), content_type, source_url, fetched_at, dict(meta or {})
         )
 
     # ---- verification ------------------------------------------------------------------------
@@ -630,22 +517,3 @@ class S3Store(Store):
         if head.get("ContentLength") != version.size:
             return f"{version.key} v{version.version}: size {head.get('ContentLength')} != ledger {version.size}"
         return None
-
-    def lock_path(self, name: str) -> Path:
-        """A local lock beside this store's spool. S3 has no lock that the kernel releases when its holder
-        dies, so this serialises only the processes of one machine that share ``NIANBAO_SPOOL``: two
-        machines (or two spool folders) crawling one bucket are not kept apart."""
-        return self.spool.dir / "locks" / f"{name}.lock"
-
-    def pending(self) -> int:
-        """How many puts wait in the spool."""
-        return len(self.spool.entries())
-
-    def spooled(self) -> list[str]:
-        return [entry.key for entry in self.spool.entries()]
-
-    def spooled_bytes(self, key: str) -> bytes:
-        found = [entry for entry in self.spool.entries() if entry.key == key]
-        if not found:
-            raise StoreError(f"no spooled write of {key!r} in {self.spool.dir}")
-        return self.spool.read(found[-1])

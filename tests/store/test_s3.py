@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from crawler.edits import note_edits
 from crawler.store import StoreError, open_store
 from crawler.store.base import sha256_hex
 from crawler.store.s3 import S3Store, meta_value
@@ -189,6 +190,9 @@ def test_an_edit_that_waited_in_the_spool_is_still_recorded(weed: WeedServer, tm
     up.put(key, b"v1", source_url="https://x/p.html")
     down = S3Store("archive", "spooled-edit", client=_client_at(weed, free_ports(1)[0]), spool_root=tmp_path)
     assert down.put(key, b"v2", source_url="https://x/p.html").version.meta == {"spooled": True}
-    assert up.flush() and up.keys("_events/") == [f"_events/edits/{key}-v2.json"]
+    flushed = up.flush()  # the store returns what it stored; recording edits is the caller's job
+    assert flushed and [r.version.version for r in flushed.stored] == [2] and up.keys("_events/") == []
+    assert note_edits(up, flushed.stored) == [f"_events/edits/{key}-v2.json"]
+    assert up.keys("_events/") == [f"_events/edits/{key}-v2.json"]
     event = up.get_json(f"_events/edits/{key}-v2.json")
     assert (event["kind"], event["previous"]["version"], event["current"]["version"]) == ("silent_edit", 1, 2)
