@@ -24,6 +24,9 @@ from crawler.store import Store, StoreError, open_store
 logger = logging.getLogger(__name__)
 
 _ATTR = "nianbao_store"
+# The store of the last crawl of each STORE_URI that closed in this process: `scrapy crawl` asks it,
+# after the crawl, whether everything is durable, without reading the whole ledger once more.
+_finished: dict[str, Store] = {}
 
 
 def for_crawler(crawler: Crawler) -> Store:
@@ -32,7 +35,7 @@ def for_crawler(crawler: Crawler) -> Store:
     if store is None:
         store = open_store(crawler.settings["STORE_URI"])
         setattr(crawler, _ATTR, store)
-        crawler.signals.connect(_closer(store), signal=signals.engine_stopped, weak=False)
+        crawler.signals.connect(_closer(crawler, store), signal=signals.engine_stopped, weak=False)
     return store
 
 
@@ -48,7 +51,8 @@ def not_durable(uri: str) -> str | None:
     still spooled (S3 unreachable at its end) has not archived its evidence yet: it must not exit 0 as if
     it had (``scrapy crawl`` and ``crawlall`` exit 1 with this message).
     """
-    store = open_store(uri)
+    finished = _finished.pop(uri, None)
+    store = finished if finished is not None else open_store(uri)
     try:
         note_edits(store, store.close())
     except StoreError:
@@ -57,11 +61,14 @@ def not_durable(uri: str) -> str | None:
     return f"{n} writes spooled; run scrapy flush (the archive {store.uri} was unreachable)" if n else None
 
 
-def _closer(store: Store) -> Callable[[], None]:
+def _closer(crawler: Crawler, store: Store) -> Callable[[], None]:
+    uri = crawler.settings["STORE_URI"]
+
     def close() -> None:
         try:
             note_edits(store, store.close())
         except StoreError as exc:  # the crawl is over: say so, do not mask how it ended
             logger.error("closing the archive %s failed: %s", store.uri, exc)
+        _finished[uri] = store
 
     return close
