@@ -30,16 +30,17 @@ from typing import Any
 
 import yaml
 
-from crawler.compliance import STATUS_LABELS, Status, crawl_logs
-from crawler.edits import is_report_file
+from crawler.compliance import STATUS_LABELS, Status
+from crawler.crawllog import crawl_logs
 from crawler.i18n import Translator, translator
+from crawler.keys import ALERT_STATE, is_report_file
 from crawler.registry import Registry
 from crawler.store import Store, StoreError
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "alerts.yaml"
-STATE_KEY = "_alerts/state.json"
+STATE_KEY = ALERT_STATE
 KINDS = ("lateness", "health", "digest")
 
 

@@ -26,14 +26,15 @@ the report's URL and dates, and the crawl they come from.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from crawler import records
+from crawler import crawllog, records
+from crawler.crawllog import crawl_logs
 from crawler.extract import deadline as dl
 from crawler.i18n import N_, Text, Translator
+from crawler.keys import PER_YEAR, crawl_log_portal
 from crawler.registry import Portal, Registry, Unit
 from crawler.store import Store, StoreError
 
@@ -89,14 +90,6 @@ class _Seen:
     columns: dict[tuple[str | None, int | None], dict[str, Any]] = field(default_factory=dict)  # newest
     failures: dict[tuple[str, int | None], dict[str, Any]] = field(default_factory=dict)  # newest per report
     discovered: set[str] = field(default_factory=set)  # street names found on the portal itself
-
-
-def crawl_logs(store: Store, portal: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """(crawl id, items) of every crawl of ``portal``, oldest first."""
-    for key in sorted(store.keys(f"_crawls/{portal}/")):
-        crawl_id = key.rsplit("/", 1)[-1].removesuffix(".jsonl")
-        lines = store.get(key).decode("utf-8").splitlines()
-        yield crawl_id, [json.loads(line) for line in lines if line.strip()]
 
 
 def _captured_at(column: dict[str, Any]) -> str | None:
@@ -177,9 +170,9 @@ def _spooled_scopes(store: Store, portal: Portal) -> dict[_Scope, list[str]]:
     by_key = {u.key: u.name for u in portal.streets}
     for key in store.spooled():
         parts = key.split("/")
-        if parts[:2] == ["_crawls", portal.id]:
+        if crawl_log_portal(key) == portal.id:
             try:
-                items = [json.loads(line) for line in store.spooled_bytes(key).decode("utf-8").splitlines() if line]
+                items = crawllog.decode(store.spooled_bytes(key))
             except (ValueError, UnicodeDecodeError, StoreError):
                 items = [{}]  # unreadable: it may concern any street
             for item in items:
@@ -191,7 +184,7 @@ def _spooled_scopes(store: Store, portal: Portal) -> dict[_Scope, list[str]]:
                 scopes.setdefault((street, year), []).append(key)
         elif parts[0] == portal.id and len(parts) >= 3:
             year = int(parts[2]) if parts[2].isdigit() else None
-            if parts[1] == "_year":  # a per-year column: every street of that year
+            if parts[1] == PER_YEAR:  # a per-year column: every street of that year
                 scopes.setdefault((None, year), []).append(key)
             else:
                 scopes.setdefault((by_key.get(parts[1]), year), []).append(key)

@@ -26,9 +26,10 @@ from typing import Any
 from crawler import records
 from crawler import template as tpl
 from crawler.compliance import STATUS_LABELS, STATUSES, Status
-from crawler.edits import cell_changes, is_report_file
+from crawler.edits import cell_changes
 from crawler.extract.explain import finding_text, severity, table_name
 from crawler.i18n import N_, Translator, translator
+from crawler.keys import is_report_file
 from crawler.registry import Registry
 from crawler.store import Store, StoreError, Version
 

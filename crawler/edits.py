@@ -18,28 +18,21 @@ from __future__ import annotations
 
 import difflib
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from crawler import keys
+from crawler.keys import is_report_file
 from crawler.store import PutResult, Store, StoreError, Version
-from crawler.store.base import safe_key, utcnow
+from crawler.store.base import utcnow
 
 logger = logging.getLogger(__name__)
 
-EVENTS = "_events/edits"
-# {portal}/{street}/{year}/{file}: not an internal key (_crawls, _warc…), not a column page, not the
-# catalogue's report.json, not an extraction record or its text.
-_REPORT_FILE = re.compile(r"^[^_/][^/]*/[^/]+/\d{4}/(?!report\.json$)(?!.*\.record\.(json|txt)$)[^/]+$")
 _CELL_KEYS = {"value", "raw", "status", "line"}
 
 
-def is_report_file(key: str) -> bool:
-    return bool(_REPORT_FILE.match(key))
-
-
 def event_key(version: Version) -> str:
-    return safe_key(EVENTS, f"{version.key}-v{version.version}.json")
+    return keys.edit_event(version.key, version.version)
 
 
 def _capture(version: Version) -> dict[str, Any]:
@@ -120,7 +113,7 @@ def cell_changes(store: Store, key: str, old_sha256: str, new_sha256: str) -> di
 
 
 def _records(store: Store, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    for version in store.history(f"{key}.record.json"):
+    for version in store.history(keys.record_key(key)):
         try:
             data = store.get_json(version.key, version.version)
         except (StoreError, ValueError):
@@ -132,7 +125,7 @@ def _records(store: Store, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
 def refresh_events(store: Store) -> list[str]:
     """Add the cell diff to edit events recorded before their versions were extracted; keys updated."""
     updated = []
-    for key in store.keys(EVENTS + "/"):
+    for key in store.keys(keys.edits_prefix()):
         try:
             event = store.get_json(key)
         except (StoreError, ValueError):

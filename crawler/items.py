@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from crawler.keys import report_prefix
+
 
 @dataclass
 class FileRecord:
@@ -63,7 +65,7 @@ class ReportItem:
 
     @property
     def key_prefix(self) -> str:
-        return f"{self.portal}/{self.street_key}/{self.year}"
+        return report_prefix(self.portal, self.street_key, self.year)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from crawler import keys
 from crawler.extract import (
     EXTRACTOR_VERSION,
     Record,
@@ -32,15 +33,12 @@ from crawler.extract.deadline import Policy
 from crawler.extract.pipeline import finding_order
 from crawler.extract.rules import record_shingles
 from crawler.extract.workers import limit_reason
+from crawler.keys import REPORT_JSON, record_key
 from crawler.registry import Portal, Registry
 from crawler.store import Store, StoreError
-from crawler.store.base import safe_key
 
 logger = logging.getLogger(__name__)
 
-RECORD_SUFFIX = ".record.json"
-TEXT_SUFFIX = ".record.txt"
-REPORT_JSON = "report.json"
 # Rules computed here over several reports: recomputed as a whole, never accumulated.
 CROSS_RULES = frozenset(("V32", "V33", "V34", "V35"))
 
@@ -69,12 +67,7 @@ class ArchivedReport:
         return None if best is None else (best[1], best[2])
 
 
-def record_key(file_key: str) -> str:
-    return file_key + RECORD_SUFFIX
-
-
-def text_key(file_key: str) -> str:
-    return file_key + TEXT_SUFFIX
+text_key = keys.record_text_key  # the text a record was read from, beside it (crawler/keys.py)
 
 
 def deadline_policies(registry: Registry) -> dict[str, Policy]:
@@ -242,7 +235,7 @@ def report_prefixes(store: Store, portal: str | None = None, year: int | None = 
     """``{portal}/{street}/{year}`` of every catalogued report, sorted."""
     out = []
     for key in store.keys(f"{portal}/" if portal else ""):
-        if not key.endswith("/" + REPORT_JSON) or key.startswith("_"):
+        if not key.endswith("/" + REPORT_JSON) or keys.is_internal(key):
             continue
         prefix = key.removesuffix("/" + REPORT_JSON)
         if year is None or prefix.rsplit("/", 1)[-1] == str(year):
@@ -251,7 +244,7 @@ def report_prefixes(store: Store, portal: str | None = None, year: int | None = 
 
 
 def report_meta(store: Store, prefix: str) -> dict[str, Any]:
-    return dict(store.get_json(safe_key(prefix, REPORT_JSON)))
+    return dict(store.get_json(keys.report_json(prefix)))
 
 
 def report_files(meta: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -21,7 +21,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from crawler.compliance import crawl_logs
+from crawler.crawllog import crawl_logs
+from crawler.keys import warc_prefix
 from crawler.store import Store, StoreError
 from crawler.warc.record import installed_version
 
@@ -41,7 +42,7 @@ class Package:
 def warc_files(store: Store, portal: str) -> dict[str, list[str]]:
     """crawl id → archive keys of its WARC files, crawls oldest first (crawl ids are UTC timestamps)."""
     found: dict[str, list[str]] = {}
-    for key in sorted(store.keys(f"_warc/{portal}/")):
+    for key in sorted(store.keys(warc_prefix(portal))):
         parts = key.split("/")
         if len(parts) == 4 and key.endswith(".warc.gz"):
             found.setdefault(parts[2], []).append(key)

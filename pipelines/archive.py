@@ -25,10 +25,10 @@ from twisted.python.failure import Failure
 from crawler.crawlstore import for_crawler, record_flushed
 from crawler.edits import note_edit
 from crawler.items import ColumnItem, FileRecord, ReportItem
+from crawler.keys import column_page, report_file
 from crawler.parsers.challenge import challenge_reason
 from crawler.responses import capture_meta
 from crawler.store import Store
-from crawler.store.base import safe_key
 
 logger = logging.getLogger(__name__)
 
@@ -123,11 +123,10 @@ class ArchivePipeline(MediaPipeline):
         return item
 
     async def _archive_column(self, item: ColumnItem) -> None:
-        where = item.street_key if item.street_key else f"_year/{item.year}"
         for page in item.pages:
             if page._body is None or page.status is None:
                 continue
-            key = safe_key(item.portal, where, "_column", page.url.rsplit("/", 1)[-1] or "index.html")
+            key = column_page(item.portal, item.street_key, item.year, page.url.rsplit("/", 1)[-1] or "index.html")
             result = await self._put(
                 key,
                 page._body,
@@ -141,7 +140,7 @@ class ArchivePipeline(MediaPipeline):
     async def _archive_page(self, item: ReportItem) -> None:
         page = item.files[0]
         body, meta = item._body or b"", item._body_meta
-        key = safe_key(item.key_prefix, page.name)
+        key = report_file(item.key_prefix, page.name)
         result = await self._put(
             key,
             body,
@@ -179,7 +178,7 @@ class ArchivePipeline(MediaPipeline):
         if html_instead_of(record.kind, body):
             raise FileException(f"an HTML page was served instead of a {record.kind} file")
         meta = capture_meta(response)
-        key = safe_key(item.key_prefix, record.name)
+        key = report_file(item.key_prefix, record.name)
         result = await self._put(
             key,
             body,
@@ -232,7 +231,7 @@ class ArchivePipeline(MediaPipeline):
                 continue
             meta = {**origin.meta, "content_type": origin.content_type, "fetched_at": origin.fetched_at}
             meta.setdefault("http_status", 200)
-            key = safe_key(item.key_prefix, record.name)
+            key = report_file(item.key_prefix, record.name)
             result = await self._put(
                 key,
                 body,
@@ -249,7 +248,7 @@ class ArchivePipeline(MediaPipeline):
         self, request: Request, response: Response | None = None, info: Any = None, *, item: Any = None
     ) -> str:
         record = request.meta.get("file_record", "file")
-        return safe_key(item.key_prefix, record) if item is not None else record
+        return report_file(item.key_prefix, record) if item is not None else record
 
 
 def _fill(record: FileRecord, key: str, result: Any, meta: dict[str, Any]) -> None:

@@ -14,8 +14,8 @@ from scrapy.crawler import Crawler
 
 from crawler.crawlstore import for_crawler
 from crawler.items import ReportItem, to_json
+from crawler.keys import report_json
 from crawler.store import Store
-from crawler.store.base import safe_key
 
 # Facts of one capture or one version: they live in the ledger and the crawl log, not here, so that a
 # new version of a file (or a re-crawl) does not make a new version of the report's metadata.
@@ -44,6 +44,6 @@ class CatalogPipeline:
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, ReportItem):
-            key = safe_key(item.key_prefix, "report.json")
+            key = report_json(item.key_prefix)
             await asyncio.to_thread(self.store.put_json, key, stable_report(item), source_url=item.url)
         return item

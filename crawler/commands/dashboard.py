@@ -10,6 +10,7 @@ from scrapy.commands import ScrapyCommand
 from crawler.commands.status import add_lang_option, lang_translator, parse_today, parse_years
 from crawler.compliance import judge
 from crawler.dashboard import build_site
+from crawler.keys import DASHBOARD, dashboard_page
 from crawler.registry import default_registry, load_registry
 from crawler.store import open_store
 
@@ -45,5 +46,7 @@ class Command(ScrapyCommand):
         out.mkdir(parents=True, exist_ok=True)
         for name, page in site.items():
             (out / name).write_bytes(page.encode("utf-8"))
-            store.put(f"_dashboard/{name}", page.encode("utf-8"), content_type="text/html; charset=utf-8")
-        print(f"dashboard written to {out / 'index.html'} ({len(site)} pages; a copy under _dashboard/ in the archive)")
+            store.put(dashboard_page(name), page.encode("utf-8"), content_type="text/html; charset=utf-8")
+        print(
+            f"dashboard written to {out / 'index.html'} ({len(site)} pages; a copy under {DASHBOARD}/ in the archive)"
+        )

@@ -21,6 +21,7 @@ from crawler.commands.status import add_lang_option, as_table, lang_translator, 
 from crawler.compliance import judge
 from crawler.extract.explain import severity
 from crawler.i18n import Translator
+from crawler.keys import crawl_log
 from crawler.store import open_store
 
 
@@ -91,7 +92,7 @@ class Command(ScrapyCommand):
 
 def summarise(store: Any, portal: str, crawl_id: str | None, _: Translator) -> str:
     """A streets × years table of what the crawl archived, and totals."""
-    key = f"_crawls/{portal}/{crawl_id}.jsonl"
+    key = crawl_log(portal, str(crawl_id))
     items = [json.loads(line) for line in store.get(key).decode().splitlines()]
     reports = [i for i in items if i["type"] == "ReportItem"]
     columns = [i for i in items if i["type"] == "ColumnItem"]

@@ -1,4 +1,5 @@
-"""One log per crawl in the archive: ``_crawls/{portal}/{crawl_id}.jsonl``.
+"""One log per crawl in the archive: ``_crawls/{portal}/{crawl_id}.jsonl`` (format and reader:
+crawler/crawllog.py).
 
 Every item the crawl produced — reports, column evidence, fetch failures — one JSON line each, then a
 summary line with the finish reason and error counts. Status, alerts and audits read these logs.
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import logging
 import os
 import socket
@@ -33,11 +33,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.project import data_path
 
+from crawler import keys
+from crawler.crawllog import encode_line
 from crawler.crawlstore import for_crawler
 from crawler.extensions import archive_portal
 from crawler.items import to_json
 from crawler.store import Store
-from crawler.store.base import ArchiveBusyError, hold_lock, safe_key, utcnow
+from crawler.store.base import ArchiveBusyError, hold_lock, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +100,7 @@ class CrawlLog:
             if leftover == self.spool or _locked(leftover):
                 continue  # our own, or a crawl of this portal still running in another process
             crawl_id = leftover.stem.removeprefix(f"{portal}-")
-            key = safe_key("_crawls", portal, f"{crawl_id}.jsonl")
+            key = keys.crawl_log(portal, crawl_id)
             if self.store.latest(key) is None:
                 self.store.put(key, leftover.read_bytes(), content_type="application/x-ndjson")
                 logger.warning("crawl %s of %s had died; its log is archived without a summary", crawl_id, portal)
@@ -106,7 +108,7 @@ class CrawlLog:
 
     def _write(self, data: dict[str, Any]) -> None:
         assert self.handle is not None
-        self.handle.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+        self.handle.write(encode_line(data))
         self.handle.flush()
         self.count += 1
 
@@ -139,7 +141,7 @@ class CrawlLog:
             return
         self._write(summary)
         self.handle.close()
-        key = safe_key("_crawls", portal, f"{summary['crawl_id']}.jsonl")
+        key = keys.crawl_log(portal, str(summary["crawl_id"]))
         self.store.put(key, self.spool.read_bytes(), content_type="application/x-ndjson")
         self.spool.unlink()  # the store is the crawler's: closed when the engine stops (crawler/crawlstore.py)
 
@@ -159,7 +161,7 @@ def _lock_portal(store: Store, portal: str, crawl_id: str) -> IO[str]:
     holder = {"portal": portal, "crawl_id": crawl_id, "pid": os.getpid(), "host": socket.gethostname(),
               "started_at": utcnow()}  # fmt: skip
     try:
-        return hold_lock(store.lock_path(f"crawl-{portal}"), holder)
+        return hold_lock(store.lock_path(keys.crawl_lock(portal)), holder)
     except ArchiveBusyError as exc:
         message = (
             f"another crawl of {portal} into {store.uri} is running ({exc}); not starting crawl {crawl_id}. "

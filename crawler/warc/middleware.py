@@ -23,6 +23,7 @@ from scrapy.utils.project import data_path
 
 from crawler.crawlstore import for_crawler
 from crawler.extensions import archive_portal
+from crawler.keys import warc_prefix
 from crawler.store import Store
 from crawler.store.base import safe_key
 from crawler.warc.record import (
@@ -119,7 +120,7 @@ class WarcRecorder:
             lock = Path(self._lock_fh.name)
             self._lock_fh.close()
             lock.unlink(missing_ok=True)
-        logger.info("WARC: %d file(s) stored under _warc/%s/%s/", len(self.stored) // 2, self.portal, self.crawl_id)
+        logger.info("WARC: %d file(s) stored under %s", len(self.stored) // 2, warc_prefix(self.portal, self.crawl_id))
 
     def warcinfo(self) -> dict[str, str]:
         settings = self.crawler.settings
@@ -168,8 +169,7 @@ class WarcRecorder:
         assert self.store is not None
         name = path.name
         cdxj = build_cdxj(path, name)
-        prefix = safe_key("_warc", self.portal, crawl_id)
-        key = f"{prefix}/{name}"
+        key = warc_prefix(self.portal, crawl_id) + name
         self.store.put(key, path.read_bytes(), content_type="application/warc", meta={"crawl_id": crawl_id})
         self.store.put(f"{key}.cdxj", cdxj, content_type="application/cdxj", meta={"crawl_id": crawl_id})
         self.stored += [key, f"{key}.cdxj"]

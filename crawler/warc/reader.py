@@ -11,8 +11,8 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
+from crawler.keys import warc_prefix
 from crawler.store import Store, StoreError
-from crawler.store.base import safe_key
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Capture:
 def captures(store: Store, portal: str, url: str | None = None) -> list[Capture]:
     """Every indexed capture of ``portal`` (of ``url`` only, if given), oldest first."""
     found: list[Capture] = []
-    for key in store.keys(safe_key("_warc", portal) + "/"):
+    for key in store.keys(warc_prefix(portal)):
         if not key.endswith(".cdxj"):
             continue
         for line in store.get(key).decode().splitlines():

@@ -24,8 +24,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
+from crawler.keys import warc_digests
 from crawler.store import Store, StoreError
-from crawler.store.base import safe_key
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class Digests:
 
     @classmethod
     def key(cls, portal: str) -> str:
-        return safe_key("_warc", portal, "digests.json")
+        return warc_digests(portal)
 
     @classmethod
     def load(cls, store: Store, portal: str) -> Digests:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from crawler import records
+from crawler import keys, records
 from crawler.replica.server import ReplicaServer
 from crawler.replica.site import Site
 from crawler.store import LocalStore
@@ -46,7 +46,7 @@ def test_every_archived_report_has_records_equal_to_the_manifest(archive: tuple[
     store = LocalStore(path)
     reports = list(records.archived_reports(store, "wuchang"))
     # Each record is stored once, already with its cross-report findings (V32–V35).
-    record_keys = [k for k in store.keys("wuchang/") if k.endswith(records.RECORD_SUFFIX)]
+    record_keys = [k for k in store.keys("wuchang/") if k.endswith(keys.RECORD_SUFFIX)]
     assert len(record_keys) > 95 and {len(store.history(k)) for k in record_keys} == {1}
     published = {k for k, r in manifest.items() if r["published"]}
     assert {(r.meta["street_key"], r.meta["year"]) for r in reports} == published
@@ -90,7 +90,7 @@ def test_reextraction_and_recrawl_make_no_new_record_versions(
     assert "records new or changed 0" in out and "updated 0 record(s)" in out and "P00): 0" in out, out
     crawl("wuchang", replica.url, path, "-a", "streets=zyj,yyj", settings=ON)
     new = [v.key for v in list(LocalStore(path).ledger())[before:]]
-    assert not [k for k in new if k.endswith((records.RECORD_SUFFIX, records.TEXT_SUFFIX))], new
+    assert not [k for k in new if k.endswith((keys.RECORD_SUFFIX, keys.TEXT_SUFFIX))], new
 
 
 def test_exports_have_one_row_per_report_with_every_value(archive: tuple[Path, Manifest], tmp_path: Path) -> None:

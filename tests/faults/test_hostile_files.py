@@ -5,7 +5,7 @@ read the file again."""
 
 from __future__ import annotations
 
-from crawler import records
+from crawler import keys, records
 from tests.faults.conftest import Faulty
 from tests.support import crawl, crawl_log
 
@@ -39,8 +39,8 @@ def test_a_hostile_attachment_is_archived_refused_once_and_the_crawl_goes_on(fau
     assert [(f.rule, f.evidence["reason"]) for f in record.findings if f.rule == "P00"] == [("P00", "render_limit")]
     assert len(store.history(records.record_key(key))) == 1
     # The other reports of the street were read as usual.
-    others = [k for k in store.keys(f"wuchang/{STREET}/") if k.endswith(records.RECORD_SUFFIX) and key not in k]
-    assert others and all(records.load_record(store, k.removesuffix(records.RECORD_SUFFIX)) for k in others)
+    others = [k for k in store.keys(f"wuchang/{STREET}/") if k.endswith(keys.RECORD_SUFFIX) and key not in k]
+    assert others and all(records.load_record(store, k.removesuffix(keys.RECORD_SUFFIX)) for k in others)
     [status] = [s for s in faulty.statuses() if (s.street_key, s.year) == (STREET, YEAR)]
     assert status.status in ("on_time", "late")  # judged from the page, as without the hostile file
 
