@@ -26,8 +26,8 @@ import pdfplumber
 import pytest
 
 from crawler import template as tpl
-from crawler.replica import documents
-from crawler.replica.reports import BREAKABLE, ReportSpec, expected_findings, make_report
+from replica import documents
+from replica.reports import BREAKABLE, ReportSpec, expected_findings, make_report
 
 ARITHMETIC = ("V20", "V21", "V22", "V23", "V26")
 TEXTUAL = ("V03", "V04", "V05", "V12", "V30", "V31")
@@ -319,7 +319,7 @@ def test_outputs_are_identical_in_another_process() -> None:
     here = [hashlib.sha256(render(report)).hexdigest() for render in renders]
     code = (
         "import datetime as dt, hashlib\n"
-        "from crawler.replica import documents, reports\n"
+        "from replica import documents, reports\n"
         "s = reports.make_report(seed=13, street='杨园街道', district='武昌区',\n"
         "    publisher='武汉市武昌区人民政府杨园街道办事处', year=2021, signed_date=dt.date(2022, 1, 8))\n"
         "print(hashlib.sha256(documents.render_html(s).encode()).hexdigest())\n"

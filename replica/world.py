@@ -7,8 +7,8 @@ reports inline as HTML or only as attachments; other documents mixed into a stre
 non-street unit in a sibling column; one report moved to a new URL; and, when switched on, one report
 re-published at the same URL with changed numbers.
 
-This module only decides facts. Pages are rendered by :mod:`crawler.replica.pages`, report
-documents by :mod:`crawler.replica.documents`.
+This module only decides facts. Pages are rendered by :mod:`replica.pages`, report
+documents by :mod:`replica.documents`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass, field, replace
 
 from crawler.registry import Portal, Registry, Unit
-from crawler.replica.reality import RealPortal, RealStreet, real_portals, stable_seed
+from replica.reality import RealPortal, RealStreet, real_portals, stable_seed
 
 FIRST_YEAR, LAST_YEAR = 2019, 2025
 ROWS_PER_PAGE = 15

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from crawler.registry import Portal
-from crawler.replica.variants import ListVariant
-from crawler.replica.world import Publication
+from replica.reality import DETAIL_BLOCKS
+from replica.variants import ListVariant
+from replica.world import Publication
 
 
 def _page(title: str, body: str, *, meta: str = "") -> str:
@@ -102,7 +103,7 @@ def _cn_date(day: dt.date) -> str:
 def meta_block(portal: Portal, pub: Publication, index_no: str | None) -> str:
     """The host's metadata block above the article (portals.md §2)."""
     title, org = html.escape(pub.title), html.escape(pub.publisher)
-    template = portal.detail_template
+    template = DETAIL_BLOCKS.get(portal.id, "generic_trs")
     if template == "wuchang_meta":
         return (
             '<div class="xxgk-info"><table class="xxgk-table">\n'

@@ -3,7 +3,7 @@
 Values follow the national template of the report year (gb2019 for 2019–2020, gb2021 from 2021,
 ``crawler.template``) and obey every arithmetic rule of report_format.md §4.2 — unless a rule is
 broken on purpose, in exactly one documented way, so that validation can be tested against a known
-answer (:func:`expected_findings`). Prose (:mod:`crawler.replica.prose`) agrees with the tables on the
+answer (:func:`expected_findings`). Prose (:mod:`replica.prose`) agrees with the tables on the
 facts the extraction reads back (new applications, review and litigation, table 2 counts).
 
 Everything is drawn from ``random.Random`` instances seeded from ``seed``: the same arguments give
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from crawler import template as tpl
-from crawler.replica import prose as prose_mod
+from replica import prose as prose_mod
 
 # Rules a report can be made to break, each in one way (see _break and make_report):
 #   V03 S1 heading printed without its number (「、总体情况」, as on a real 杨园 page): S1 not found

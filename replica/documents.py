@@ -49,7 +49,7 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from crawler import template as tpl
-from crawler.replica.reports import ReportSpec
+from replica.reports import ReportSpec
 
 # ---- the tables, described once -------------------------------------------------------------
 
