@@ -1,4 +1,4 @@
-"""HTML of the replica's pages, modelled on the real TRS templates (portals.md §2–§3).
+"""HTML of the replica's pages, modelled on the real TRS templates (docs/portals.md §2–§3).
 
 Pure string rendering: list pages with ``createPageHTML(total, current, "index", ext)`` and relative
 ``./YYYYMM/t…`` rows whose full title sits in the ``title`` attribute, detail pages with each host's
@@ -101,7 +101,7 @@ def _cn_date(day: dt.date) -> str:
 
 
 def meta_block(portal: Portal, pub: Publication, index_no: str | None) -> str:
-    """The host's metadata block above the article (portals.md §2)."""
+    """The host's metadata block above the article (docs/portals.md §2)."""
     title, org = html.escape(pub.title), html.escape(pub.publisher)
     template = DETAIL_BLOCKS.get(portal.id, "generic_trs")
     if template == "wuchang_meta":

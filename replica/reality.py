@@ -2,7 +2,7 @@
 
 The registry records what is known; reality must also exist for what is not: the annual-report
 columns of 汉阳, 青山, 东西湖, 蔡甸, 江夏, 黄陂 and 新洲 (invented here in each host's observed path
-style, portals.md §4.8 / addendum §5), folder codes of streets whose code was never seen, the
+style, docs/portals.md §4.8), folder codes of streets whose code was never seen, the
 navigation that leads to them, and the portal that sits behind a JavaScript cookie challenge. The
 spiders must FIND these through navigation; they are never copied into config/portals.yaml.
 """
