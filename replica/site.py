@@ -89,10 +89,6 @@ class Site:
                     found[street.column] = variants.list_variant(portal.id, street.unit.key, n)
         return found
 
-    def _street_key(self, pub: Publication) -> str:
-        plan = self._plan_for(pub)
-        return plan.street.key if plan is not None else ""
-
     def _multipage(self, pub: Publication) -> bool:
         plan = self._plan_for(pub) if pub.kind == "report" else None
         return (
