@@ -26,7 +26,7 @@ def tracked_files() -> list[Path]:
 
 def references(path: Path) -> list[tuple[int, str, list[str]]]:
     """(line number, referenced .md path, § numbers on that line) for each Markdown file a text names."""
-    found = []
+    found: list[tuple[int, str, list[str]]] = []
     for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
         names = MD_REF.findall(line)
         sections = SECTION.findall(line) if len(set(names)) == 1 else []
@@ -62,7 +62,9 @@ def test_the_checker_reads_references() -> None:
 def test_every_referenced_document_is_in_the_repository() -> None:
     files = tracked_files()
     assert ROOT / "crawler/extract/rules.py" in files and ROOT / "README.md" in files
-    dead, bad_sections, cited = [], [], set()
+    dead: list[str] = []
+    bad_sections: list[str] = []
+    cited: set[str] = set()
     for path in files:
         rel = path.relative_to(ROOT).as_posix()
         for n, name, sections in references(path):
