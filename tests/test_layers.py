@@ -146,3 +146,16 @@ def test_the_replica_commands_say_what_to_install(command: list[str]) -> None:
     assert "REPLICA-IMPORTED replica" in result.stderr  # the command did try, at run time
     assert "the replica is not installed" in result.stderr
     assert "pip install -e '.[replica]'" in result.stderr
+
+
+def test_the_registry_holds_no_replica_only_fields() -> None:
+    """How each host draws its metadata block and numbers its 索引号 is the replica's knowledge (the
+    crawler reads every date label whatever the block): it lives in replica/reality.py."""
+    from crawler.registry import Portal, Unit
+    from replica.reality import DETAIL_BLOCKS, INDEX_NO_PREFIXES
+
+    text = (ROOT / "config/portals.yaml").read_text(encoding="utf-8")
+    for name in ("detail_template", "index_no_prefix"):
+        assert name not in text
+        assert name not in Portal.model_fields and name not in Unit.model_fields
+    assert DETAIL_BLOCKS["wuchang"] == "wuchang_meta" and INDEX_NO_PREFIXES["wuchang"] == "737546075"
