@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.replica.server import ReplicaServer, start_in_thread  # noqa: E402
-from crawler.replica.site import Site  # noqa: E402
+from replica.server import ReplicaServer, start_in_thread  # noqa: E402
+from replica.site import Site  # noqa: E402
 
 # Politeness off; extraction off, so pages/s measures crawling (bench/extract.py measures extraction).
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",

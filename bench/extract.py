@@ -25,8 +25,8 @@ import pdfplumber
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler.extract import extract
-from crawler.replica import documents
-from crawler.replica.reports import ReportSpec, make_report
+from replica import documents
+from replica.reports import ReportSpec, make_report
 
 STREETS = (("杨园街道", "武昌区"), ("二七街道", "江岸区"), ("汉水桥街道", "硚口区"), ("水果湖街道", "武昌区"))
 

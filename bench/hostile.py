@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler.extract import Limits, extract
 from crawler.extract.workers import ExtractPool, WorkerLimits
-from crawler.replica import documents
-from crawler.replica.reports import ReportSpec, make_report
+from replica import documents
+from replica.reports import ReportSpec, make_report
 from tests.extract import hostile
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

@@ -1,10 +1,10 @@
 """Judge every (portal, street, report year): on time, late, premature, missing, pending or unknown.
 
 A pure function of the registry, the crawl logs in the archive and ``today`` (always injected, never
-read from the clock here). The rules (report_format.md §5, portals.md §1 item 6):
+read from the clock here). The rules (docs/report-format.md §5, docs/portals.md §1 item 6):
 
 * a report found in any crawl is judged by its on-page date (公开日期/发布时间…), else its URL date,
-  else (report_format.md §5.4) the document date read from the report (落款 / 填报日期) as a proxy:
+  else (docs/report-format.md §5.4) the document date read from the report (落款 / 填报日期) as a proxy:
   publication cannot precede signing, so a late proxy proves lateness but an early one proves nothing
   (``unknown``). The document date is kept as evidence whenever a record has it. On or before the
   deadline (31 January of the next year, per portal in config/portals.yaml) is ``on_time``; after it

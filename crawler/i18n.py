@@ -20,7 +20,6 @@ from typing import Any
 
 DOMAIN = "nianbao"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
 _ALIASES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh_hans": "zh_CN", "cn": "zh_CN", "en": "en", "en_us": "en",
             "en_gb": "en"}  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 
-def to_mirror(url: str, mirror: str, scheme_of: dict[str, str] | None = None) -> str:
+def to_mirror(url: str, mirror: str) -> str:
     """``https://HOST/PATH?Q`` → ``{mirror}/HOST/PATH?Q``."""
     parts = urlsplit(url)
     path = parts.path or "/"

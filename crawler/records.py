@@ -1,7 +1,7 @@
 """Extraction records in the archive: each report file's record stored beside it, and the checks that
 need more than one report.
 
-For an archived report file ``{portal}/{street}/{year}/{file}`` the record (report_format.md §2) is
+For an archived report file ``{portal}/{street}/{year}/{file}`` the record (docs/report-format.md §2) is
 ``{file}.record.json`` and the text it was read from ``{file}.record.txt`` (kept for the copy checks,
 V34/V35, and for readers who want to search the text). Both are versions of their own keys, so a
 re-extraction after a parser upgrade makes a new version only when the record really changed.

@@ -112,10 +112,8 @@ class Portal(_Strict):
     ext: Literal["html", "shtml"]
     platform: Literal["trs"] = "trs"
     layout: Literal["per_street", "per_year"]
-    index_no_prefix: str | None = None
     column: str | None
     column_status: ColumnStatus
-    detail_template: str = "generic_trs"
     deadline: MonthDay | None = None
     late_error_after: MonthDay | None = None
     discovery: Discovery | None = None

@@ -2,7 +2,7 @@
 
 One source for the table keys and their printed labels, shared by the replica (which prints reports)
 and the extraction stage (which reads them back). Keys and labels follow
-``shared/domain/report_format.md`` §1.4–§2.5 exactly; nothing else may invent a key.
+``docs/report-format.md`` §1.4–§2.5 exactly; nothing else may invent a key.
 """
 
 from __future__ import annotations

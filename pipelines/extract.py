@@ -1,4 +1,4 @@
-"""Extract every archived report file into its record (report_format.md §2), stored beside the file.
+"""Extract every archived report file into its record (docs/report-format.md §2), stored beside the file.
 
 Runs after the archive pipeline: the file's bytes are read back from the store (what is extracted is
 exactly what is archived). A file whose latest version was already extracted by the same extractor is

@@ -29,7 +29,7 @@ fi
 stamp=.venv/.nianbao-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing Python packages (pyproject.toml); log in .venv/pip.log"
-  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[dev]"; } \
+  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[dev,replica]"; } \
        > .venv/pip.log 2>&1; then
     tail -40 .venv/pip.log
     echo "setup: pip install failed (full log: .venv/pip.log)" >&2

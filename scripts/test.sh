@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "== ruff check";  .venv/bin/ruff check .
 echo "== ruff format"; .venv/bin/ruff format --check .
-echo "== mypy";        .venv/bin/mypy crawler spiders pipelines tests $([ -d bench ] && echo bench)
+echo "== mypy";        .venv/bin/mypy crawler spiders pipelines replica tests $([ -d bench ] && echo bench)
 echo "== pytest";      .venv/bin/python -m pytest "$@"

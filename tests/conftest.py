@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from crawler.replica.server import ReplicaServer
-    from crawler.replica.site import Site
+    from replica.server import ReplicaServer
+    from replica.site import Site
 
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ def _checkout_untouched() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def replica_site() -> Site:
     """The default world (seed 0), built once per test session."""
-    from crawler.replica.site import Site
+    from replica.site import Site
 
     return Site(seed=0)
 
@@ -43,7 +43,7 @@ def replica_site() -> Site:
 @pytest.fixture
 def replica(replica_site: Site) -> Iterator[ReplicaServer]:
     """The replica serving on 127.0.0.1:<free port>; reset to its original state afterwards."""
-    from crawler.replica.server import start_in_thread
+    from replica.server import start_in_thread
 
     server = start_in_thread(replica_site, port=0)
     try:

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from crawler.replica.server import ReplicaServer, start_in_thread
-from crawler.replica.site import Site
 from crawler.store import open_store
+from replica.server import ReplicaServer, start_in_thread
+from replica.site import Site
 from tests.support import crawl, crawl_log
 
 STREETS = ("-a", "streets=yyj")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica.server import ReplicaServer
 from crawler.store import LocalStore
 from crawler.store.base import ArchiveBusyError, hold_lock
 from crawler.store.s3 import S3Store
+from replica.server import ReplicaServer
 from spiders.trs import _crawl_id
 from tests.support import FAST, ROOT, crawl
 

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from crawler.replica.server import ReplicaServer
 from crawler.store import open_store
+from replica.server import ReplicaServer
 from tests.support import ROOT, crawl, crawl_log
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from crawler.edits import json_diff, note_edit, refresh_events
-from crawler.replica.server import ReplicaServer
-from crawler.replica.site import Site
 from crawler.store import LocalStore, open_store
 from crawler.store.base import sha256_hex
+from replica.server import ReplicaServer
+from replica.site import Site
 from tests.support import crawl, scrapy
 
 KEY = "wuchang/zyj/2024/page.html"

@@ -158,9 +158,9 @@ def test_the_untranslated_string_check_fails_on_a_new_message(tmp_path: Path) ->
 
 
 def test_scrapy_parse_table_in_both_languages() -> None:
-    """The five seed reports as `scrapy parse --format table` prints them: field names and codes are data,
+    """The five seed reports as `scrapy read --format table` prints them: field names and codes are data,
     everything else follows the language."""
-    from crawler.commands.parse import render_table
+    from crawler.commands.read import render_table
     from crawler.extract import extract_file
     from tests.extract.conftest import SEEDS
 

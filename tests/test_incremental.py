@@ -13,8 +13,8 @@ from scrapy.http import Response
 from scrapy.settings import Settings
 
 from crawler.httpcache import RevalidatePolicy
-from crawler.replica.server import ReplicaServer
 from crawler.store import open_store
+from replica.server import ReplicaServer
 from tests.support import crawl, crawl_log
 
 

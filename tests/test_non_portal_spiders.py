@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.replica.server import ReplicaServer
-from crawler.replica.site import Site
+from replica.server import ReplicaServer
+from replica.site import Site
 from tests.support import ROOT
 
 

@@ -52,7 +52,7 @@ def test_wuchang_detail_metadata_block_and_attachments() -> None:
     assert detail.title == "杨园街道2025年政府信息公开工作年度报告"
     assert detail.publisher == "杨园街道"
     assert detail.index_no == "737546075/2026-00012"
-    # 公开日期 is earlier than the URL date (portals.md §1 item 6); both are kept.
+    # 公开日期 is earlier than the URL date (docs/portals.md §1 item 6); both are kept.
     assert (detail.page_date, detail.page_date_label) == (dt.date(2026, 1, 9), "公开日期")
     assert detail.url_date == dt.date(2026, 1, 14)
     assert [(a.url.rsplit("/", 1)[-1], a.kind) for a in detail.attachments] == [

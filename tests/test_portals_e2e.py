@@ -15,10 +15,10 @@ import pytest
 import yaml
 
 from crawler.registry import DEFAULT_PATH, default_registry
-from crawler.replica.reality import CHALLENGE_PORTAL
-from crawler.replica.server import start_in_thread
-from crawler.replica.site import Site
 from crawler.store import open_store
+from replica.reality import CHALLENGE_PORTAL
+from replica.server import start_in_thread
+from replica.site import Site
 from tests.support import FAST, crawl, crawl_log, scrapy
 
 PORTALS = sorted(default_registry().portals)

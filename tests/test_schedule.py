@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from crawler.replica.server import ReplicaServer
 from crawler.scheduler import Scheduler, command_available, crontab, load_schedule, systemd_units
 from crawler.store import open_store
+from replica.server import ReplicaServer
 from tests.support import FAST, scrapy
 
 UTC = dt.UTC

@@ -7,9 +7,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from crawler.replica.server import ReplicaServer
-from crawler.replica.site import Site
 from crawler.store import open_store
+from replica.server import ReplicaServer
+from replica.site import Site
 from tests.support import crawl, crawl_log, scrapy
 
 

@@ -43,8 +43,14 @@ class Command(ScrapyCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         self.translator = lang_translator(opts.lang)
-        from crawler.replica.server import start_in_thread  # noqa: PLC0415 - only the demo needs it
-        from crawler.replica.site import Site  # noqa: PLC0415
+        # Imported here, not at the top: the replica is an optional extra, not part of the crawler.
+        try:
+            from replica.server import start_in_thread  # noqa: PLC0415
+            from replica.site import Site  # noqa: PLC0415
+        except ImportError as exc:
+            raise UsageError(
+                f"the replica is not installed ({exc}); in a checkout: pip install -e '.[replica]'"
+            ) from exc
 
         self.site = Site(seed=opts.seed, portals=(opts.portal,))
         if opts.portal not in self.site.world.portals:

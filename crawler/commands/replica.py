@@ -32,12 +32,18 @@ class Command(ScrapyCommand):
             "--republish", action="store_true", help="serve one report re-published with changed numbers"
         )
         parser.add_argument("--portals", help="comma-separated portal ids (default: every portal with a known column)")
-        # Misbehave on purpose (crawler/replica/faults.py); changeable later via /_replica/faults.
+        # Misbehave on purpose (replica/faults.py); changeable later via /_replica/faults.
         parser.add_argument("--faults", metavar="FILE", help="fault plan to start with (YAML/JSON list of rules)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        from crawler.replica.server import ReplicaServer  # noqa: PLC0415 - keep `scrapy -h` fast
-        from crawler.replica.site import Site  # noqa: PLC0415
+        # Imported here, not at the top: the replica is an optional extra, not part of the crawler.
+        try:
+            from replica.server import ReplicaServer  # noqa: PLC0415
+            from replica.site import Site  # noqa: PLC0415
+        except ImportError as exc:
+            raise UsageError(
+                f"the replica is not installed ({exc}); in a checkout: pip install -e '.[replica]'"
+            ) from exc
 
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}")
@@ -56,7 +62,7 @@ class Command(ScrapyCommand):
             return
         server = ReplicaServer(site, opts.port)
         if opts.faults:
-            from crawler.replica.faults import load_plan  # noqa: PLC0415
+            from replica.faults import load_plan  # noqa: PLC0415
 
             server.faults.set(load_plan(opts.faults))
         print(f"replica serving {', '.join(sorted(site.world.portals))} at {server.url}  (Ctrl-C to stop)", flush=True)

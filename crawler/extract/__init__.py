@@ -1,4 +1,4 @@
-"""Extraction: one report file → the structured record of report_format.md §2, with validation (§4) and
+"""Extraction: one report file → the structured record of docs/report-format.md §2, with validation (§4) and
 the deadline judgement (§5). Pure functions: no network, no archive I/O.
 
 Public API::

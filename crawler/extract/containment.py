@@ -1,4 +1,4 @@
-"""Text shared between reports: 12-character shingle containment (report_format.md §4.3, V34–V35)."""
+"""Text shared between reports: 12-character shingle containment (docs/report-format.md §4.3, V34–V35)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ MIN_CJK = 15
 # report), not one unit copying another. Copying between units shows as shingles shared by two or three
 # units; the template's sentences are in dozens. A corpus of fewer than TEMPLATE_MIN_CORPUS units has no
 # template text: with a handful of units a shared template cannot be told from a copy (and the five seeds
-# keep the containment figures of report_format.md §6.6).
+# keep the containment figures of docs/report-format.md §6.6).
 TEMPLATE_MIN_UNITS = 5
 TEMPLATE_SHARE = 0.05
 TEMPLATE_MIN_CORPUS = 10

@@ -1,4 +1,4 @@
-"""The publication deadline of a report and its status (report_format.md §5, rules V07–V10).
+"""The publication deadline of a report and its status (docs/report-format.md §5, rules V07–V10).
 
 The one deadline rule of the project: extraction's findings (V07–V10) and the compliance status of
 ``scrapy status`` (crawler/compliance.py) both judge a report's dates with :func:`judge_dates`.
@@ -24,7 +24,7 @@ class Policy:
     """The deadlines as (month, day) of the year after the report year. ``d1`` is art. 49's department
     date, applied to street offices (Wuhan practice); ``d2`` the outer statutory date; ``old`` the date of
     the 2008 regulation (report years ≤ 2018). Configurable per district: no Hubei or Wuhan instrument
-    fixes a street-office date (§5 caveats)."""
+    fixes a street-office date (§5.7)."""
 
     d1: tuple[int, int] = (1, 31)
     d2: tuple[int, int] = (3, 31)

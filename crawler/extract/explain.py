@@ -1,7 +1,7 @@
 """A finding (rules.py V01–V36, tables.py P01–P05, pipeline.py P00) said to people, in their language.
 
 A finding is structured: rule, severity, table, keys, evidence. Its stored ``message`` is the rule's own
-English wording, kept in the record JSON as data (report_format.md §2.6). What a reader sees is rendered
+English wording, kept in the record JSON as data (docs/report-format.md §2.6). What a reader sees is rendered
 here, from the structured fields only, through the gettext catalogs — so a record archived years ago reads
 in Chinese or English alike. Table, column and row codes are shown with the template's printed labels in
 Chinese and as their codes in English. Every rule code the extraction can emit has a message here

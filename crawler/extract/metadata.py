@@ -1,4 +1,4 @@
-"""Report metadata from the text and the crawl (report_format.md §2.1, §3.4, §3.7)."""
+"""Report metadata from the text and the crawl (docs/report-format.md §2.1, §3.4, §3.7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Facts stated in the prose, checked against the tables (report_format.md §3.8, rules V30–V31)."""
+"""Facts stated in the prose, checked against the tables (docs/report-format.md §3.8, rules V30–V31)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The structured record of one parsed report (report_format.md §2): cells, findings, metadata.
+"""The structured record of one parsed report (docs/report-format.md §2): cells, findings, metadata.
 
 Everything here is an immutable value. ``Record.to_dict()`` is the flat JSON object of §2 (metadata keys,
 then every table key in document order as a §2.2 cell object, then ``findings``); nothing else in the

@@ -1,4 +1,4 @@
-"""Validation rules V01–V36 (report_format.md §4). Parse-quality findings P01–P05 come from tables.py.
+"""Validation rules V01–V36 (docs/report-format.md §4). Parse-quality findings P01–P05 come from tables.py.
 
 Arithmetic rules compare exactly and only when every operand is non-null; otherwise the check is not
 assessable and gives no finding (each check is logged at DEBUG with PASS / FAIL / NOT_ASSESSABLE).

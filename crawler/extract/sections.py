@@ -1,4 +1,4 @@
-"""Section headings (report_format.md §3.5): the six sections, their numbering, and extra headings."""
+"""Section headings (docs/report-format.md §3.5): the six sections, their numbering, and extra headings."""
 
 from __future__ import annotations
 

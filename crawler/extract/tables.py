@@ -1,4 +1,4 @@
-"""The three statutory tables read from extracted text (report_format.md §3.2–§3.6, P01–P05).
+"""The three statutory tables read from extracted text (docs/report-format.md §3.2–§3.6, P01–P05).
 
 Rows are recognised only by their row label, matched on distinctive text (OCR misplaces numbers and group
 labels); value cells are the cells after the label; tokens before it are noise. Keys come from

@@ -1,4 +1,4 @@
-"""Text normalisation and the two table layouts of extracted text (report_format.md §3.1).
+"""Text normalisation and the two table layouts of extracted text (docs/report-format.md §3.1).
 
 Every format reader ends in the same intermediate text: prose lines, and table rows as tab-joined cells
 (the ``tsv_rows`` layout). The seed files also come in ``cell_per_line``. :class:`Document` reads either

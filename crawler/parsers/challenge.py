@@ -1,7 +1,7 @@
 """Recognise anti-bot challenge pages so one is never archived as a report nor read as "no report".
 
 Chinese government sites behind 瑞数 / 加速乐-style shields answer HTTP 412 or 521 with a small page
-whose script computes a cookie and reloads (anchors.md §D). Cloudflare-style markers are included
+whose script computes a cookie and reloads (docs/portals.md §7). Cloudflare-style markers are included
 for completeness. The check looks at the status and the first 8 KB only.
 """
 

@@ -20,7 +20,7 @@ from parsel import Selector
 from crawler.parsers.listing import PAGER_CALL_RE, _read_pager, parse_date
 from crawler.parsers.urls import ARTICLE_RE, DOCUMENT_EXTENSIONS, document_kind, url_date
 
-# On-page date labels, most authoritative first (portals.md §2): 公开日期 is what the office
+# On-page date labels, most authoritative first (docs/portals.md §2): 公开日期 is what the office
 # declares; 更新时间 moves when a page is edited, so it is the last resort.
 DATE_LABELS = ("公开日期", "发布日期", "发布时间", "发文日期", "日期", "更新时间")
 # 字号 (font size control) and 有效性 are not metadata we keep, but they end the value before them.

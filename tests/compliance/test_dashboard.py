@@ -25,9 +25,9 @@ from crawler.compliance import Status, judge
 from crawler.dashboard import district_page, on_time_shares, street_page
 from crawler.i18n import Translator, _catalog
 from crawler.registry import default_registry
-from crawler.replica.server import start_in_thread
-from crawler.replica.site import Site
 from crawler.store import open_store
+from replica.server import start_in_thread
+from replica.site import Site
 from tests.support import ROOT, crawl, scrapy
 from tests.textcheck import english_words, han
 

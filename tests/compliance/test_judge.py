@@ -141,7 +141,7 @@ def _with_record(store: LocalStore, key: str, text: str) -> None:
 
 
 def test_the_document_date_is_evidence_and_a_late_one_proves_lateness(tmp_path: Path) -> None:
-    """report_format.md §5.4: without a publication date the document date (here 填表时间) is a proxy;
+    """docs/report-format.md §5.4: without a publication date the document date (here 填表时间) is a proxy;
     a late proxy proves lateness, an early one proves nothing."""
     seed = (Path(__file__).parents[1] / "fixtures/seeds/000_5dc0f6ddf6e173eb.txt").read_text(encoding="utf-8")
     late_seed = seed.replace("填表时间: 2022.01.10", "填表时间: 2022.02.14")

@@ -9,8 +9,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from crawler.replica.server import ReplicaServer
-from crawler.replica.site import Site
+from replica.server import ReplicaServer
+from replica.site import Site
 from tests.support import crawl, scrapy
 
 TODAY = "2026-11-24"

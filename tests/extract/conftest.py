@@ -1,4 +1,4 @@
-"""Fixtures for the extraction tests: the seed corpus (shared/seeds), parsed once per session."""
+"""Fixtures for the extraction tests: the seed corpus (docs/report-format.md §6), parsed once per session."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from crawler.extract import Record, check_corpus, extract_text_file
 
-# Copies of ../shared/seeds (the five real reports), committed so the golden tests run from any clone.
+# The five real reports given to the project as extracted text, committed so the golden tests run from any clone.
 SEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"
 SEED_IDS = (
     "000_5dc0f6ddf6e173eb",

@@ -1,7 +1,7 @@
 """A format corpus made by the real producers a street office's report passes through.
 
 Two replica reports of known values (one gb2021, one gb2019, both correct: no rule broken) are written
-with the official merged table headers (:mod:`crawler.replica.documents`) and then produced as:
+with the official merged table headers (:mod:`replica.documents`) and then produced as:
 
 * DOCX (python-docx) → PDF exported by LibreOffice and Word 97 DOC, on A4 (table 3 crosses one page
   break) and on A5 (table 3 runs over three pages and more), with and without header rows repeated on
@@ -40,8 +40,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
-from crawler.replica import documents
-from crawler.replica.reports import ReportSpec, make_report
+from replica import documents
+from replica.reports import ReportSpec, make_report
 from tests.extract.render import libreoffice_convert
 
 GENERATOR = "corpus-1"  # part of every cache key: bump when a producer below changes its output

@@ -1,4 +1,4 @@
-"""The ground truth of report_format.md §6, as data: metadata, every cell value, and the exact findings.
+"""The ground truth of docs/report-format.md §6, as data: metadata, every cell value, and the exact findings.
 
 A finding is compared as (rule, severity, table, sorted keys, line) plus the evidence fields named here.
 """
@@ -306,7 +306,7 @@ FINDINGS: dict[str, list[FindingSpec]] = {
     ],
 }
 
-# report_format.md §6.6: containment(A in B), rows A, columns B, in SEED order.
+# docs/report-format.md §6.6: containment(A in B), rows A, columns B, in SEED order.
 CONTAINMENT = (
     (None, 0.080, 0.108, 0.009, 0.007),
     (0.128, None, 0.537, 0.010, 0.011),

@@ -17,7 +17,7 @@ import struct
 import zipfile
 import zlib
 
-from crawler.replica.faults import huge_page_pdf, raw_pdf
+from replica.faults import huge_page_pdf, raw_pdf
 
 __all__ = ["huge_page_pdf", "huge_table_html", "lying_docx", "raw_pdf", "span_bomb_html"]
 

@@ -158,10 +158,10 @@ def test_a_refused_file_is_read_again_by_a_new_extractor_version(
 
 
 def test_parse_reads_in_a_bounded_worker(tmp_path: Path) -> None:
-    from crawler.commands.parse import run_parse
+    from crawler.commands.read import run_read
 
     path = tmp_path / "spans.html"
     path.write_bytes(hostile.span_bomb_html())
     out = io.StringIO()
-    assert run_parse(str(path), url=None, fmt="json", out=out, limits=WorkerLimits(memory=512 * MiB)) == 1
+    assert run_read(str(path), url=None, fmt="json", out=out, limits=WorkerLimits(memory=512 * MiB)) == 1
     assert '"reason": "grid_limit"' in out.getvalue()

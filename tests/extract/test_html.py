@@ -156,8 +156,8 @@ def test_trs_body_without_title_gets_the_page_title() -> None:
 def test_replica_documents_read_back(kind: str, year: int, broken: tuple[str, ...]) -> None:
     """The replica prints the official merged-cell layout (gb2019 and gb2021); every value reads back, and
     the rules it broke on purpose are exactly the single-report rules raised."""
-    from crawler.replica import documents
-    from crawler.replica.reports import expected_findings, make_report
+    from replica import documents
+    from replica.reports import expected_findings, make_report
 
     spec = make_report(
         seed=year + len(broken),

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from crawler import keys, records
-from crawler.replica.server import ReplicaServer
-from crawler.replica.site import Site
 from crawler.store import LocalStore
+from replica.server import ReplicaServer
+from replica.site import Site
 from tests.extract.test_replica_corpus import expected_values
 from tests.support import crawl, scrapy
 
@@ -27,7 +27,7 @@ Manifest = dict[tuple[str, int], dict[str, Any]]  # (street key, year) -> the ma
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory, replica_site: Site) -> tuple[Path, Manifest]:
     """One crawl of the whole Wuchang portal with extraction on (module-scoped: it takes a minute)."""
-    from crawler.replica.server import start_in_thread
+    from replica.server import start_in_thread
 
     server = start_in_thread(replica_site, port=0)
     try:

@@ -21,7 +21,7 @@ from crawler.extract import extract
 from tests.extract.test_html import RULES_BY_CONSTRUCTION
 
 if TYPE_CHECKING:
-    from crawler.replica.site import Site
+    from replica.site import Site
 
 # A served file carries the tables when its kind is one of the report's formats ("inline" = the page).
 _FORMAT_OF_KIND = {"html": "inline", "pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps"}

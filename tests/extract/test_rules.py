@@ -144,7 +144,7 @@ _UNITS = (
 
 def _report(street: str, district: str, seed: int, year: int = 2023) -> str:
     """A report of its own (the replica's prose for this unit) that also reprints the template's text."""
-    from crawler.replica.reports import make_report
+    from replica.reports import make_report
 
     spec = make_report(
         seed=seed,

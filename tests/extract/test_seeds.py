@@ -1,4 +1,4 @@
-"""Golden tests: the five seeds give exactly the values and findings of report_format.md §6."""
+"""Golden tests: the five seeds give exactly the values and findings of docs/report-format.md §6."""
 
 from __future__ import annotations
 

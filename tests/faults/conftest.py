@@ -21,9 +21,9 @@ import pytest
 
 from crawler.compliance import Status, judge
 from crawler.registry import default_registry
-from crawler.replica.server import ReplicaServer, start_in_thread
-from crawler.replica.site import Site
 from crawler.store import Store, open_store
+from replica.server import ReplicaServer, start_in_thread
+from replica.site import Site
 from tests.support import crawl, crawl_log
 
 STREETS = ("yyj", "laj", "sdj", "xjpj")  # inline pages, PDFs (laj, sdj, xjpj) and a DOCX (xjpj 2022)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica.faults import Rule, parse_plan
-from crawler.replica.server import ReplicaServer
+from replica.faults import Rule, parse_plan
+from replica.server import ReplicaServer
 from tests.support import ROOT
 
 

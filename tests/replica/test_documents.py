@@ -1,6 +1,6 @@
 """The replica's report documents: deterministic, faithful to the template, honest, readable in every format.
 
-The rule checks below are written out from report_format.md (§3.5 headings, §3.8 prose facts, §4.1–4.3
+The rule checks below are written out from docs/report-format.md (§3.5 headings, §3.8 prose facts, §4.1–4.3
 rules) independently of any validator in the project, so that the replica's claims about which rules
 a report breaks can be trusted by the validator's own tests.
 """
@@ -26,8 +26,8 @@ import pdfplumber
 import pytest
 
 from crawler import template as tpl
-from crawler.replica import documents
-from crawler.replica.reports import BREAKABLE, ReportSpec, expected_findings, make_report
+from replica import documents
+from replica.reports import BREAKABLE, ReportSpec, expected_findings, make_report
 
 ARITHMETIC = ("V20", "V21", "V22", "V23", "V26")
 TEXTUAL = ("V03", "V04", "V05", "V12", "V30", "V31")
@@ -57,7 +57,7 @@ def busy_spec(year: int) -> ReportSpec:
 
 
 def arithmetic_failures(values: Mapping[str, Any], version: str) -> set[str]:
-    """V20–V26 of report_format.md §4.2 on table values."""
+    """V20–V26 of docs/report-format.md §4.2 on table values."""
     failed = set()
     for c in tpl.T3_COLUMNS:
         if values[f"t3_new_{c}"] + values[f"t3_carried_in_{c}"] != (
@@ -117,7 +117,7 @@ ORDINALS = dict(zip(("S1", "S2", "S3", "S4", "S5", "S6"), "一二三四五六", 
 
 
 def text_findings(lines: list[str], values: Mapping[str, Any], year: int) -> set[str]:
-    """V03, V04, V05, V06, V12, V13, V30, V31 (report_format.md §3.5, §3.8, §4.1, §4.3) on prose lines."""
+    """V03, V04, V05, V06, V12, V13, V30, V31 (docs/report-format.md §3.5, §3.8, §4.1, §4.3) on prose lines."""
     norm = [re.sub(r"\s", "", unicodedata.normalize("NFKC", line)) for line in lines]
     found: dict[str, tuple[int, str]] = {}
     extra = False
@@ -267,7 +267,7 @@ def test_republished_edition_changes_a_few_numbers_not_rules() -> None:
 
 
 def _shingles(lines: list[str], short: str) -> set[str]:
-    """report_format.md §4.3 steps 1–7."""
+    """docs/report-format.md §4.3 steps 1–7."""
     out = set()
     for raw in lines:
         line = re.sub(r"\s", "", unicodedata.normalize("NFKC", raw))
@@ -319,7 +319,7 @@ def test_outputs_are_identical_in_another_process() -> None:
     here = [hashlib.sha256(render(report)).hexdigest() for render in renders]
     code = (
         "import datetime as dt, hashlib\n"
-        "from crawler.replica import documents, reports\n"
+        "from replica import documents, reports\n"
         "s = reports.make_report(seed=13, street='杨园街道', district='武昌区',\n"
         "    publisher='武汉市武昌区人民政府杨园街道办事处', year=2021, signed_date=dt.date(2022, 1, 8))\n"
         "print(hashlib.sha256(documents.render_html(s).encode()).hexdigest())\n"

@@ -22,10 +22,10 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.edits import is_report_file
-from crawler.replica.server import ReplicaServer
-from crawler.replica.site import Site
 from crawler.store import LocalStore, Store
 from crawler.store.s3 import S3Store
+from replica.server import ReplicaServer
+from replica.site import Site
 from tests.s3server import WeedServer
 from tests.support import FAST, ROOT, scrapy
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.replica.server import ReplicaServer
 from crawler.store import open_store
+from replica.server import ReplicaServer
 from tests.support import crawl, crawl_log, scrapy
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.replica.server import ReplicaServer
 from crawler.store import Store, open_store
 from crawler.warc import PROFILE_IDENTICAL, PROFILE_NOT_MODIFIED, captures, read_record
+from replica.server import ReplicaServer
 from tests.support import crawl, crawl_log
 
 STREETS = ("-a", "streets=yyj,laj")

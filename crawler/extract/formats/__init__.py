@@ -1,5 +1,5 @@
 """Format readers. Every reader turns one file into the same intermediate text: prose lines, and table
-rows as tab-joined cells (the ``tsv_rows`` layout of report_format.md §3.1), which then goes through the
+rows as tab-joined cells (the ``tsv_rows`` layout of docs/report-format.md §3.1), which then goes through the
 one text pipeline used for the seeds. Readers are imported lazily so that reading HTML never loads PDFium
 or ONNX Runtime."""
 

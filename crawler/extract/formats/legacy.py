@@ -1,6 +1,6 @@
 """Legacy Word (.doc) and Kingsoft WPS (.wps) files, both OLE2 compound files.
 
-LibreOffice converts them to DOCX (the only route that keeps table structure, feasibility.md §5), which
+LibreOffice converts them to DOCX (the only route that keeps table structure, docs/readers.md §2), which
 the DOCX reader then reads. Every conversion runs headless with a private profile (two conversions
 sharing a profile silently produce nothing), no network, and a timeout after which the whole process
 group is killed. When LibreOffice fails, catdoc (tab-separated table rows) and then antiword give at

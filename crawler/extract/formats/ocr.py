@@ -7,7 +7,7 @@ Boxes inside a row are put in their cell (a wrapped label is one cell), and the 
 with empty cells kept, the same grid shape as the HTML and DOCX readers produce. Boxes outside tables are
 clustered into prose lines by their vertical centre.
 
-The models ship inside the rapidocr wheel (no download at run time, feasibility.md §6). One engine per
+The models ship inside the rapidocr wheel (no download at run time, docs/readers.md §3). One engine per
 process, made on first use (≈1 GB RAM).
 """
 

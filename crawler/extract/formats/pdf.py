@@ -13,7 +13,7 @@
   than the page.)
 * A PDF without a text layer (a scan) goes to OCR.
 
-PyMuPDF is not used: version 2.0 mangles numbers in table cells (feasibility.md §5).
+PyMuPDF is not used: version 2.0 mangles numbers in table cells (docs/readers.md §1).
 """
 
 from __future__ import annotations

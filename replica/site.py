@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.registry import Registry, default_registry
-from crawler.replica import documents, reports, variants
-from crawler.replica.pages import detail_page, link_page, list_page, not_found_page, robots_txt
-from crawler.replica.reality import RealPortal, stable_seed
-from crawler.replica.world import ROWS_PER_PAGE, Publication, ReportPlan, World, build_world
+from replica import documents, reports, variants
+from replica.pages import detail_page, link_page, list_page, not_found_page, robots_txt
+from replica.reality import INDEX_NO_PREFIXES, RealPortal, stable_seed
+from replica.world import ROWS_PER_PAGE, Publication, ReportPlan, World, build_world
 
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -68,15 +68,15 @@ class Site:
         numbers: dict[str, str] = {}
         counters: dict[tuple[str, int], int] = {}
         for pub in self.world.publications:
-            portal = self.world.portals[pub.portal]
-            if not portal.index_no_prefix:
+            prefix = INDEX_NO_PREFIXES.get(pub.portal)
+            if not prefix:
                 continue
             n = counters[(pub.portal, pub.url_date.year)] = counters.get((pub.portal, pub.url_date.year), 0) + 1
-            numbers[pub.url] = f"{portal.index_no_prefix}/{pub.url_date.year}-{n:05d}"
+            numbers[pub.url] = f"{prefix}/{pub.url_date.year}-{n:05d}"
         return numbers
 
     def _list_variants(self) -> dict[str, variants.ListVariant]:
-        """Column URL → its markup variant (crawler/replica/variants.py)."""
+        """Column URL → its markup variant (replica/variants.py)."""
         found: dict[str, variants.ListVariant] = {}
         for real in self.world.real.values():
             portal = real.portal
@@ -88,10 +88,6 @@ class Site:
                 if street.column:
                     found[street.column] = variants.list_variant(portal.id, street.unit.key, n)
         return found
-
-    def _street_key(self, pub: Publication) -> str:
-        plan = self._plan_for(pub)
-        return plan.street.key if plan is not None else ""
 
     def _multipage(self, pub: Publication) -> bool:
         plan = self._plan_for(pub) if pub.kind == "report" else None

@@ -1,9 +1,9 @@
-"""`scrapy parse FILE [--url URL] [--format json|table]`: extract one report file and print its record.
+"""`scrapy read FILE [--url URL] [--format json|table]`: extract one report file and print its record.
 
-This project command replaces Scrapy's built-in ``parse`` (a project command of the same name in
-``COMMANDS_MODULE`` takes precedence). JSON keys are exactly those of report_format.md §2. Exit status 1
-when the file could not be read (finding P00). The file is read in a worker process under the memory and
-time limits of EXTRACT_MEMORY_MB and EXTRACT_TIMEOUT.
+Named ``read``, not ``parse``: a project command of the same name in ``COMMANDS_MODULE`` would replace
+Scrapy's built-in ``parse`` (a spider callback on a URL), which Scrapy users expect. JSON keys are exactly
+those of docs/report-format.md §2. Exit status 1 when the file could not be read (finding P00). The file is
+read in a worker process under the memory and time limits of EXTRACT_MEMORY_MB and EXTRACT_TIMEOUT.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def run_parse(
+def run_read(
     path: str,
     *,
     url: str | None,
@@ -135,6 +135,6 @@ class Command(ScrapyCommand):
         if not Path(args[0]).is_file():
             raise UsageError(f"no such file: {args[0]}")
         limits = WorkerLimits.from_settings(self.settings) if self.settings is not None else None
-        self.exitcode = run_parse(
+        self.exitcode = run_read(
             args[0], url=opts.url, fmt=opts.fmt, out=sys.stdout, limits=limits, _=lang_translator(opts.lang)
         )

@@ -1,9 +1,9 @@
 """What a replica street report says: its table values and its prose, decided from a seed.
 
 Values follow the national template of the report year (gb2019 for 2019–2020, gb2021 from 2021,
-``crawler.template``) and obey every arithmetic rule of report_format.md §4.2 — unless a rule is
+``crawler.template``) and obey every arithmetic rule of docs/report-format.md §4.2 — unless a rule is
 broken on purpose, in exactly one documented way, so that validation can be tested against a known
-answer (:func:`expected_findings`). Prose (:mod:`crawler.replica.prose`) agrees with the tables on the
+answer (:func:`expected_findings`). Prose (:mod:`replica.prose`) agrees with the tables on the
 facts the extraction reads back (new applications, review and litigation, table 2 counts).
 
 Everything is drawn from ``random.Random`` instances seeded from ``seed``: the same arguments give
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from crawler import template as tpl
-from crawler.replica import prose as prose_mod
+from replica import prose as prose_mod
 
 # Rules a report can be made to break, each in one way (see _break and make_report):
 #   V03 S1 heading printed without its number (「、总体情况」, as on a real 杨园 page): S1 not found
@@ -29,7 +29,7 @@ from crawler.replica import prose as prose_mod
 #   V20 结转下年度 of the natural column one too high (V20 fails in natural and total; rows still add up)
 #   V21 总计 of rows 一 and 四 one above their six columns (V21 fails on two rows; V20/V22 still hold)
 #   V22 予以公开 of the natural column one too high, (七)总计 unchanged (V22 fails in natural and total)
-#   V23 a review 结果维持 1 but its 总计 0 (report_format.md §6.7 M2)
+#   V23 a review 结果维持 1 but its 总计 0 (docs/report-format.md §6.7 M2)
 #   V26 a street office reporting one 规章
 #   V30 the prose states one more new application than table 3
 #   V31 the prose says no review/litigation but one direct suit (upheld) is in table 4

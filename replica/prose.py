@@ -2,7 +2,7 @@
 
 Each sentence is assembled from independently chosen fragments (lead-in, action, effect), so two
 streets rarely share a whole sentence: the corpus should not trip the cross-unit containment rule
-V34 (report_format.md §4.3) by accident, while still reading like the boilerplate real offices write.
+V34 (docs/report-format.md §4.3) by accident, while still reading like the boilerplate real offices write.
 
 The prose states facts that the tables also state, and it states them the way the extraction rules
 (§3.8) read them: the first clause with 收到 + 申请 + 公开 carries the new-application count, and a
@@ -223,7 +223,7 @@ _MEASURES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 _ORDINALS = "一二三四五六七八九"
 _SUBHEADS = ("（一）", "（二）", "（三）", "（四）", "（五）", "（六）", "（七）")
 
-# 武昌区 local sub-outline of 一（一） (report_format.md §1.3), each item followed by its content.
+# 武昌区 local sub-outline of 一（一） (docs/report-format.md §1.3), each item followed by its content.
 _WUCHANG_ITEMS = (
     "1.安排部署、做法成效。",
     "2.对照年度工作要点落实情况。",

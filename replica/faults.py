@@ -54,11 +54,11 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from crawler.replica.pages import not_found_page
+from replica.pages import not_found_page
 
 if TYPE_CHECKING:
-    from crawler.replica.server import ReplicaHandler
-    from crawler.replica.site import Resource
+    from replica.server import ReplicaHandler
+    from replica.site import Resource
 
 KINDS = (
     "status", "slow", "hang", "reset", "truncate", "soft404", "corrupt", "encrypted_pdf", "zip_bomb_docx",
@@ -153,7 +153,7 @@ class FaultPlan:
     # ---- the server's hooks ------------------------------------------------------------------
     def control(self, handler: ReplicaHandler, method: str, body: str) -> None:
         """``/_replica/faults``: GET the plan, POST a new one (JSON), DELETE it."""
-        from crawler.replica.site import Resource  # noqa: PLC0415 - site imports are heavy
+        from replica.site import Resource  # noqa: PLC0415 - site imports are heavy
 
         if method == "POST":
             try:
@@ -184,7 +184,7 @@ def _wait(released: threading.Event, seconds: Any) -> None:
 def _apply(
     rule: Rule, released: threading.Event, handler: ReplicaHandler, url: str, resource: Resource, head: bool
 ) -> None:
-    from crawler.replica.site import CONTENT_TYPES, Resource  # noqa: PLC0415
+    from replica.site import CONTENT_TYPES, Resource  # noqa: PLC0415
 
     p, kind = rule.params, rule.kind
     if kind == "status":

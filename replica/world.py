@@ -1,14 +1,14 @@
 """The replica's world: which documents each portal published, when, where, and in which formats.
 
-Generated deterministically from a seed and the registry, following portals.md §1–§5 and the
-simulation checklist §8: one city-wide increasing doc-id counter; per-district January batches with
-a tail of late (February–April) and missing reports; on-page dates that may precede the URL date;
+Generated deterministically from a seed and the registry, following docs/portals.md (what the replica
+reproduces: §8): one city-wide increasing doc-id counter; per-district January batches with a tail
+of late (February–April) and missing reports; on-page dates that may precede the URL date;
 reports inline as HTML or only as attachments; other documents mixed into a street's column; a
 non-street unit in a sibling column; one report moved to a new URL; and, when switched on, one report
 re-published at the same URL with changed numbers.
 
-This module only decides facts. Pages are rendered by :mod:`crawler.replica.pages`, report
-documents by :mod:`crawler.replica.documents`.
+This module only decides facts. Pages are rendered by :mod:`replica.pages`, report
+documents by :mod:`replica.documents`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import random
 from dataclasses import dataclass, field, replace
 
 from crawler.registry import Portal, Registry, Unit
-from crawler.replica.reality import RealPortal, RealStreet, real_portals, stable_seed
+from replica.reality import RealPortal, RealStreet, real_portals, stable_seed
 
 FIRST_YEAR, LAST_YEAR = 2019, 2025
 ROWS_PER_PAGE = 15
 
-# (date, doc id) pairs seen on the real platform (portals.md §1, addendum), interpolated to give
+# (date, doc id) pairs seen on the real platform (docs/portals.md §1), interpolated to give
 # every publication a plausible id from the one city-wide counter.
 _ID_ANCHORS = [
     (dt.date(2020, 1, 1), 1_180_000),
@@ -39,7 +39,7 @@ _ID_ANCHORS = [
     (dt.date(2026, 12, 31), 2_900_000),
 ]
 
-# Documents other than annual reports that share a street's column (portals.md §8 item 5).
+# Documents other than annual reports that share a street's column (docs/portals.md §6).
 _OTHER_TITLES = (
     "{name}{y}年部门预算公开",
     "{name}{y}年度部门决算公开",
@@ -112,7 +112,7 @@ def _doc_id_base(day: dt.date) -> int:
 
 def _title(rng: random.Random, portal: Portal, unit: Unit, year: int) -> str:
     name = unit.name
-    # Naming drift (addendum §1): 粮道街街道 in older lists, X街办事处 before 2020.
+    # Naming drift (docs/portals.md §4.1): 粮道街街道 in older lists, X街办事处 before 2020.
     if unit.aliases and year <= 2021 and rng.random() < 0.5:
         name = unit.aliases[0]
     variants = (
@@ -134,7 +134,7 @@ def _publisher(portal: Portal, unit: Unit) -> str:
 def _plan_report(seed: int, portal: Portal, unit: Unit, year: int, batch_day: dt.date, attachments: bool) -> ReportPlan:
     rng = random.Random(stable_seed(seed, portal.id, unit.key, year))
     roll = rng.random()
-    # 2019 reports fell due during the Wuhan lockdown (report_format.md §5): more lateness.
+    # 2019 reports fell due during the Wuhan lockdown (docs/report-format.md §5): more lateness.
     late_share, missing_share = (0.35, 0.08) if year == 2019 else (0.10, 0.06)
     if roll < missing_share:
         return ReportPlan(portal.id, unit, year, published=False, seed=rng.randrange(2**31))
@@ -147,7 +147,7 @@ def _plan_report(seed: int, portal: Portal, unit: Unit, year: int, batch_day: dt
     signed_date = page_date - dt.timedelta(days=rng.randrange(1, 12))
     fmt_roll = rng.random()
     if not attachments:
-        # Every street report seen on these hosts was inline HTML (portals.md §1 item 5); a few
+        # Every street report seen on these hosts was inline HTML (docs/portals.md §1 item 5); a few
         # carry a PDF copy too.
         formats: tuple[str, ...] = ("inline", "pdf") if fmt_roll < 0.08 else ("inline",)
     elif fmt_roll < 0.70:
@@ -229,7 +229,7 @@ def build_world(registry: Registry, seed: int = 0, portals: tuple[str, ...] | No
         world.real[portal.id] = real
         plans: list[ReportPlan] = []
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
-            # A district office uploads its streets' reports in one January batch (portals.md §5).
+            # A district office uploads its streets' reports in one January batch (docs/portals.md §5).
             rng = random.Random(stable_seed(seed, portal.id, "batch", year))
             batch = dt.date(year + 1, 1, rng.randrange(6, 27))
             # 武昌 is the portal where attachment-only reports (PDF/DOCX/DOC) are modelled.
@@ -287,10 +287,10 @@ def _ident(pub: Publication) -> tuple[str, str, str, dt.date]:
 
 
 def _other_documents(seed: int, portal: Portal, streets: tuple[RealStreet, ...]) -> list[Publication]:
-    """Rows that are not street annual reports but share the columns (portals.md §8 item 5)."""
+    """Rows that are not street annual reports but share the columns (docs/portals.md §6)."""
     pubs = []
     if portal.layout == "per_year":
-        # A per-year folder also holds the district's own report and its departments' (addendum §5).
+        # A per-year folder also holds the district's own report and its departments' (docs/portals.md §4.4).
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
             rng = random.Random(stable_seed(seed, portal.id, year, "units"))
             column = portal.year_column(year)

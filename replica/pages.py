@@ -1,4 +1,4 @@
-"""HTML of the replica's pages, modelled on the real TRS templates (portals.md §2–§3).
+"""HTML of the replica's pages, modelled on the real TRS templates (docs/portals.md §2–§3).
 
 Pure string rendering: list pages with ``createPageHTML(total, current, "index", ext)`` and relative
 ``./YYYYMM/t…`` rows whose full title sits in the ``title`` attribute, detail pages with each host's
@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from crawler.registry import Portal
-from crawler.replica.variants import ListVariant
-from crawler.replica.world import Publication
+from replica.reality import DETAIL_BLOCKS
+from replica.variants import ListVariant
+from replica.world import Publication
 
 
 def _page(title: str, body: str, *, meta: str = "") -> str:
@@ -100,9 +101,9 @@ def _cn_date(day: dt.date) -> str:
 
 
 def meta_block(portal: Portal, pub: Publication, index_no: str | None) -> str:
-    """The host's metadata block above the article (portals.md §2)."""
+    """The host's metadata block above the article (docs/portals.md §2)."""
     title, org = html.escape(pub.title), html.escape(pub.publisher)
-    template = portal.detail_template
+    template = DETAIL_BLOCKS.get(portal.id, "generic_trs")
     if template == "wuchang_meta":
         return (
             '<div class="xxgk-info"><table class="xxgk-table">\n'

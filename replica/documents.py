@@ -49,7 +49,7 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from crawler import template as tpl
-from crawler.replica.reports import ReportSpec
+from replica.reports import ReportSpec
 
 # ---- the tables, described once -------------------------------------------------------------
 
@@ -187,7 +187,7 @@ _LIST_NUMBER = re.compile(r"^(\d+)([.、])")
 
 
 def _noisy(text: str, kind: str, rng: random.Random) -> str:
-    """Word-to-HTML damage seen on real pages (portals.md §1 item 5), prose only.
+    """Word-to-HTML damage seen on real pages (docs/portals.md §1 item 5), prose only.
 
     Lost auto-numbers keep their punctuation: 「（一）政府信息主动公开情况」 → 「()政府信息主动公开情况」,
     「1.安排部署」 → 「.安排部署」 (section headings keep theirs: losing one is rule V03, broken on
@@ -467,7 +467,7 @@ def render_doc(spec: ReportSpec) -> bytes:
 
 def convert(data: bytes, suffix: str, filter_: str, out_suffix: str, timeout: float = DOC_TIMEOUT) -> bytes:
     """One headless LibreOffice conversion with a private profile (concurrent runs sharing a profile
-    silently produce nothing, feasibility.md §5); the whole process group is killed on timeout."""
+    silently produce nothing, docs/readers.md §2); the whole process group is killed on timeout."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise RuntimeError("LibreOffice (soffice) is needed: apt-get install libreoffice-writer-nogui")

@@ -2,7 +2,7 @@
 
 The registry records what is known; reality must also exist for what is not: the annual-report
 columns of 汉阳, 青山, 东西湖, 蔡甸, 江夏, 黄陂 and 新洲 (invented here in each host's observed path
-style, portals.md §4.8 / addendum §5), folder codes of streets whose code was never seen, the
+style, docs/portals.md §4.8), folder codes of streets whose code was never seen, the
 navigation that leads to them, and the portal that sits behind a JavaScript cookie challenge. The
 spiders must FIND these through navigation; they are never copied into config/portals.yaml.
 """
@@ -35,6 +35,21 @@ INVENTED_COLUMNS = {
     "huangpi": ("https://www.huangpi.gov.cn/xxgk/jdxxgk/{code}/zfxxgknb/", "/xxgk/", "/xxgk/jdxxgk/"),
     "xinzhou": ("https://www.whxinzhou.gov.cn/zwgk/xzjdxxgkpt/{code}/zfxxgknb/", "/zwgk/", "/zwgk/xzjdxxgkpt/"),
 }
+# Each host's metadata block above a report's text, as the research saw it (docs/portals.md, "Detail
+# pages"); replica/pages.py renders them. The crawler reads every known date label whatever the
+# block, so this is the replica's knowledge only, not the registry's. Absent: a generic TRS block.
+DETAIL_BLOCKS = {
+    "wuchang": "wuchang_meta",  # 名称 / 发布机构 / 文号 / 索引号 / 公开日期
+    "qiaokou": "qiaokou_meta",  # 更新时间 / 发布时间 / 来源
+    "hongshan": "hongshan_meta",  # 日期 / 来源
+    "jianghan": "jianghan_meta",  # 更新时间 (发布时间 left empty)
+    "qingshan": "qingshan_meta",  # 索引号 / 发布日期 / 发布机构
+    "wehdz": "wehdz_meta",  # • YYYY-MM-DD HH:MM • 来源:
+    "whdonghu": "jianghan_meta",  # 更新时间 (发布时间 empty), same block as 江汉
+}
+# The 索引号 prefix (the publishing body's organisation code) of hosts whose blocks show an index
+# number: PREFIX/YYYY-NNNNN (replica/site.py numbers them).
+INDEX_NO_PREFIXES = {"wuchang": "737546075", "qingshan": "733569413"}
 # Navigation link texts on the invented portals (the spider looks for 政府信息公开 and 街道 in them).
 NAV_TEXTS = ("政府信息公开", "乡镇（街道）信息公开")
 # The portal served behind a 加速乐-style cookie challenge (HTTP 521 + a script that sets a cookie

@@ -14,9 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import unquote
 
-from crawler.replica.faults import FaultPlan
-from crawler.replica.pages import challenge_page
-from crawler.replica.site import Resource, Site, http_date
+from replica.faults import FaultPlan
+from replica.pages import challenge_page
+from replica.site import Resource, Site, http_date
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         if self.path == "/_replica/republish":
             self.server.site.set_republished(body.strip() != "off")
             self._send(Resource(200, b"ok\n", "text/plain"), head=False)
-        elif self.path == "/_replica/faults":  # fault plan for tests (crawler/replica/faults.py)
+        elif self.path == "/_replica/faults":  # fault plan for tests (replica/faults.py)
             self.server.faults.control(self, "POST", body)
         else:
             self._send(Resource(404, b"no such control\n", "text/plain"), head=False)
@@ -71,7 +71,7 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             self._send(Resource(521, challenge_page(token).encode()), head)
             return
         resource = self.server.site.get(f"https://{host}/{rest}")
-        # Fault injection (crawler/replica/faults.py): a matching rule answers instead; none by default.
+        # Fault injection (replica/faults.py): a matching rule answers instead; none by default.
         if self.server.faults.intercept(self, f"https://{host}/{rest}", resource, head):
             return
         self._send(resource, head)
