@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.support import FAST, ROOT
 
 # `scrapy crawl` in a child process whose LocalStore counts its instances and says how many at exit.

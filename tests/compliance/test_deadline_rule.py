@@ -1,4 +1,4 @@
-"""One deadline rule (report_format.md §5): extraction's V07–V10 and `scrapy status` judge dates alike."""
+"""One deadline rule (docs/report-format.md §5): extraction's V07–V10 and `scrapy status` judge dates alike."""
 
 from __future__ import annotations
 
