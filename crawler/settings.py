@@ -99,6 +99,10 @@ DOWNLOADER_MIDDLEWARES = {
     # of all, so a refused URL reaches neither robots.txt, the cache nor WARC capture; dont_filter and
     # redirects included (docs/security.md).
     "crawler.offsite.GuardMiddleware": 10,
+    # JavaScript challenges (crawler/challenge.py): right after the guard, so its browser retry is judged by
+    # the guard again, its clearance cookie is on the request before CookiesMiddleware (700) writes the
+    # Cookie header, and it sees the response last, after redirects and retries, as the spider would.
+    "crawler.challenge.ChallengeMiddleware": 50,
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
     "crawler.httpcache.NoStaleCacheMiddleware": 900,  # the default cache middleware's place
     # WARC capture (crawler/warc.py) sits closest to the download handler, below every other middleware:
