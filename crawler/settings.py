@@ -66,7 +66,8 @@ DOWNLOAD_HANDLERS = {
 }
 MIRROR_INNER_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 # A page answered with a JavaScript challenge (HTTP 412/521 + cookie script) is retried once in a real
-# browser, and the clearance cookie it earns is reused. False: record the challenge (status unknown).
+# browser, and the clearance cookie it earns is reused (crawler/challenge.py). False: record the challenge
+# (status unknown).
 BROWSER_ENABLED = os.environ.get("NIANBAO_BROWSER", "1") != "0"
 # Used only for requests with meta["playwright"]: portals behind a JavaScript challenge.
 MIRROR_BROWSER_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
