@@ -66,7 +66,8 @@ DOWNLOAD_HANDLERS = {
 }
 MIRROR_INNER_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 # A page answered with a JavaScript challenge (HTTP 412/521 + cookie script) is retried once in a real
-# browser, and the clearance cookie it earns is reused. False: record the challenge (status unknown).
+# browser, and the clearance cookie it earns is reused (crawler/challenge.py). False: record the challenge
+# (status unknown).
 BROWSER_ENABLED = os.environ.get("NIANBAO_BROWSER", "1") != "0"
 # Used only for requests with meta["playwright"]: portals behind a JavaScript challenge.
 MIRROR_BROWSER_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
@@ -99,6 +100,10 @@ DOWNLOADER_MIDDLEWARES = {
     # of all, so a refused URL reaches neither robots.txt, the cache nor WARC capture; dont_filter and
     # redirects included (docs/security.md).
     "crawler.offsite.GuardMiddleware": 10,
+    # JavaScript challenges (crawler/challenge.py): right after the guard, so its browser retry is judged by
+    # the guard again, its clearance cookie is on the request before CookiesMiddleware (700) writes the
+    # Cookie header, and it sees the response last, after redirects and retries, as the spider would.
+    "crawler.challenge.ChallengeMiddleware": 50,
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
     "crawler.httpcache.NoStaleCacheMiddleware": 900,  # the default cache middleware's place
     # WARC capture (crawler/warc/middleware.py) sits closest to the download handler, below every other middleware:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from crawler.arguments import crawl_id as _crawl_id
 from crawler.store import LocalStore
 from crawler.store.base import ArchiveBusyError, hold_lock
 from crawler.store.s3 import S3Store
 from replica.server import ReplicaServer
-from spiders.trs import _crawl_id
 from tests.support import FAST, ROOT, crawl
 
 CRAWL_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")

@@ -14,10 +14,10 @@ from pathlib import Path
 from scrapy.utils.request import request_from_dict
 from scrapy.utils.test import get_crawler
 
+from crawler.columns import ColumnWalk
 from crawler.items import ColumnItem, PageCapture
 from crawler.parsers.listing import ListRow
 from crawler.registry import default_registry
-from spiders.trs import ColumnWalk
 from spiders.wuchang import WuchangSpider
 from tests.faults.conftest import STREETS, Faulty
 from tests.support import FAST, ROOT

@@ -1,0 +1,85 @@
+"""Report selection (crawler/selection.py): which listed row is a street's report for a year."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from crawler.parsers.listing import ListRow
+from crawler.registry import default_registry
+from crawler.selection import Chosen, Selection, Skipped, ToOpen, select_reports
+
+WUCHANG = default_registry().portal("wuchang")
+YANGYUAN = next(u for u in WUCHANG.streets if u.name == "杨园街道")
+ZHONGNANLU = next(u for u in WUCHANG.streets if u.name == "中南路街道")
+COLUMN = "https://www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/"
+
+
+def row(path: str, title: str, truncated: bool = False) -> ListRow:
+    return ListRow(f"{COLUMN}{path}", title, dt.date(2025, 1, 10), truncated)
+
+
+OLD_2024 = row("202501/t20250110_2500001.html", "武昌区杨园街道2024年政府信息公开工作年度报告")
+NEW_2024 = row("202501/t20250120_2500009.html", "武昌区杨园街道2024年政府信息公开工作年度报告（更正）")
+Y2023 = row("202401/t20240112_2300005.html", "杨园街道2023年政府信息公开工作年度报告")
+NOTICE = row("202403/t20240301_2310000.html", "杨园街道关于开展消防安全检查的通知")
+CUT = row("202301/t20230111_2100000.html", "杨园街道2022年政府信息…", truncated=True)
+CUT_NOTICE = row("202302/t20230201_2100100.html", "关于印发…的通知", truncated=True)
+OFFSITE = ListRow("https://mp.weixin.qq.com/s/abc", "杨园街道2021年政府信息公开工作年度报告", None)
+OTHER_STREET = row("202501/t20250111_2500002.html", "中南路街道2024年政府信息公开工作年度报告")
+
+
+def test_the_later_publication_of_a_street_year_wins_and_every_row_is_accounted_for() -> None:
+    rows = [OLD_2024, Y2023, NOTICE, NEW_2024, CUT, CUT_NOTICE, OFFSITE]
+    selection = select_reports(rows, WUCHANG, YANGYUAN)
+    assert selection == Selection(
+        chosen=(Chosen(NEW_2024, YANGYUAN, 2024), Chosen(Y2023, YANGYUAN, 2023)),
+        to_open=(ToOpen(CUT, YANGYUAN),),
+        skipped=(
+            Skipped(NOTICE.url, NOTICE.title, "not an annual report"),
+            Skipped(OLD_2024.url, OLD_2024.title, f"superseded by {NEW_2024.url}"),
+            Skipped(CUT_NOTICE.url, CUT_NOTICE.title, "not an annual report"),
+            Skipped(
+                OFFSITE.url,
+                OFFSITE.title,
+                "refused: off-site host mp.weixin.qq.com (the portal's hosts: www.wuchang.gov.cn)",
+            ),
+        ),
+    )
+
+
+def test_an_earlier_document_listed_later_does_not_replace_the_later_one() -> None:
+    selection = select_reports([NEW_2024, OLD_2024], WUCHANG, YANGYUAN)
+    assert selection.chosen == (Chosen(NEW_2024, YANGYUAN, 2024),)
+    assert selection.skipped == (Skipped(OLD_2024.url, OLD_2024.title, f"superseded by {NEW_2024.url}"),)
+
+
+def test_a_row_naming_another_street_is_that_streets_candidate() -> None:
+    selection = select_reports([OTHER_STREET, OLD_2024], WUCHANG, YANGYUAN)
+    assert [(c.unit.key, c.year, c.row.url) for c in selection.chosen] == [
+        ("znlj", 2024, OTHER_STREET.url),
+        ("yyj", 2024, OLD_2024.url),
+    ]
+
+
+def test_a_per_year_column_needs_a_street_in_the_title() -> None:
+    district = row("202501/t20250115_2500100.html", "武昌区人民政府2024年政府信息公开工作年度报告")
+    selection = select_reports([district, OTHER_STREET], WUCHANG, None)
+    assert selection.chosen == (Chosen(OTHER_STREET, ZHONGNANLU, 2024),)
+    assert selection.skipped == (Skipped(district.url, district.title, "no registered street named"),)
+    cut = row("202501/t20250116_2500101.html", "", truncated=False)
+    assert select_reports([cut], WUCHANG, None).to_open == (ToOpen(cut, None),)
+
+
+def test_a_row_listed_twice_is_opened_once_per_listing_and_never_skipped() -> None:
+    selection = select_reports([CUT, CUT], WUCHANG, YANGYUAN)
+    assert selection.to_open == (ToOpen(CUT, YANGYUAN), ToOpen(CUT, YANGYUAN))
+    assert selection.skipped == () and selection.chosen == ()
+
+
+def test_the_selection_is_frozen() -> None:
+    selection = select_reports([OLD_2024], WUCHANG, YANGYUAN)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        selection.chosen[0].year = 2023  # type: ignore[misc]
