@@ -89,6 +89,21 @@ def command_available(name: str) -> bool:
     return False
 
 
+def run_scrapy(args: list[str], *, die_with_parent: bool = False) -> int:
+    """Run ``scrapy ARGS`` as a child process in the project folder; its exit status (negative: the
+    signal that killed it). The one runner of ``scrapy schedule`` and the queue workers (crawler/cluster).
+
+    ``die_with_parent``: the child is killed when the process that started it dies (Linux
+    ``PR_SET_PDEATHSIG``, set by util-linux ``setpriv`` -- not a ``preexec_fn``, which is unsafe in a
+    process with threads), so a crawl never outlives its killed queue worker and crawls on unleased.
+    """
+    command = [sys.executable, "-m", "scrapy", *args]
+    if die_with_parent:
+        command = ["setpriv", "--pdeathsig", "KILL", "--", *command]
+    logger.info("run: %s", " ".join(command))
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
+
+
 @dataclass
 class Scheduler:
     schedule: Schedule
@@ -148,9 +163,7 @@ class Scheduler:
     def _run(self, args: list[str]) -> int:
         if self.runner is not None:
             return self.runner(args)
-        command = [sys.executable, "-m", "scrapy", *args, *self.scrapy_args]
-        logger.info("schedule: %s", " ".join(command))
-        return subprocess.run(command, cwd=ROOT, check=False).returncode
+        return run_scrapy([*args, *self.scrapy_args])
 
     def jobdir(self, portal: str) -> Path:
         return self.state_dir / "jobs" / portal
