@@ -112,6 +112,9 @@ class Scheduler:
     runner: Callable[[list[str]], int] | None = None
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     resume: bool = True  # give each crawl a JOBDIR so a killed crawl is resumed by the next run
+    # Queue each due crawl for the cluster's workers instead of running it here (`--enqueue`): the
+    # function queues a portal's crawl (and its after-crawl steps) and returns the task id.
+    enqueue: Callable[[str], str] | None = None
 
     def __post_init__(self) -> None:
         (self.state_dir / "locks").mkdir(parents=True, exist_ok=True)
@@ -189,6 +192,13 @@ class Scheduler:
         return code
 
     def run_portal(self, portal: str) -> bool:
+        if self.enqueue is not None:
+            # The workers run the crawl, then its after-crawl steps (a derive task); the cluster-wide lease
+            # of the portal, not this node's flock, keeps two crawls of it apart.
+            task = self.enqueue(portal)
+            self._record(portal, self.clock())
+            logger.info("schedule: queued the crawl of %s (task %s)", portal, task)
+            return True
         with self.lock(portal) as acquired:
             if not acquired:
                 logger.warning("schedule: %s is already being crawled by another process; skipped", portal)

@@ -261,7 +261,8 @@ def run_derive(run: Run, portal: str, settings: list[str]) -> Job:
 def _keepalive(task: Any) -> Callable[[], None] | None:
     """Refresh this delivery's entry in the Redis transport's unacked index, so the visibility timeout
     counts from the worker's last sign of life rather than from the delivery."""
-    tag = (task.request.delivery_info or {}).get("delivery_tag")
+    # Celery keeps kombu's delivery tag in the message properties (its delivery_info drops it).
+    tag = (getattr(task.request, "properties", None) or {}).get("delivery_tag")
     if not tag:
         return None
     client = redis_client()

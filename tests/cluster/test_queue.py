@@ -152,6 +152,10 @@ def test_a_killed_worker_s_crawl_is_redelivered_with_the_same_result(cluster: Cl
     [job] = _wait_final(cluster, [job_id], timeout=300)
     assert (job.state, job.exit_status, job.worker, job.attempts) == ("succeeded", 0, f"{other}@test", 2)
     assert job.crawl_id != running.crawl_id  # the second run is a crawl of its own
+    # Delivered to the survivor once: while it crawled (longer than the 10 s visibility timeout) its worker
+    # kept the task's unacked entry fresh, so the broker did not hand the task out a third time.
+    survivor_log = (cluster.tmp / f"worker-{other}.log").read_text()
+    assert survivor_log.count(f"nianbao.crawl[{job_id}] received") == 1
     logs = sorted(open_store(uri).keys("_crawls/wuchang/"))
     # The dead run's log (archived by the second run, without a summary) and the second run's, apart.
     assert logs == sorted([f"_crawls/wuchang/{running.crawl_id}.jsonl", f"_crawls/wuchang/{job.crawl_id}.jsonl"])
