@@ -11,7 +11,9 @@
 # A multi-machine deployment: docs/scaling.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DIR=.cluster
+ROOT=$PWD
+# Where the cluster keeps its pids, environment, logs and data (NIANBAO_CLUSTER_DIR: tests use a tmp folder).
+DIR=$(realpath -m "${NIANBAO_CLUSTER_DIR:-.cluster}")
 PIDS=$DIR/pids
 
 alive() { kill -0 "$1" 2>/dev/null; }
@@ -74,7 +76,7 @@ print(*(sock.getsockname()[1] for sock in socks))')
   key=nianbao-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(4))')
   secret=$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(20))')
 
-  redis-server --port "$redis_port" --bind 127.0.0.1 --protected-mode yes --dir "$PWD/$DIR/redis" \
+  redis-server --port "$redis_port" --bind 127.0.0.1 --protected-mode yes --dir "$DIR/redis" \
     --appendonly yes --save "" >"$DIR/logs/redis.log" 2>&1 &
   echo "redis $! redis-server" >>"$PIDS"
 
@@ -84,9 +86,9 @@ print(*(sock.getsockname()[1] for sock in socks))')
   for flag in "${flags[@]}"; do weed_args+=("-$flag=${ports[$i]}"); i=$((i + 1)); done
   local s3_port=${ports[1]}
   # -master.telemetry=false: weed reports cluster statistics to an outside URL by default.
-  (cd "$DIR/weed" && unset AWS_ENDPOINT_URL && AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret exec "$PWD/../../.venv/bin/weed" mini \
-     -dir="$PWD" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -webdav=false -admin.ui=false \
-     -s3.port.iceberg=0 -s3.port.lance=0 "${weed_args[@]}" >"../logs/weed.log" 2>&1) &
+  (cd "$DIR/weed" && unset AWS_ENDPOINT_URL && AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret exec "$ROOT/.venv/bin/weed" mini \
+     -dir="$DIR/weed" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false -webdav=false -admin.ui=false \
+     -s3.port.iceberg=0 -s3.port.lance=0 "${weed_args[@]}" >"$DIR/logs/weed.log" 2>&1) &
   echo "seaweedfs $! weed" >>"$PIDS"
 
   umask 077
@@ -122,7 +124,7 @@ EOF
 
   for n in 1 2; do
     # setsid: each worker leads a process group of its own, which `down` stops whole.
-    (set -a; . "$DIR/env"; NIANBAO_SPOOL=$PWD/$DIR/spool-w$n exec setsid .venv/bin/scrapy worker \
+    (set -a; . "$DIR/env"; NIANBAO_SPOOL=$DIR/spool-w$n exec setsid .venv/bin/scrapy worker \
        --name "w$n@$(hostname)" >"$DIR/logs/worker$n.log" 2>&1) &
     echo "worker$n $! scrapy worker" >>"$PIDS"
   done
