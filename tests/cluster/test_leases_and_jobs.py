@@ -118,3 +118,23 @@ def test_schedule_enqueue_queues_due_crawls_instead_of_running_them(redis_server
     assert not (state / "jobs").exists()  # nothing crawled here
     again = scrapy(*args, "--portals", "wuchang,qiaokou", env=env)
     assert "ran: nothing due" in again.stdout
+
+
+def test_derive_runs_the_after_crawl_steps_and_fails_on_a_broken_one(
+    redis_server: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crawler.cluster.tasks import run_derive
+
+    monkeypatch.setenv("NIANBAO_BROKER_URL", redis_server.url)
+    schedule = tmp_path / "schedule.yaml"
+    monkeypatch.setenv("NIANBAO_SCHEDULE", str(schedule))
+    client = redis_server.client()
+    archive = ["STORE_URI=" + str(tmp_path / "archive")]
+    # `status` of an empty archive: exit 0 or 1 ("found problems") both count as done.
+    schedule.write_text('default: ["0 0 1 1 *"]\nafter_crawl: [["status", "--portal", "{portal}"], ["no-such"]]\n')
+    job = run_derive(Run(client, "d1", "w1@here"), "wuchang", archive)
+    assert (job.kind, job.state, job.exit_status, job.attempts) == ("derive", "succeeded", 0, 1)
+    schedule.write_text('default: ["0 0 1 1 *"]\nafter_crawl: [["diff", "{portal}"]]\n')  # a usage error: exit 2
+    job = run_derive(Run(client, "d2", "w1@here"), "wuchang", archive)
+    assert (job.state, job.outcome, job.exit_status) == ("failed", "failed: exit status 2", 2)
+    assert client.keys("nianbao:lease:*") == []  # the per-archive derive lease was released
