@@ -211,6 +211,11 @@ def run_crawl(
                     + [part for arg in spider_args or () for part in ("-a", arg)],
                     die_with_parent=True,
                 )
+            except Exception as exc:
+                # The crawl could not even be started (no setpriv, no interpreter…): a failed job, not a
+                # record left `running` for ever (Celery acknowledges a task that raised).
+                book.update(run.job_id, state="failed", outcome=f"failed: {exc}", finished=now())
+                raise
             finally:
                 if archive_lease is not None:
                     keep.leases.remove(archive_lease)

@@ -138,3 +138,16 @@ def test_derive_runs_the_after_crawl_steps_and_fails_on_a_broken_one(
     job = run_derive(Run(client, "d2", "w1@here"), "wuchang", archive)
     assert (job.state, job.outcome, job.exit_status) == ("failed", "failed: exit status 2", 2)
     assert client.keys("nianbao:lease:*") == []  # the per-archive derive lease was released
+
+
+def test_a_crawl_that_cannot_start_is_a_failed_job_with_its_leases_released(
+    redis_server: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NIANBAO_BROKER_URL", redis_server.url)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no setpriv (util-linux) on the PATH
+    client = redis_server.client()
+    with pytest.raises(FileNotFoundError):
+        run_crawl(Run(client, "t-nostart", "w1@here"), "wuchang", ["STORE_URI=s3://b/a"])
+    job = JobBook(client).get("t-nostart")
+    assert job is not None and job.state == "failed" and "setpriv" in job.outcome
+    assert client.keys("nianbao:lease:*") == []
