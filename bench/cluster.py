@@ -1,6 +1,6 @@
 """Queue benchmark: crawl throughput through the work queue with 1 and 2 workers. Prints figures, asserts nothing.
 
-    .venv/bin/python bench/queue.py [--portals wuchang,qiaokou,jiangan,hanyang] [--years 2024]
+    .venv/bin/python bench/cluster.py [--portals wuchang,qiaokou,jiangan,hanyang] [--years 2024]
 
 Real Redis, real SeaweedFS, the replica in this process, `scrapy worker` processes; politeness and
 extraction off (this measures crawling through the queue, not reading reports). Three runs, each into a
