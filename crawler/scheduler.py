@@ -89,6 +89,21 @@ def command_available(name: str) -> bool:
     return False
 
 
+def run_scrapy(args: list[str], *, die_with_parent: bool = False) -> int:
+    """Run ``scrapy ARGS`` as a child process in the project folder; its exit status (negative: the
+    signal that killed it). The one runner of ``scrapy schedule`` and the queue workers (crawler/cluster).
+
+    ``die_with_parent``: the child is killed when the process that started it dies (Linux
+    ``PR_SET_PDEATHSIG``, set by util-linux ``setpriv`` -- not a ``preexec_fn``, which is unsafe in a
+    process with threads), so a crawl never outlives its killed queue worker and crawls on unleased.
+    """
+    command = [sys.executable, "-m", "scrapy", *args]
+    if die_with_parent:
+        command = ["setpriv", "--pdeathsig", "KILL", "--", *command]
+    logger.info("run: %s", " ".join(command))
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
+
+
 @dataclass
 class Scheduler:
     schedule: Schedule
@@ -97,6 +112,9 @@ class Scheduler:
     runner: Callable[[list[str]], int] | None = None
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     resume: bool = True  # give each crawl a JOBDIR so a killed crawl is resumed by the next run
+    # Queue each due crawl for the cluster's workers instead of running it here (`--enqueue`): the
+    # function queues a portal's crawl (and its after-crawl steps) and returns the task id.
+    enqueue: Callable[[str], str] | None = None
 
     def __post_init__(self) -> None:
         (self.state_dir / "locks").mkdir(parents=True, exist_ok=True)
@@ -148,9 +166,7 @@ class Scheduler:
     def _run(self, args: list[str]) -> int:
         if self.runner is not None:
             return self.runner(args)
-        command = [sys.executable, "-m", "scrapy", *args, *self.scrapy_args]
-        logger.info("schedule: %s", " ".join(command))
-        return subprocess.run(command, cwd=ROOT, check=False).returncode
+        return run_scrapy([*args, *self.scrapy_args])
 
     def jobdir(self, portal: str) -> Path:
         return self.state_dir / "jobs" / portal
@@ -176,6 +192,13 @@ class Scheduler:
         return code
 
     def run_portal(self, portal: str) -> bool:
+        if self.enqueue is not None:
+            # The workers run the crawl, then its after-crawl steps (a derive task); the cluster-wide lease
+            # of the portal, not this node's flock, keeps two crawls of it apart.
+            task = self.enqueue(portal)
+            self._record(portal, self.clock())
+            logger.info("schedule: queued the crawl of %s (task %s)", portal, task)
+            return True
         with self.lock(portal) as acquired:
             if not acquired:
                 logger.warning("schedule: %s is already being crawled by another process; skipped", portal)

@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: LibreOffice (DOC/WPS reports), CJK fonts, poppler, antiword/catdoc (fallback text
-# of old Word files) and Chromium (portals that need a real browser; Playwright drives Debian's build).
-DEB_PACKAGES="chromium libreoffice-writer-nogui fonts-noto-cjk poppler-utils antiword catdoc"
+# of old Word files), Chromium (portals that need a real browser; Playwright drives Debian's build) and
+# redis-server (the work queue of a cluster: scripts/cluster.sh, the queue tests; docs/scaling.md).
+DEB_PACKAGES="chromium libreoffice-writer-nogui fonts-noto-cjk poppler-utils antiword catdoc redis-server"
 missing=""
 for pkg in $DEB_PACKAGES; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"

@@ -32,7 +32,7 @@ class Command(ScrapyCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return ("[--once] [--until T] [--max-runs N] [--tick S] [--state DIR] [--portals P,…] "
+        return ("[--once] [--until T] [--max-runs N] [--tick S] [--state DIR] [--portals P,…] [--enqueue] "
                 "[--print-cron | --print-systemd] [-s NAME=VALUE]")  # fmt: skip
 
     def short_desc(self) -> str:
@@ -49,6 +49,8 @@ class Command(ScrapyCommand):
         add("--max-runs", type=int, help="exit after this many crawls")
         add("--tick", type=float, default=30.0, help="seconds between checks (default 30)")
         add("--no-resume", action="store_true", help="no JOBDIR: a killed crawl starts over")
+        add("--enqueue", action="store_true",
+            help="queue due crawls (then their after-crawl steps) for `scrapy worker`, not run them")  # fmt: skip
         add("--print-cron", action="store_true", help="print equivalent crontab lines and exit")
         add("--print-systemd", action="store_true", help="print systemd service/timer units and exit")
 
@@ -78,6 +80,11 @@ class Command(ScrapyCommand):
         # Settings given to `schedule` with -s (STORE_URI, PORTAL_MIRROR…) go to every child command.
         passed = [x for item in opts.set or [] for x in ("-s", item)]
         scheduler = Scheduler(schedule, state, passed, resume=not opts.no_resume)
+        if opts.enqueue:
+            from crawler.cluster.tasks import enqueue_crawl  # noqa: PLC0415
+
+            settings = list(opts.set or [])
+            scheduler.enqueue = lambda portal: enqueue_crawl(portal, settings, derive=True)
         if opts.once:
             ran = scheduler.run_due()
             print(f"ran: {', '.join(ran) or 'nothing due'}", flush=True)

@@ -1,0 +1,334 @@
+"""The Celery app of a nianbao cluster and its tasks: crawl one portal; derive (status, alerts…) after it.
+
+Delivery: tasks are acknowledged late (``acks_late``) and put back when the process running them dies
+(``task_reject_on_worker_lost``); a worker takes one task at a time per pool process (prefetch 1). If a
+whole worker dies (kill -9 of its process group, a node lost), its unacknowledged task returns to the
+queue once its visibility timeout passes (``NIANBAO_QUEUE_VISIBILITY``, default 120 s). That timeout
+would also redeliver a task that is merely slow, so while a crawl runs its worker keeps the task's entry in
+the broker's unacked index fresh (and its leases alive) every ``lease_ttl/3`` seconds: only a task whose
+worker stopped renewing is redelivered.
+
+A crawl task is idempotent: a task whose record is final is not run again; running one twice stores no
+new versions of unchanged files (the archive is content-addressed), and a dead run's crawl log is
+archived by the next crawl of the portal. Every run gets its own crawl id (UTC second + random suffix),
+passed to ``scrapy crawl`` with ``-s CRAWL_ID``.
+
+Leases (:mod:`crawler.cluster.lease`), both in the cluster's Redis:
+
+* ``portal:{portal}`` — one crawl of a portal in the cluster at a time. A second crawl task for a portal
+  whose lease another task holds is ``skipped: portal:wuchang held by <task> on <node> pid <pid>``. (A
+  second delivery of the *same* task waits for the lease instead: it is that task's redelivery.)
+* ``archive:{archive}`` — one crawl per archive at a time (``NIANBAO_ARCHIVE_LEASE``, on by default). A
+  stopgap until the catalog database (issue 14, parts 1 and 3): crawls of two portals closing at once
+  compute cross-report findings from each other's half-written state, and the WARC digest index and
+  alert state are last-writer-wins. Other portals' tasks wait for it (``waiting``) instead of failing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from celery import Celery
+
+from crawler.cluster import broker_url
+from crawler.cluster.jobs import Job, JobBook, now
+from crawler.cluster.lease import Lease, Renewer
+from crawler.scheduler import ROOT, command_available, load_schedule, run_scrapy
+from spiders.trs import _crawl_id as new_crawl_id
+
+logger = logging.getLogger(__name__)
+
+CRAWL_QUEUE = "crawl"
+DERIVE_QUEUE = "derive"
+QUEUES = (CRAWL_QUEUE, DERIVE_QUEUE)
+
+
+def _seconds(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
+
+
+def lease_ttl() -> float:
+    """Seconds a lease outlives its holder's last renewal (``NIANBAO_LEASE_TTL``, default 30)."""
+    return _seconds("NIANBAO_LEASE_TTL", 30)
+
+
+def visibility_timeout() -> float:
+    """Seconds before an unacknowledged task of a silent worker is redelivered (``NIANBAO_QUEUE_VISIBILITY``)."""
+    return _seconds("NIANBAO_QUEUE_VISIBILITY", 120)
+
+
+def archive_lease_enabled() -> bool:
+    return os.environ.get("NIANBAO_ARCHIVE_LEASE", "1") != "0"
+
+
+def make_app() -> Celery:
+    app = Celery("nianbao")
+    app.conf.update(
+        broker_url=broker_url(),
+        broker_connection_retry_on_startup=True,
+        # Results live in our own job records (crawler/cluster/jobs.py), readable from any node.
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,  # acknowledged when the crawl ended, not when it started
+        task_reject_on_worker_lost=True,  # a pool process killed mid-task puts its task back
+        worker_prefetch_multiplier=1,  # never hold a second crawl while one runs
+        task_default_queue=CRAWL_QUEUE,
+        task_routes={"nianbao.crawl": {"queue": CRAWL_QUEUE}, "nianbao.derive": {"queue": DERIVE_QUEUE}},
+        # Look for the unacked tasks of dead workers every 5 s (kombu's default: every 10th of 10 s ticks).
+        broker_transport_options={
+            "visibility_timeout": visibility_timeout(),
+            "unacked_restore_interval": 5,
+            "unacked_restore_throttle": 1,
+        },
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+    )
+    return app
+
+
+app = make_app()
+
+
+def redis_client() -> redis.Redis:
+    return redis.Redis.from_url(broker_url())
+
+
+def archive_identity(settings: list[str]) -> str:
+    """The archive a crawl writes, as one name for the whole cluster: an S3 URI with its endpoint; a
+    local folder with the node it is on (the same path on two nodes is two archives)."""
+    uri = os.environ.get("NIANBAO_STORE_URI") or "./data"
+    for item in settings:
+        name, _, value = item.partition("=")
+        if name == "STORE_URI":
+            uri = value
+    if uri.startswith("s3://"):
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or "aws"
+        return f"{uri}@{endpoint}"
+    return f"{socket.gethostname()}:{(ROOT / uri).resolve()}"
+
+
+def _exit_outcome(code: int) -> tuple[str, str]:
+    if code == 0:
+        return "succeeded", "succeeded"
+    if code < 0:
+        return "failed", f"failed: killed by signal {-code}"
+    return "failed", f"failed: exit status {code}"
+
+
+def _settings_args(settings: list[str]) -> list[str]:
+    return [part for item in settings for part in ("-s", item)]
+
+
+@dataclass
+class Run:
+    """One delivery of a task on this worker."""
+
+    client: redis.Redis
+    job_id: str
+    node: str
+    keepalive: Callable[[], None] | None = None  # bump the broker's unacked entry of this delivery
+    poll: float = 1.0
+
+    @property
+    def owner(self) -> str:
+        return f"{self.job_id} on {self.node} pid {os.getpid()}"
+
+    def lease(self, name: str) -> Lease:
+        return Lease(self.client, name, self.owner, int(lease_ttl() * 1000))
+
+    def renewer(self, *leases: Lease) -> Renewer:
+        return Renewer(lease_ttl() / 3, list(leases), [self.keepalive] if self.keepalive else [])
+
+    def take_portal(self, lease: Lease, book: JobBook) -> str | None:
+        """Take the portal's lease; None when taken, else why the task is skipped. A lease held by another
+        delivery of this very task (redelivered while the first still renews it) is waited for."""
+        while not lease.acquire():
+            holder = lease.holder()
+            if holder is None:
+                continue  # released between the two calls
+            if not holder.startswith(f"{self.job_id} "):
+                return f"skipped: {lease.name} held by {holder}"
+            with self.renewer():  # our own earlier delivery: keep this one from being redelivered too
+                while lease.holder() == holder:
+                    time.sleep(self.poll)
+            job = book.get(self.job_id)
+            if job is not None and job.final:
+                return ""  # the earlier delivery finished it
+        return None
+
+    def wait_for(self, lease: Lease, book: JobBook, keep: Renewer) -> None:
+        """Wait (renewing what we already hold) until ``lease`` is ours; the record says who we wait for."""
+        shown = None
+        while not lease.acquire():
+            holder = lease.holder()
+            if holder and holder != shown:
+                book.update(self.job_id, state="waiting", outcome=f"waiting: {lease.name} held by {holder}")
+                shown = holder
+            time.sleep(self.poll)
+        keep.leases.append(lease)
+
+
+def run_crawl(
+    run: Run, portal: str, settings: list[str], derive: bool = False, spider_args: list[str] | None = None
+) -> Job:
+    """Crawl ``portal`` once under the cluster's leases, recording the job; the final record."""
+    book = JobBook(run.client)
+    job = book.get(run.job_id)
+    if job is None:  # queued by something other than `scrapy enqueue`: record it now
+        job = Job(run.job_id, "crawl", portal, "queued", settings=tuple(settings), enqueued=now())
+        book.add(job)
+    if job.final:
+        logger.info("job %s (%s) already %s; not run again", run.job_id, portal, job.state)
+        return job
+    portal_lease = run.lease(f"portal:{portal}")
+    skipped = run.take_portal(portal_lease, book)
+    if skipped is not None:
+        if skipped:
+            logger.warning("job %s: %s", run.job_id, skipped)
+            book.update(run.job_id, state="skipped", outcome=skipped, worker=run.node, finished=now())
+        return book.get(run.job_id) or job
+    try:
+        with run.renewer(portal_lease) as keep:
+            book.update(run.job_id, state="running", outcome="", worker=run.node, attempts=job.attempts + 1,
+                        started=now(), finished="", exit_status=None)  # fmt: skip
+            archive_lease = None
+            if archive_lease_enabled():
+                archive_lease = run.lease(f"archive:{archive_identity(settings)}")
+                run.wait_for(archive_lease, book, keep)
+            try:
+                crawl_id = new_crawl_id(None)  # a fresh one per run: a redelivered crawl is a new crawl
+                book.update(run.job_id, state="running", outcome="", crawl_id=crawl_id)
+                code = run_scrapy(
+                    ["crawl", portal, "-s", f"CRAWL_ID={crawl_id}", *_settings_args(settings)]
+                    + [part for arg in spider_args or () for part in ("-a", arg)],
+                    die_with_parent=True,
+                )
+            except Exception as exc:
+                # The crawl could not even be started (no setpriv, no interpreter…): a failed job, not a
+                # record left `running` for ever (Celery acknowledges a task that raised).
+                book.update(run.job_id, state="failed", outcome=f"failed: {exc}", finished=now())
+                raise
+            finally:
+                if archive_lease is not None:
+                    keep.leases.remove(archive_lease)
+                    archive_lease.release()
+            state, outcome = _exit_outcome(code)
+            if keep.lost:
+                outcome += f" (leases lost while running: {', '.join(keep.lost)})"
+            book.update(run.job_id, state=state, outcome=outcome, exit_status=code, finished=now())
+    finally:
+        portal_lease.release()
+    if derive:
+        enqueue_derive(portal, settings, run.client)
+    return book.get(run.job_id) or job
+
+
+def run_derive(run: Run, portal: str, settings: list[str]) -> Job:
+    """The after-crawl steps of config/schedule.yaml (status, alert, dashboard) for ``portal``, one derive
+    per archive at a time (alert state is last-writer-wins)."""
+    book = JobBook(run.client)
+    job = book.get(run.job_id) or Job(run.job_id, "derive", portal, "queued", settings=tuple(settings), enqueued=now())
+    if book.get(run.job_id) is None:
+        book.add(job)
+    if job.final:
+        return job
+    lease = run.lease(f"derive:{archive_identity(settings)}")
+    with run.renewer() as keep:
+        run.wait_for(lease, book, keep)
+        try:
+            book.update(run.job_id, state="running", outcome="", worker=run.node, attempts=job.attempts + 1,
+                        started=now())  # fmt: skip
+            worst = 0
+            for step in load_schedule([portal]).after_crawl:
+                if not command_available(step[0]):
+                    continue
+                args = [part.replace("{portal}", portal) for part in step]
+                code = run_scrapy([*args, *_settings_args(settings)], die_with_parent=True)
+                if code not in (0, 1):  # status/alert use 1 for "found problems"
+                    worst = worst or code
+            state, outcome = _exit_outcome(worst)
+            book.update(run.job_id, state=state, outcome=outcome, exit_status=worst, finished=now())
+        finally:
+            keep.leases.remove(lease)
+            lease.release()
+    return book.get(run.job_id) or job
+
+
+# ---- Celery glue ------------------------------------------------------------------------------------
+def _keepalive(task: Any) -> Callable[[], None] | None:
+    """Refresh this delivery's entry in the Redis transport's unacked index, so the visibility timeout
+    counts from the worker's last sign of life rather than from the delivery."""
+    # Celery keeps kombu's delivery tag in the message properties (its delivery_info drops it).
+    tag = (getattr(task.request, "properties", None) or {}).get("delivery_tag")
+    if not tag:
+        return None
+    client = redis_client()
+    index = "unacked_index"  # kombu's default unacked_index_key (no global_keyprefix configured)
+
+    def bump() -> None:
+        client.zadd(index, {tag: time.time()}, xx=True)
+
+    return bump
+
+
+def _node(task: Any) -> str:
+    return str(task.request.hostname or socket.gethostname())
+
+
+@app.task(name="nianbao.crawl", bind=True)
+def crawl_task(
+    self: Any, portal: str, settings: list[str], derive: bool = False, spider_args: list[str] | None = None
+) -> str:
+    run = Run(redis_client(), self.request.id, _node(self), _keepalive(self))
+    job = run_crawl(run, portal, settings, derive, spider_args)
+    return job.outcome
+
+
+@app.task(name="nianbao.derive", bind=True)
+def derive_task(self: Any, portal: str, settings: list[str]) -> str:
+    job = run_derive(Run(redis_client(), self.request.id, _node(self), _keepalive(self)), portal, settings)
+    return job.outcome
+
+
+def enqueue_crawl(
+    portal: str,
+    settings: list[str],
+    client: redis.Redis | None = None,
+    derive: bool = False,
+    spider_args: list[str] | None = None,
+) -> str:
+    """Queue a crawl of ``portal`` and record it; the task id."""
+    from celery.utils import uuid  # noqa: PLC0415
+
+    job_id = uuid()
+    JobBook(client or redis_client()).add(
+        Job(job_id, "crawl", portal, "queued", settings=tuple(settings), enqueued=now())
+    )
+    args = [portal, list(settings), derive, list(spider_args or ())]
+    crawl_task.apply_async(args=args, task_id=job_id, queue=CRAWL_QUEUE)
+    return job_id
+
+
+def enqueue_derive(portal: str, settings: list[str], client: redis.Redis | None = None) -> str:
+    from celery.utils import uuid  # noqa: PLC0415
+
+    job_id = uuid()
+    JobBook(client or redis_client()).add(
+        Job(job_id, "derive", portal, "queued", settings=tuple(settings), enqueued=now())
+    )
+    derive_task.apply_async(args=[portal, list(settings)], task_id=job_id, queue=DERIVE_QUEUE)
+    return job_id
+
+
+def worker_argv(queues: list[str], concurrency: int, name: str | None, loglevel: str = "INFO") -> list[str]:
+    node = name or f"nianbao-{os.getpid()}@{socket.gethostname()}"
+    return ["worker", "-Q", ",".join(queues), "-c", str(concurrency), "-n", node, "--loglevel", loglevel,
+            "--without-gossip", "--without-mingle"]  # fmt: skip
