@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from crawler.cluster.jobs import Job, JobBook
-from crawler.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from crawler.store import open_store
 from tests.cluster.conftest import Cluster, wait_until
 from tests.support import FAST, scrapy
