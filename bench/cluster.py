@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.cluster.jobs import JobBook  # noqa: E402
+from crawler.store import open_store  # noqa: E402
 from replica.server import start_in_thread  # noqa: E402
 from replica.site import Site  # noqa: E402
-from crawler.store import open_store  # noqa: E402
 from tests.redisserver import RedisServer  # noqa: E402
 from tests.s3server import WeedServer  # noqa: E402
 

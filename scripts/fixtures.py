@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.parsers.challenge import challenge_reason  # noqa: E402
 from crawler.registry import Portal, default_registry  # noqa: E402
+from crawler.store import open_store  # noqa: E402
 from replica.server import start_in_thread  # noqa: E402
 from replica.site import Site  # noqa: E402
-from crawler.store import open_store  # noqa: E402
 from tests.support import crawl, crawl_log  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"

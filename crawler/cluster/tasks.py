@@ -37,11 +37,11 @@ from typing import Any
 import redis
 from celery import Celery
 
+from crawler.arguments import crawl_id as new_crawl_id
 from crawler.cluster import broker_url
 from crawler.cluster.jobs import Job, JobBook, now
 from crawler.cluster.lease import Lease, Renewer
 from crawler.scheduler import ROOT, command_available, load_schedule, run_scrapy
-from spiders.trs import _crawl_id as new_crawl_id
 
 logger = logging.getLogger(__name__)
 

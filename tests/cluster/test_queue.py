@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from crawler.cluster.jobs import Job, JobBook
-from replica.server import ReplicaServer
 from crawler.store import open_store
+from replica.server import ReplicaServer
 from tests.cluster.conftest import Cluster, wait_until
 from tests.support import FAST, scrapy
 
