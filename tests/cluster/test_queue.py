@@ -68,10 +68,10 @@ def _contents(uri: str) -> dict[str, str]:
     return contents
 
 
-def _reference(cluster: Cluster, mirror: str, portals: list[str]) -> dict[str, str]:
+def _reference(cluster: Cluster, mirror: str, portals: list[str], **overrides: str) -> dict[str, str]:
     """What one `scrapy crawlall` process stores for these portals."""
     uri = f"s3://ref-{cluster.tmp.name[-20:].lower().replace('_', '-')}/archive"
-    settings = _settings(cluster, mirror, uri, "reference")
+    settings = _settings(cluster, mirror, uri, "reference") | overrides
     env = {**cluster.env, "NIANBAO_SPOOL": str(cluster.tmp / "spool-ref")}
     scrapy("crawlall", "--portals", ",".join(portals), "-a", YEARS, *_opts(settings), env=env)
     return _contents(uri)
@@ -135,7 +135,8 @@ def test_a_killed_worker_s_crawl_is_redelivered_with_the_same_result(cluster: Cl
     uri = "s3://killed/archive"
     settings = _settings(cluster, replica.url, uri, "killed")
     # Some politeness back for this crawl, so it is still running when its worker dies.
-    settings |= {"DOWNLOAD_DELAY": "0.1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+    slower = {"DOWNLOAD_DELAY": "0.1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+    settings |= slower
     [job_id] = _enqueue(cluster, settings, "wuchang")
     spool = Path(f"{cluster.tmp / 'killed'}-crawllog")
 
@@ -159,5 +160,7 @@ def test_a_killed_worker_s_crawl_is_redelivered_with_the_same_result(cluster: Cl
     logs = sorted(open_store(uri).keys("_crawls/wuchang/"))
     # The dead run's log (archived by the second run, without a summary) and the second run's, apart.
     assert logs == sorted([f"_crawls/wuchang/{running.crawl_id}.jsonl", f"_crawls/wuchang/{job.crawl_id}.jsonl"])
-    assert _contents(uri) == _reference(cluster, replica.url, ["wuchang"])
+    # The reference crawls in the same order (one request at a time): which column pages a crawl of
+    # 武昌 stores depends on the order its columns are walked in (seen once with 8 requests at a time).
+    assert _contents(uri) == _reference(cluster, replica.url, ["wuchang"], **slower)
     assert scrapy("verify", "-s", f"STORE_URI={uri}", env=cluster.env, check=False).returncode == 0
