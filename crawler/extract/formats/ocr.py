@@ -1,14 +1,26 @@
 """Scanned reports (image-only PDF pages, images): rapidocr 3.x text boxes, rebuilt into lines and rows.
 
 OCR gives text boxes, not cells. Tables in these reports are ruled, so the ruling is found in the image
-(long horizontal and vertical strokes, OpenCV morphology): a band between two horizontal rules that at
-least two vertical rules cross is a table row, and the vertical rules crossing it are its cell borders.
-Boxes inside a row are put in their cell (a wrapped label is one cell), and the row becomes one tsv line
-with empty cells kept, the same grid shape as the HTML and DOCX readers produce. Boxes outside tables are
-clustered into prose lines by their vertical centre.
+(long horizontal and vertical strokes, OpenCV morphology) after the page is turned straight (a scanned
+sheet lies a little askew): a band between two horizontal rules that at least two vertical rules cross
+from rule to rule is a table row, and those vertical rules are its cell borders (a glyph's stroke inside
+a cell never reaches both rules). Boxes inside a row are put in their cell (a wrapped label is one cell),
+and the row becomes one tsv line with empty cells kept, the same grid shape as the HTML and DOCX readers
+produce. Boxes outside tables are clustered into prose lines by their vertical centre.
+
+A table that crosses a page break is one table: where a page break leaves a row without its closing
+rule (a browser prints the continued row without a top border), the ends of the table's vertical rules
+close it, and the pieces of the table on consecutive pages are joined by the PDF reader's
+:func:`crawler.extract.formats.pdf.stitch` (repeated header rows dropped, a row the break cut in two put
+back together), so the row at the break keeps its values.
+
+Speed (bench/extract.py, bench/RESULTS.md): recognition dominates. A page is rendered at the resolution
+its scanned image has (not upsampled), the angle classifier is not run (the page is already straight; a
+report page is not upside down), and the recogniser's minimum input width is lowered so that the hundreds
+of one-digit table cells are not each padded to a 320-pixel line.
 
 The models ship inside the rapidocr wheel (no download at run time, docs/readers.md §3). One engine per
-process, made on first use (≈1 GB RAM).
+process, made on first use (≈1 GB RAM) and kept for the process's next files.
 """
 
 from __future__ import annotations
@@ -16,6 +28,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -30,6 +43,21 @@ log = logging.getLogger(__name__)
 _ENGINE: dict[str, Any] = {}  # "engine" → the RapidOCR instance, made on first use
 _ENGINE_LOCK = threading.Lock()
 MAX_IMAGE_PIXELS = 60_000_000  # ~ A3 at 400 dpi; larger images are refused (decompression bombs)
+MIN_SCAN_DPI = 100  # a page image scanned coarser than this is rendered at this resolution
+# rapidocr's defaults, changed for speed (measured in bench/RESULTS.md, the scan corpus reads the same):
+ENGINE_PARAMS = {
+    "Global.log_level": "error",
+    # no angle classifier: scanned report pages are upright and turned straight before OCR (:func:`deskew`)
+    "Global.use_cls": False,
+    # The recogniser pads every crop to at least this width at its height of 48 (default 320): a table
+    # cell holding one digit then costs as much as a 320-pixel line. 96 keeps the digits' confidence ≥ 0.99.
+    "Rec.rec_img_shape": [3, 48, 96],
+    # crops are sorted by width before batching, so larger batches add little padding and fewer calls
+    "Rec.rec_batch_num": 16,
+}
+MISSED_SCORE = 0.9  # a line the detector missed, read from the leftover ink, counts at this confidence
+MAX_SKEW = 2.0  # degrees: a sheet fed more askew than this is left as it is
+_PAGE_NUMBER_EDGE = 0.08  # fraction of the page height at its top and bottom where page numbers sit
 
 
 @dataclass(frozen=True)
@@ -53,6 +81,19 @@ class Box:
         return self.y1 - self.y0
 
 
+@dataclass(frozen=True)
+class Item:
+    """One block of a page, top to bottom: a prose line, or a table (consecutive ruled rows)."""
+
+    top: float
+    text: str = ""
+    rows: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def is_table(self) -> bool:
+        return bool(self.rows)
+
+
 def engine() -> Any:
     with _ENGINE_LOCK:
         if "engine" not in _ENGINE:
@@ -60,7 +101,7 @@ def engine() -> Any:
                 from rapidocr import RapidOCR  # noqa: PLC0415
             except ImportError as exc:  # pragma: no cover - a declared dependency
                 raise ReadError("unsupported", f"OCR is not available: {exc}") from None
-            _ENGINE["engine"] = RapidOCR(params={"Global.log_level": "error"})
+            _ENGINE["engine"] = RapidOCR(params=dict(ENGINE_PARAMS))
         return _ENGINE["engine"]
 
 
@@ -86,43 +127,198 @@ def read_scanned_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
         pdf = pypdfium2.PdfDocument(data)
     except Exception as exc:
         raise ReadError("malformed", f"PDFium cannot open it: {exc}") from None
-    lines: list[str] = []
+    pages: list[list[Item]] = []
     try:
         if len(pdf) > limits.max_ocr_pages:
             warnings.append(f"OCR of the first {limits.max_ocr_pages} of {len(pdf)} pages only")
         for index in range(min(len(pdf), limits.max_ocr_pages)):
             page = pdf[index]
+            dpi = render_dpi(page, limits)
             width, height = page.get_size()  # points; the bitmap is allocated from these, so check first
-            pixels = round(width * limits.ocr_dpi / 72) * round(height * limits.ocr_dpi / 72)
+            pixels = round(width * dpi / 72) * round(height * dpi / 72)
             if pixels > limits.max_render_pixels:
                 page.close()
                 raise ReadError(
                     "render_limit",
-                    f"page {index + 1} is {width:g} × {height:g} pt: {pixels} pixels at {limits.ocr_dpi} dpi, "
+                    f"page {index + 1} is {width:g} × {height:g} pt: {pixels} pixels at {dpi:g} dpi, "
                     f"limit {limits.max_render_pixels}",
                 )
-            image = page.render(scale=limits.ocr_dpi / 72, grayscale=True).to_pil().convert("L")
+            image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
             page.close()
-            lines += page_lines(image)
+            pages.append(page_items(image))
     finally:
         pdf.close()
-    return "\n".join(lines)
+    return "\n".join(assemble(pages))
+
+
+def render_dpi(page: Any, limits: Limits) -> float:
+    """The resolution to render a scanned page at: its largest image's own (rendering a 150 dpi scan at
+    200 dpi adds no detail, only pixels for the detector), at most ``limits.ocr_dpi``."""
+    import pypdfium2.raw as pdfium_c  # noqa: PLC0415
+
+    best = 0.0
+    try:
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+            left, bottom, right, top = obj.get_bounds()
+            px_width, px_height = obj.get_px_size()
+            if right - left > 72 and top - bottom > 72:  # an inch or more: a page image, not a logo
+                best = max(best, px_width * 72 / (right - left), px_height * 72 / (top - bottom))
+    except Exception:  # an odd image object: render at the default resolution
+        best = 0.0
+    if best <= 0:
+        return float(limits.ocr_dpi)
+    return float(min(limits.ocr_dpi, max(MIN_SCAN_DPI, round(best))))
 
 
 def page_lines(image: Any) -> list[str]:
     """The lines of one page image: prose lines and tsv table rows, top to bottom."""
+    return assemble([page_items(image)])
+
+
+def page_items(image: Any) -> list[Item]:
+    """One page image read: its prose lines and tables, top to bottom."""
     import numpy as np  # noqa: PLC0415
 
-    pixels = np.asarray(image)
+    pixels = deskew(np.asarray(image))
     with ocr_address_space():  # the models need more than the other readers (limits.py)
-        result = engine()(pixels)
+        boxes = recognise(pixels)
+    height = float(pixels.shape[0])
+    return [item for item in items_from_boxes(boxes, rulings(pixels, boxes)) if not _page_number(item, height)]
+
+
+def recognise(pixels: Any) -> list[Box]:
+    """The page's text boxes: rapidocr's detector finds them, a box the detector ran over two lines of a
+    cell (close lines of a wrapped label) is cut into its lines, and the recogniser reads every box in one
+    batch."""
+    import cv2  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+    from rapidocr.ch_ppocr_rec.typings import TextRecInput  # noqa: PLC0415
+
+    ocr = engine()
+    found = ocr(pixels, use_det=True, use_cls=False, use_rec=False)
+    if found.boxes is None or not len(found.boxes):
+        return []
+    height, width = pixels.shape[:2]
+    rects = []
+    for points in found.boxes:
+        x0, y0 = (max(0, int(v)) for v in points.min(axis=0))
+        x1, y1 = int(min(width, points[:, 0].max() + 1)), int(min(height, points[:, 1].max() + 1))
+        if x1 - x0 >= 2 and y1 - y0 >= 2:
+            rects.append((x0, y0, x1, y1))
+    if not rects:
+        return []
+    line = float(np.median([y1 - y0 for _x0, y0, _x1, y1 in rects]))
+    rects = [part for rect in rects for part in _split_lines(pixels, rect, line, rects)]
+    missed = _missed(pixels, rects, line)
+    colour = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR)
+    crops = [colour[y0:y1, x0:x1] for x0, y0, x1, y1 in rects + missed]
+    read = ocr._load_rec_model()(TextRecInput(img=crops))  # rapidocr 3.10's recogniser (pinned)
+    threshold = float(ocr.cfg.Global.text_score)
     boxes = []
-    if result.boxes is not None and result.txts:
-        for points, text in zip(result.boxes, result.txts, strict=False):
-            xs, ys = [float(p[0]) for p in points], [float(p[1]) for p in points]
-            if text.strip():
-                boxes.append(Box(min(xs), min(ys), max(xs), max(ys), text.strip()))
-    return lines_from_boxes(boxes, rulings(pixels))
+    for n, ((x0, y0, x1, y1), text, score) in enumerate(zip(rects + missed, read.txts, read.scores, strict=True)):
+        # ink the detector missed must read clearly to count (not a speck read as a character)
+        if text.strip() and score >= (threshold if n < len(rects) else MISSED_SCORE):
+            boxes.append(Box(float(x0), float(y0), float(x1), float(y1), text.strip()))
+    return boxes
+
+
+def _missed(pixels: Any, rects: list[tuple[int, int, int, int]], line: float) -> list[tuple[int, int, int, int]]:
+    """Text the detector missed (it skips a line of one or two characters in a narrow cell now and then):
+    ink outside every box and every rule, in line-sized blobs clear of the boxes."""
+    import cv2  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
+    height, width = pixels.shape[:2]
+    ink = (pixels < 160).astype(np.uint8)
+    for size in ((max(1, width // 25), 1), (1, max(1, height // 80))):
+        rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+        ink &= 1 - cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    for x0, y0, x1, y1 in rects:
+        ink[y0:y1, x0:x1] = 0
+    reach = max(1, round(0.4 * line))
+    blobs = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, max(1, reach // 3))))
+    count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(blobs)
+    out = []
+    pad = round(0.15 * line)
+    for x, y, w, h, _area in stats[1:count]:
+        inner = (x + reach // 2, y + reach // 6, x + w - reach // 2, y + h - reach // 6)  # the ink, undilated
+        if not (0.4 * line <= inner[3] - inner[1] <= 3.2 * line) or inner[2] - inner[0] < 0.3 * line:
+            continue  # a speck, a stroke of a rule, or no text line
+        if any(_overlaps(inner, other) for other in rects):
+            continue  # the edge of a box's text
+        rect = (max(0, inner[0] - pad), max(0, inner[1] - pad), min(width, inner[2] + pad), min(height, inner[3] + pad))
+        out += _split_lines(pixels, rect, line, rects)
+    return out
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """``a`` overlaps ``b`` by more than a fifth of its area (boxes of adjacent lines touch a little)."""
+    overlap = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    return overlap > 0.2 * (a[2] - a[0]) * (a[3] - a[1])
+
+
+def _split_lines(
+    pixels: Any, rect: tuple[int, int, int, int], line: float, others: list[tuple[int, int, int, int]]
+) -> list[tuple[int, int, int, int]]:
+    """``rect`` cut into its text lines when it is much taller than a line (the ink-free pixel rows between
+    them), leaving out a line that another box already holds."""
+    x0, y0, x1, y1 = rect
+    if y1 - y0 < 1.6 * line:
+        return [rect]
+    # a row with a few inked pixels is empty: the crop may take in a cell border running across the lines
+    inked = (pixels[y0:y1, x0:x1] < 160).sum(axis=1) > max(2, 0.05 * (x1 - x0))
+    runs: list[tuple[int, int]] = []
+    start = None
+    for y, ink in enumerate([*inked, False]):
+        if ink and start is None:
+            start = y
+        elif not ink and start is not None:
+            runs.append((start, y))
+            start = None
+    pad = round(0.15 * line)
+    parts = []
+    for top, bottom in runs:
+        if bottom - top < 0.4 * line:
+            continue  # a speck, or the edge of the next line
+        part = (x0, max(0, y0 + top - pad), x1, y0 + bottom + pad)
+        if not any(_same_line(part, other) for other in others if other != rect):
+            parts.append(part)
+    return parts if len(parts) > 1 else [rect]
+
+
+def _same_line(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    overlap_x = min(a[2], b[2]) - max(a[0], b[0])
+    overlap_y = min(a[3], b[3]) - max(a[1], b[1])
+    return overlap_x > 0 and overlap_y > 0.5 * min(a[3] - a[1], b[3] - b[1])
+
+
+def deskew(pixels: Any) -> Any:
+    """The page turned straight: the angle (within ±MAX_SKEW degrees) at which the rows of a reduced
+    image are most unevenly inked -- text lines and rules then lie along pixel rows."""
+    import cv2  # noqa: PLC0415  (opencv-python-headless, a rapidocr dependency)
+    import numpy as np  # noqa: PLC0415
+
+    height, width = pixels.shape[:2]
+    scale = min(1.0, 600 / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+    ink = (255 - small).astype(np.float32)
+    centre = (small.shape[1] / 2, small.shape[0] / 2)
+
+    def sharpness(angle: float) -> float:
+        matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        turned = cv2.warpAffine(ink, matrix, (small.shape[1], small.shape[0]), flags=cv2.INTER_LINEAR)
+        profile = turned.sum(axis=1)
+        return float(np.square(np.diff(profile)).sum())
+
+    coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 0.25), key=sharpness)
+    angle = max(np.arange(coarse - 0.25, coarse + 0.26, 0.05), key=sharpness)
+    if abs(angle) < 0.05:
+        return pixels
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), float(angle), 1.0)
+    return cv2.warpAffine(
+        pixels, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=255
+    )
 
 
 @dataclass(frozen=True)
@@ -131,7 +327,9 @@ class Rulings:
     vertical: list[tuple[float, float, float]]  # (x, y_top, y_bottom) of each vertical rule segment
 
 
-def rulings(pixels: Any) -> Rulings:
+def rulings(pixels: Any, boxes: Sequence[Box] = ()) -> Rulings:
+    """The page's rules; a vertical stroke that lies within a text box is a glyph's, not a cell border (in
+    a one-line row a character's stroke can run nearly from rule to rule)."""
     import cv2  # noqa: PLC0415  (opencv-python-headless, a rapidocr dependency)
     import numpy as np  # noqa: PLC0415
 
@@ -146,8 +344,16 @@ def rulings(pixels: Any) -> Rulings:
     segments: list[tuple[float, float, float]] = []
     count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(vertical)
     for x, y, w, h, _area in stats[1:count]:
-        segments.append((x + w / 2, float(y), float(y + h)))
+        centre, y0, y1 = x + w / 2, float(y), float(y + h)
+        if not any(_within(box, centre, y0, y1) for box in boxes):
+            segments.append((centre, y0, y1))
     return Rulings(_merge_close(sorted(ys), 4.0), segments)
+
+
+def _within(box: Box, x: float, y0: float, y1: float) -> bool:
+    """The vertical stroke at ``x`` from ``y0`` to ``y1`` lies mostly inside ``box``."""
+    inside = box.x0 + _REACH < x < box.x1 - _REACH
+    return inside and min(y1, box.y1) - max(y0, box.y0) > 0.5 * (y1 - y0)
 
 
 def _merge_close(values: list[float], gap: float) -> list[float]:
@@ -159,33 +365,109 @@ def _merge_close(values: list[float], gap: float) -> list[float]:
     return merged
 
 
-def lines_from_boxes(boxes: list[Box], ruling: Rulings | None = None) -> list[str]:
-    """Table rows from the ruling, prose lines from the rest, in vertical order."""
-    items: list[tuple[float, str]] = []
+_REACH = 4.0  # pixels: a cell border reaches the horizontal rules it runs between (they cross)
+
+
+def _borders(ruling: Rulings, top: float, bottom: float) -> list[float]:
+    """The x of the vertical rules that run the whole band from ``top`` to ``bottom``."""
+    xs = [x for x, y0, y1 in ruling.vertical if y0 <= top + _REACH and y1 >= bottom - _REACH]
+    return _merge_close(sorted(xs), 4.0)
+
+
+def _closed(ruling: Rulings) -> list[float]:
+    """The horizontal rules, with the open ends of tables closed: where a page break leaves a row without
+    the rule above (or below) it, the table's vertical rules still end there, together."""
+    rules = ruling.horizontal
+    ends: list[float] = []
+    for _x, y0, y1 in ruling.vertical:
+        if not any(y0 <= top + _REACH and y1 >= bottom - _REACH for top, bottom in pairwise(rules)):
+            continue  # not a cell border: a glyph's stroke, a rule of no table row
+        ends += [y for y in (y0, y1) if not any(abs(y - rule) <= _REACH for rule in rules)]
+    closing: list[float] = []
+    for end in sorted(ends):
+        together = [other for other in ends if abs(other - end) <= 2 * _REACH]
+        if len(together) >= 2 and not any(abs(end - c) <= 2 * _REACH for c in closing):
+            closing.append(sum(together) / len(together))
+    return sorted(rules + closing)
+
+
+def items_from_boxes(boxes: list[Box], ruling: Rulings | None = None) -> list[Item]:
+    """Tables from the ruling (adjacent ruled rows are one table), prose lines from the rest, in vertical
+    order."""
+    rows: list[tuple[float, float, tuple[str, ...]]] = []  # (top, bottom, cells)
     used: set[int] = set()
     if ruling is not None:
-        rules = ruling.horizontal
-        for top, bottom in pairwise(rules):
-            middle = (top + bottom) / 2
-            borders = sorted(x for x, y0, y1 in ruling.vertical if y0 <= middle <= y1)
-            borders = _merge_close(borders, 4.0)
+        for top, bottom in pairwise(_closed(ruling)):
+            borders = _borders(ruling, top, bottom)
             if len(borders) < 2:
                 continue  # not a table row: prose between two tables' rules
             inside = [i for i, box in enumerate(boxes) if top <= box.yc < bottom and i not in used]
-            cells = [[] for _ in range(len(borders) - 1)]  # type: list[list[Box]]
+            cells: list[list[Box]] = [[] for _ in range(len(borders) - 1)]
             for i in inside:
                 box = boxes[i]
                 column = next((c for c in range(len(borders) - 1) if borders[c] <= box.xc < borders[c + 1]), None)
                 if column is not None:
                     cells[column].append(box)
                     used.add(i)
-            if any(cells):
-                row = [_cell_text(cell) for cell in cells]
-                items.append((top, tsv_text([row])[0]))
+            rows.append((top, bottom, tuple(_cell_text(cell) for cell in cells)))
+    items: list[Item] = []
+    previous_bottom = None
+    for top, bottom, texts in rows:
+        if items and previous_bottom is not None and abs(previous_bottom - top) <= _REACH:
+            items[-1] = Item(items[-1].top, rows=(*items[-1].rows, texts))  # the row below the last one
+        else:
+            items.append(Item(top, rows=(texts,)))
+        previous_bottom = bottom
+    # a table of empty rows only (a ruled box, a frame) holds nothing to read
+    items = [item for item in items if any(cell.strip() for row in item.rows for cell in row)]
     rest = [box for i, box in enumerate(boxes) if i not in used]
-    items += _prose_lines(rest, [top for top, _text in items])
-    items.sort(key=lambda item: item[0])
-    return [text for _top, text in items if text.strip("\t ")]
+    items += [Item(top, text=text) for top, text in _prose_lines(rest, [item.top for item in items])]
+    items.sort(key=lambda item: item.top)
+    return items
+
+
+def lines_from_boxes(boxes: list[Box], ruling: Rulings | None = None) -> list[str]:
+    """The page's lines: prose lines and tsv table rows, top to bottom."""
+    return assemble([items_from_boxes(boxes, ruling)])
+
+
+def assemble(pages: list[list[Item]]) -> list[str]:
+    """The lines of consecutive pages; a table that ends one page and starts the next is one table."""
+    from crawler.extract.formats.pdf import stitch  # noqa: PLC0415  (the one rule for tables across pages)
+
+    out: list[str] = []
+    table: list[list[str | None]] | None = None
+
+    def flush() -> None:
+        if table:
+            out.extend(line for line in tsv_text([[cell or "" for cell in row] for row in table]) if line.strip("\t "))
+
+    for number, items in enumerate(pages):
+        for position, item in enumerate(items):
+            if item.is_table:
+                rows: list[list[str | None]] = [list(row) for row in item.rows]
+                if table is not None and position == 0 and number > 0:
+                    table = stitch(table, rows)
+                else:
+                    flush()
+                    table = rows
+            else:
+                flush()
+                table = None
+                if item.text.strip("\t "):
+                    out.append(item.text)
+        if items and not items[-1].is_table:
+            table = None
+    flush()
+    return out
+
+
+def _page_number(item: Item, height: float) -> bool:
+    """A page number or 「第 1 页 共 3 页」 footer (or header) line."""
+    from crawler.extract.formats.pdf import PAGE_NUMBER  # noqa: PLC0415
+
+    near_edge = item.top < height * _PAGE_NUMBER_EDGE or item.top > height * (1 - _PAGE_NUMBER_EDGE)
+    return not item.is_table and near_edge and bool(PAGE_NUMBER.match(item.text))
 
 
 def _cell_text(boxes: list[Box]) -> str:
@@ -208,7 +490,7 @@ def _cluster(boxes: list[Box]) -> list[list[Box]]:
 
 def _prose_lines(boxes: list[Box], barriers: list[float]) -> list[tuple[float, str]]:
     """Text lines outside tables; a wide horizontal gap inside a line becomes a tab (an unruled table),
-    and a paragraph the page broke into lines is joined again (never across a table row: ``barriers``)."""
+    and a paragraph the page broke into lines is joined again (never across a table: ``barriers``)."""
     lines = _cluster(boxes)
     left = min((line[0].x0 for line in lines), default=0.0)
     right = max((line[-1].x1 for line in lines), default=0.0)

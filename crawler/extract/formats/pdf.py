@@ -40,7 +40,7 @@ _RADICALS = {
     for cp in (*range(0x2E80, 0x2EF4), *range(0x2F00, 0x2FD6))
     if len(unicodedata.normalize("NFKC", chr(cp))) == 1 and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
 }
-_PAGE_NUMBER = re.compile(r"^[\s\-—–]*(第\s*)?\d{1,4}(\s*页)?([\s/]*(共\s*)?\d{1,4}\s*页?)?[\s\-—–]*$")
+PAGE_NUMBER = re.compile(r"^[\s\-—–]*(第\s*)?\d{1,4}(\s*页)?([\s/]*(共\s*)?\d{1,4}\s*页?)?[\s\-—–]*$")
 
 
 @dataclass
@@ -121,7 +121,7 @@ def _read_page(page: Any, number: int) -> tuple[list[_Item], int]:
     kept = []
     for line in lines:
         near_edge = line["top"] < height * 0.08 or line["bottom"] > height * 0.92
-        if near_edge and _PAGE_NUMBER.match(line["text"]):
+        if near_edge and PAGE_NUMBER.match(line["text"]):
             continue  # page numbers and 「第 1 页 共 3 页」 footers
         kept.append(line)
     left = min((float(line["x0"]) for line in kept), default=0.0)
