@@ -6,8 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,3 +61,20 @@ def crawl_log(store: Any, portal: str) -> list[dict[str, Any]]:
     keys = sorted(k for k in store.keys(f"_crawls/{portal}/"))
     assert keys, f"no crawl log for {portal}"
     return [json.loads(line) for line in store.get(keys[-1]).decode().splitlines()]
+
+
+class _Server(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+ServerT = TypeVar("ServerT", bound=_Server)
+
+
+def serving(server: ServerT) -> Iterator[ServerT]:
+    """A fixture's body for a test server (SeaweedFS, Redis): started, yielded, always stopped."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -15,27 +15,17 @@ import pytest
 
 from tests.redisserver import RedisServer
 from tests.s3server import WeedServer
-from tests.support import ROOT
+from tests.support import ROOT, serving
 
 
 @pytest.fixture(scope="module")
 def weed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WeedServer]:
-    server = WeedServer(tmp_path_factory.mktemp("weed") / "data")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serving(WeedServer(tmp_path_factory.mktemp("weed") / "data"))
 
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serving(RedisServer(tmp_path / "redis"))
 
 
 @dataclass

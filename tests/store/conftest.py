@@ -14,6 +14,7 @@ import pytest
 from crawler.store import LocalStore, Store
 from crawler.store.s3 import S3Store
 from tests.s3server import WeedServer
+from tests.support import serving
 
 _names = itertools.count()
 
@@ -21,12 +22,7 @@ _names = itertools.count()
 @pytest.fixture(scope="session")
 def weed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WeedServer]:
     """A real S3 server (SeaweedFS `weed mini`) on loopback, shared by the session, stopped by PID."""
-    server = WeedServer(tmp_path_factory.mktemp("weed") / "data")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serving(WeedServer(tmp_path_factory.mktemp("weed") / "data"))
 
 
 @pytest.fixture
