@@ -112,6 +112,7 @@ class ExtractPipeline:
                     await asyncio.to_thread(records.save_record, self.store, key, record)
                     continue
                 self.pending[key] = record
+                logger.debug("%s: record made for %s (stored when the crawl closes)", item.portal, key)
                 if problems := [f.rule for f in record.findings if f.severity == "error"]:
                     logger.info("%s: %s: errors %s", item.portal, key, ", ".join(problems))
         except Exception:  # a bug or a store failure here must not drop the item (catalog comes next)
