@@ -21,6 +21,7 @@ import boto3
 from botocore.config import Config
 
 WEED = Path(sys.executable).with_name("weed")
+PROBE_BUCKET = "nianbao-test-ready"  # written once per start, never an archive
 ACCESS_KEY = "nianbao-test"
 SECRET_KEY = "nianbao-test-secret"  # a throwaway credential of the throwaway test server
 
@@ -114,6 +115,11 @@ class WeedServer:
                 raise RuntimeError(f"weed mini exited {self.proc.returncode}; see {log.name}")
             try:
                 client.list_buckets()  # type: ignore[attr-defined]
+                # Answering is not being writable: a restarted server lists buckets before its volume
+                # server has registered again, and a put then fails. Ready means a probe write succeeds.
+                if not any(b["Name"] == PROBE_BUCKET for b in client.list_buckets()["Buckets"]):  # type: ignore[attr-defined]
+                    client.create_bucket(Bucket=PROBE_BUCKET)  # type: ignore[attr-defined]
+                client.put_object(Bucket=PROBE_BUCKET, Key="probe", Body=b"ready")  # type: ignore[attr-defined]
                 return
             except Exception:
                 if time.monotonic() > deadline:

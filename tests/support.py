@@ -40,7 +40,9 @@ def scrapy(
         timeout=timeout,
     )
     if check and proc.returncode != 0:
-        raise AssertionError(f"scrapy {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-4000:]}")
+        raise AssertionError(
+            f"scrapy {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+        )
     return proc
 
 
