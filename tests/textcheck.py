@@ -19,6 +19,7 @@ _REMOVE = [
     re.compile(r"[A-Za-z0-9_.%\-]*/[A-Za-z0-9_.%\-/]*"),  # archive keys and paths (wuchang/yyj/2024/page.html)
     re.compile(r"(?<![A-Za-z0-9_])[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+(?![A-Za-z0-9_])"),  # field names, table keys
     re.compile(r"[0-9a-f]{12,}"),  # hashes
+    re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{8}"),  # crawl ids (UTC start and a random hex suffix: fb14d888)
     re.compile(r"(?<![A-Za-z])(?:[VPS]\d\d?|t[234])(?![A-Za-z0-9])"),  # rule, section and table codes
     re.compile(r"[A-Za-z0-9_\-]+\.(?:html|pdf|docx?|wps|jsonl?|yaml|txt|png|jpg|xlsx?)"),  # file names
 ]
