@@ -114,10 +114,10 @@ class WeedServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"weed mini exited {self.proc.returncode}; see {log.name}")
             try:
-                client.list_buckets()  # type: ignore[attr-defined]
+                buckets = client.list_buckets()["Buckets"]  # type: ignore[attr-defined]
                 # Answering is not being writable: a restarted server lists buckets before its volume
                 # server has registered again, and a put then fails. Ready means a probe write succeeds.
-                if not any(b["Name"] == PROBE_BUCKET for b in client.list_buckets()["Buckets"]):  # type: ignore[attr-defined]
+                if not any(b["Name"] == PROBE_BUCKET for b in buckets):
                     client.create_bucket(Bucket=PROBE_BUCKET)  # type: ignore[attr-defined]
                 client.put_object(Bucket=PROBE_BUCKET, Key="probe", Body=b"ready")  # type: ignore[attr-defined]
                 return
