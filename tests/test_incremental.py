@@ -117,7 +117,7 @@ DAY = dt.date(2026, 12, 3)
 
 
 def on(tmp_path: Path, day: dt.date) -> dict[str, str]:
-    return own(tmp_path, REVALIDATE_TODAY=day.isoformat())
+    return own(tmp_path, REVALIDATE_DAYS="7", REVALIDATE_TODAY=day.isoformat())  # the default window
 
 
 def judged(archive: Path) -> list[tuple[str, int, str, str, str | None, str | None]]:
