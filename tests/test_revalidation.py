@@ -4,9 +4,14 @@ that use it are in tests/test_incremental.py."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
+from crawler.alerts import crawl_health
+from crawler.crawllog import encode_line
+from crawler.registry import default_registry
 from crawler.revalidation import Checked, due, index, row_changed, slot
+from crawler.store import open_store
 
 DAY = dt.date(2026, 3, 2)
 URL = "https://www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/202501/t20250120_1.shtml"
@@ -93,3 +98,19 @@ def test_the_index_takes_the_last_fetch_and_carries_it_forward() -> None:
     assert (result.list_title, result.list_date) == ("t2", None)  # …but it carries the row it saw
     assert result.files[0]["store_key"] == "wuchang/yyj/2024/page.html"
     assert index(logs[:1])[URL].checked_on == dt.date(2026, 3, 1)
+
+
+def test_a_crawl_whose_reports_were_all_carried_is_no_health_problem(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "archive"))
+    column = {"type": "ColumnItem", "ok": True, "street": "杨园街道", "column_url": "https://x/"}
+    summary = {"type": "CrawlSummary", "finish_reason": "finished"}
+    carried = {"type": "CarriedReport", "url": URL, "street": "杨园街道", "year": 2024}
+    store.put("_crawls/wuchang/20261203T000000Z-aa.jsonl", encode(column, carried, summary))
+    assert crawl_health(store, default_registry(), ["wuchang"]) == []
+    store.put("_crawls/wuchang/20261204T000000Z-bb.jsonl", encode(column, summary))  # no report at all: a problem
+    [message] = crawl_health(store, default_registry(), ["wuchang"])
+    assert "本次抓取未发现任何年报" in message.body  # (zh by default)
+
+
+def encode(*items: dict[str, Any]) -> bytes:
+    return "".join(encode_line(i) for i in items).encode()
