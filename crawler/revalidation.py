@@ -7,6 +7,7 @@ is fetched again only when it is *due*:
 * never checked (not in the archive's crawl logs as a fetched report): always;
 * the listing row changed (its title or date differ from what the archive recorded for that report; a
   changed link is a new URL, hence never checked): at once;
+* its last fetch failed (a ``FetchFailure`` after its last check): the next crawl tries again;
 * the window is 0: every crawl (tiers off);
 * last checked ``window`` days ago or more: a bound, whatever the crawl schedule;
 * its day slot: a stable hash of the URL gives each report one day of the window, so a daily crawl
@@ -46,6 +47,7 @@ class Checked:
     list_title: str | None  # the listing row as last seen (None: not recorded, e.g. an older crawl log)
     list_date: dt.date | None
     files: tuple[dict[str, Any], ...]  # url, role, store_key, version, sha256 of each archived file
+    failed: bool = False  # a later crawl due to check it could not fetch it: check again at the next crawl
 
 
 def slot(url: str, window: int) -> int:
@@ -53,12 +55,16 @@ def slot(url: str, window: int) -> int:
     return int.from_bytes(hashlib.sha256(url.encode()).digest()[:8], "big") % window
 
 
-def due(url: str, last_checked: dt.date | None, today: dt.date, window: int, row_changed: bool) -> Decision:
+def due(
+    url: str, last_checked: dt.date | None, today: dt.date, window: int, row_changed: bool, failed: bool = False
+) -> Decision:
     """Whether the report page at ``url`` must be fetched again on ``today``."""
     if last_checked is None:
         return Decision(True, "never checked")
     if row_changed:
         return Decision(True, "listing row changed")
+    if failed:
+        return Decision(True, "the last check failed")
     if window <= 0:
         return Decision(True, "revalidated every crawl")
     age = (today - last_checked).days
@@ -113,4 +119,6 @@ def index(logs: Iterable[tuple[str, list[dict[str, Any]]]]) -> dict[str, Checked
                 previous = found[item["url"]]
                 list_date = dt.date.fromisoformat(item["list_date"]) if item.get("list_date") else None
                 found[item["url"]] = replace(previous, list_title=item.get("list_title"), list_date=list_date)
+            elif kind == "FetchFailure" and item.get("url") in found:
+                found[item["url"]] = replace(found[item["url"]], failed=True)
     return found

@@ -220,7 +220,8 @@ class TrsPortalSpider(scrapy.Spider):
         checked = self.checked.get(row.url) if self.checked is not None else None
         changed = checked is not None and revalidation.row_changed(row.title, row.list_date, checked)
         last = checked.checked_on if checked is not None else None
-        decision = revalidation.due(row.url, last, self.today, self.revalidate_days, changed)
+        failed = checked is not None and checked.failed
+        decision = revalidation.due(row.url, last, self.today, self.revalidate_days, changed, failed)
         self.crawler.stats.inc_value(f"revalidation/{'due' if decision.due else 'carried'}")
         if decision.due or checked is None:
             return None

@@ -40,6 +40,15 @@ def test_a_page_never_checked_or_whose_row_changed_is_due_at_once() -> None:
     assert (decision.due, decision.reason) == (True, "listing row changed")
 
 
+def test_a_page_whose_last_fetch_failed_is_due_at_the_next_crawl() -> None:
+    decision = due(URL, DAY, DAY, 7, row_changed=False, failed=True)
+    assert (decision.due, decision.reason) == (True, "the last check failed")
+    failure = {"type": "FetchFailure", "url": URL, "street": "杨园街道", "year": 2024, "error": "fetch failed"}
+    fetched = {"type": "ReportItem", "url": URL, "street": "杨园街道", "street_key": "yyj", "year": 2024}
+    assert index([("20260302T050000Z-aa", [fetched]), ("20260303T050000Z-bb", [failure])])[URL].failed
+    assert not index([("20260302T050000Z-aa", [failure, fetched])])[URL].failed
+
+
 def test_window_zero_revalidates_every_crawl() -> None:
     assert due(URL, DAY, DAY, 0, row_changed=False).due
 
