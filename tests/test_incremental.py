@@ -10,11 +10,13 @@ import socket
 import urllib.request
 from pathlib import Path
 
+import yaml
 from scrapy import Request
 from scrapy.http import Response
 from scrapy.settings import Settings
 
 from crawler.httpcache import RevalidatePolicy
+from crawler.registry import DEFAULT_PATH
 from crawler.revalidation import slot
 from crawler.store import open_store
 from replica.server import ReplicaServer
@@ -221,3 +223,17 @@ def test_a_changed_listing_row_makes_its_report_due_at_once(replica: ReplicaServ
     assert stat(again.stderr, "revalidation/carried") == len(reports) - 1
     log = crawl_log(open_store(str(archive)), "wuchang")
     assert [i["url"] for i in log if i["type"] == "ReportItem"] == [changed]
+
+
+def test_a_portals_own_window_overrides_the_setting(replica: ReplicaServer, tmp_path: Path) -> None:
+    raw = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    raw["portals"]["wuchang"]["revalidate_days"] = 0  # this portal: every report every crawl
+    registry = tmp_path / "portals.yaml"
+    registry.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    archive = tmp_path / "archive"
+    settings = {**on(tmp_path, DAY), "REGISTRY_PATH": str(registry)}
+    crawl("wuchang", replica.url, archive, "-a", "streets=yyj", settings=settings)
+    reports = [i for i in crawl_log(open_store(str(archive)), "wuchang") if i["type"] == "ReportItem"]
+    again = crawl("wuchang", replica.url, archive, "-a", "streets=yyj", settings=settings)
+    assert stat(again.stderr, "revalidation/due") == len(reports) > 0  # the same day, all of them again
+    assert stat(again.stderr, "revalidation/carried") == 0

@@ -7,9 +7,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
+
 from crawler.alerts import crawl_health
 from crawler.crawllog import encode_line
-from crawler.registry import default_registry
+from crawler.registry import DEFAULT_PATH, RegistryError, default_registry, load_registry
 from crawler.revalidation import Checked, due, index, row_changed, slot
 from crawler.store import open_store
 
@@ -123,3 +126,16 @@ def test_a_crawl_whose_reports_were_all_carried_is_no_health_problem(tmp_path: P
 
 def encode(*items: dict[str, Any]) -> bytes:
     return "".join(encode_line(i) for i in items).encode()
+
+
+def test_a_portals_window_is_a_whole_number_of_days_not_negative(tmp_path: Path) -> None:
+    raw = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    raw["portals"]["wuchang"]["revalidate_days"] = -1
+    path = tmp_path / "portals.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RegistryError, match="revalidate_days"):
+        load_registry(path)
+    raw["portals"]["wuchang"]["revalidate_days"] = 3
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert load_registry(path).portal("wuchang").revalidate_days == 3
+    assert default_registry().portal("wuchang").revalidate_days is None  # the setting decides
