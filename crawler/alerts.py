@@ -211,7 +211,8 @@ def crawl_health(
                               url=column.get("column_url")))  # fmt: skip
         if len(failed) > 10:
             problems.append(_("… and {n} more columns could not be crawled", n=len(failed) - 10))
-        if columns and not any(i.get("type") == "ReportItem" for i in items):
+        # A report not due for revalidation (crawler/revalidation.py) is carried, not fetched: still found.
+        if columns and not any(i.get("type") in ("ReportItem", "CarriedReport") for i in items):
             problems.append(_("this crawl found no report at all: the pages may have changed"))
         if problems:
             name = registry.portal(portal).name if portal in registry.portals else portal

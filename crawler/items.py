@@ -60,12 +60,39 @@ class ReportItem:
     files: list[FileRecord] = field(default_factory=list)
     # What the spider noticed about the page itself (an unreadable title, a malformed attachment link…).
     findings: list[str] = field(default_factory=list)
+    # Tiered revalidation (crawler/revalidation.py): the listing row the page was found by, and the crawl's
+    # day, so a later crawl knows when this page was last checked and whether its row changed.
+    list_title: str | None = None
+    list_date: dt.date | None = None
+    checked_on: dt.date | None = None
     _body: bytes | None = field(default=None, repr=False)  # the detail page as served
     _body_meta: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def key_prefix(self) -> str:
         return report_prefix(self.portal, self.street_key, self.year)
+
+
+@dataclass
+class CarriedReport:
+    """An archived report not fetched again in this crawl (not due, crawler/revalidation.py): what the
+    archive holds and when the portal last served it. Not evidence of its own; never archived again."""
+
+    portal: str
+    street: str
+    street_key: str
+    legal_district: str | None
+    year: int
+    title: str
+    url: str
+    column_url: str
+    crawl_id: str
+    checked_on: dt.date  # the day the page was last fetched
+    checked_in: str  # the crawl id of that fetch
+    reason: str  # why it was not due
+    list_title: str | None = None  # the listing row of this crawl (the same as the archived one)
+    list_date: dt.date | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)  # the archived files: url, role, store_key, version…
 
 
 @dataclass

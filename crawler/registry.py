@@ -117,6 +117,9 @@ class Portal(_Strict):
     deadline: MonthDay | None = None
     late_error_after: MonthDay | None = None
     discovery: Discovery | None = None
+    # Tiered revalidation: an archived report page is fetched again at least every this many days
+    # (0: every crawl); None takes the REVALIDATE_DAYS setting (crawler/revalidation.py).
+    revalidate_days: int | None = Field(default=None, ge=0)
     streets: tuple[Unit, ...]
     non_street_units: tuple[Unit, ...] = ()
 

@@ -21,12 +21,14 @@ from crawler.store import Store
 # new version of a file (or a re-crawl) does not make a new version of the report's metadata.
 PER_CAPTURE = ("crawl_id", "fetched_at", "new_version", "http_status", "etag", "last_modified",
                "sha256", "size", "version", "error")  # fmt: skip
+# What tiered revalidation reads back from the crawl log (the day checked, the listing row): per crawl too.
+PER_CRAWL = ("checked_on", "list_title", "list_date")
 
 
 def stable_report(item: ReportItem) -> dict[str, Any]:
     """The report's identity, dates and file pointers (keys), without per-capture facts."""
     data = to_json(item)
-    for key in PER_CAPTURE:
+    for key in (*PER_CAPTURE, *PER_CRAWL):
         data.pop(key, None)
     for record in data["files"]:
         for key in PER_CAPTURE:

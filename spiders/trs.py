@@ -8,6 +8,7 @@ what a page means is decided by pure modules (``crawler.parsers``, ``.selection`
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, ClassVar, Self
 
@@ -18,10 +19,13 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler import revalidation
 from crawler.arguments import crawl_id, parse_years, streets
 from crawler.columns import ColumnWalk, capture, finish_column, lost_column, new_walk, note_listing, page_failed, walks
+from crawler.crawllog import crawl_logs
+from crawler.crawlstore import for_crawler
 from crawler.discovery import Follow, Found, Lost, UnitPage, read_navigation, read_unit_page, unusable
-from crawler.items import FetchFailure
+from crawler.items import CarriedReport, FetchFailure
 from crawler.one_source import OneSource
 from crawler.parsers.challenge import challenge_reason
 from crawler.parsers.detail import parse_detail
@@ -75,11 +79,22 @@ class TrsPortalSpider(scrapy.Spider):
         self.years = parse_years(self.years_arg, self.registry.first_report_year, settings.getint("TODAY_YEAR"))
         self.requested_reports: set[str] = set()  # report pages requested in this crawl (see _fetch_report)
         self.sources = OneSource(self.portal.id, self.crawl_id)
+        # Tiered revalidation (crawler/revalidation.py): the crawl's day (REVALIDATE_TODAY steps days in
+        # tests and benchmarks) and the window, per portal if the registry says so.
+        today = settings.get("REVALIDATE_TODAY")
+        self.today: dt.date = dt.date.fromisoformat(today) if today else dt.datetime.now(dt.UTC).date()
+        days = self.portal.revalidate_days
+        self.revalidate_days: int = days if days is not None else settings.getint("REVALIDATE_DAYS", 7)
+        self.checked: dict[str, revalidation.Checked] | None = None  # read from the archive at start()
 
     async def start(self) -> AsyncIterator[Any]:
         if self.portal.column is None and self.portal.discovery is None:
             self.logger.error("%s: no report column nor discovery in the registry: nothing to crawl", self.portal.id)
             return
+        if self.revalidate_days > 0:
+            # The one read of the archive this needs: the portal's crawl logs (each fetched report, its day
+            # and listing row). With window 0 every page is fetched anyway: nothing to read.
+            self.checked = revalidation.index(crawl_logs(for_crawler(self.crawler), self.portal.id))
         for walk in walks(self.portal, self.crawl_id, self.units, self.years):
             yield self._page_request(walk, 0)
         if self.to_discover and self.portal.discovery is not None:
@@ -188,14 +203,46 @@ class TrsPortalSpider(scrapy.Spider):
         yield walk.item
         yield from self._release()
 
-    def _fetch_report(self, walk: ColumnWalk, row: ListRow, unit: Unit | None) -> Iterable[scrapy.Request]:
+    def _fetch_report(self, walk: ColumnWalk, row: ListRow, unit: Unit | None) -> Iterable[Any]:
         # Once per crawl, deduplicated here rather than by Scrapy's dupefilter: the dupefilter would also
         # drop a redirect hop back to this URL (a redirect loop A -> A or A -> B -> A) silently, with no
         # errback, leaving no evidence. Unfiltered, a loop ends at REDIRECT_MAX_TIMES with an
         # IgnoreRequest that report_failed records as a FetchFailure (fault matrix, issue 7).
         if row.url not in self.requested_reports:
             self.requested_reports.add(row.url)
-            yield self._request(row.url, self.parse_report, self.report_failed, walk=walk, row=row, unit=unit)
+            if carried := self._carried(walk, row):
+                yield carried
+            else:
+                yield self._request(row.url, self.parse_report, self.report_failed, walk=walk, row=row, unit=unit)
+
+    def _carried(self, walk: ColumnWalk, row: ListRow) -> CarriedReport | None:
+        """The archived report at ``row.url`` if it is not due for revalidation today, else None."""
+        checked = self.checked.get(row.url) if self.checked is not None else None
+        changed = checked is not None and revalidation.row_changed(row.title, row.list_date, checked)
+        last = checked.checked_on if checked is not None else None
+        failed = checked is not None and checked.failed
+        decision = revalidation.due(row.url, last, self.today, self.revalidate_days, changed, failed)
+        self.crawler.stats.inc_value(f"revalidation/{'due' if decision.due else 'carried'}")
+        if decision.due or checked is None:
+            return None
+        self.sources.reported[(checked.street_key, checked.year)] = row.url  # one key, one source
+        return CarriedReport(
+            portal=self.portal.id,
+            street=checked.street,
+            street_key=checked.street_key,
+            legal_district=checked.legal_district,
+            year=checked.year,
+            title=checked.title,
+            url=row.url,
+            column_url=walk.base,
+            crawl_id=self.crawl_id,
+            checked_on=checked.checked_on,
+            checked_in=checked.checked_in,
+            reason=decision.reason,
+            list_title=row.title,
+            list_date=row.list_date,
+            files=[dict(f) for f in checked.files],
+        )
 
     def parse_report(self, response: Response, walk: ColumnWalk, row: ListRow, unit: Unit | None) -> Iterable[Any]:
         if reason := challenge_reason(response.status, response.body):
@@ -216,7 +263,9 @@ class TrsPortalSpider(scrapy.Spider):
             yield conflict
         else:
             self.sources.reported[(page.unit.key, page.year)] = response.url
-            yield report_item(self.portal, page, detail, response, walk.base, self.crawl_id)
+            item = report_item(self.portal, page, detail, response, walk.base, self.crawl_id)
+            item.list_title, item.list_date, item.checked_on = row.title, row.list_date, self.today
+            yield item
 
     def report_failed(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]

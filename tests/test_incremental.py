@@ -3,19 +3,25 @@ found, and a dead portal is never hidden behind cached pages."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 import socket
 import urllib.request
 from pathlib import Path
 
+import yaml
 from scrapy import Request
 from scrapy.http import Response
 from scrapy.settings import Settings
 
 from crawler.httpcache import RevalidatePolicy
+from crawler.registry import DEFAULT_PATH
+from crawler.revalidation import slot
 from crawler.store import open_store
 from replica.server import ReplicaServer
-from tests.support import crawl, crawl_log
+from replica.site import Site
+from tests.support import crawl, crawl_log, scrapy
 
 
 def own(tmp_path: Path, **settings: str) -> dict[str, str]:
@@ -31,14 +37,15 @@ def stat(stderr: str, name: str) -> int:
 
 def test_recrawl_revalidates_everything_and_stores_nothing(replica: ReplicaServer, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
-    first = crawl("wuchang", replica.url, archive, "-a", "streets=yyj,laj,sdj", settings=own(tmp_path))
+    every = own(tmp_path, REVALIDATE_DAYS="0")  # every page every crawl: the HTTP cache alone is tested here
+    first = crawl("wuchang", replica.url, archive, "-a", "streets=yyj,laj,sdj", settings=every)
     fetched = stat(first.stderr, "downloader/response_status_count/200")
     assert stat(first.stderr, "downloader/response_status_count/304") == 0 and fetched > 20
     # Internal keys (_crawls/ logs, _warc/ captures) grow with every crawl by design: compare the rest.
     before = [v for v in open_store(str(archive)).ledger() if not v.key.startswith("_")]
     reports = [i["url"] for i in crawl_log(open_store(str(archive)), "wuchang") if i["type"] == "ReportItem"]
 
-    second = crawl("wuchang", replica.url, archive, "-a", "streets=yyj,laj,sdj", settings=own(tmp_path))
+    second = crawl("wuchang", replica.url, archive, "-a", "streets=yyj,laj,sdj", settings=every)
     # Every page and file was asked for again with its validators and came back 304 (the cache middleware
     # then hands the cached copy on, so it counts as "revalidate"): nothing was downloaded again…
     assert stat(second.stderr, "httpcache/revalidate") == fetched
@@ -67,14 +74,14 @@ def test_a_dead_portal_is_not_hidden_by_the_cache(replica: ReplicaServer, tmp_pa
 def test_a_republished_report_is_the_one_new_version(replica: ReplicaServer, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     streets = ("-a", "streets=zyj,yyj")  # zyj's 2024 report is the one the replica re-publishes
-    first = crawl("wuchang", replica.url, archive, *streets, settings=own(tmp_path))
+    first = crawl("wuchang", replica.url, archive, *streets, settings=own(tmp_path, REVALIDATE_DAYS="0"))
     fetched = stat(first.stderr, "downloader/response_status_count/200")
     before = {v.key: v.version for v in open_store(str(archive)).ledger() if not v.key.startswith("_")}
 
     request = urllib.request.Request(f"{replica.url}/_replica/republish", data=b"on", method="POST")
     with urllib.request.urlopen(request, timeout=10) as answer:  # loopback only
         assert answer.read() == b"ok\n"
-    second = crawl("wuchang", replica.url, archive, *streets, settings=own(tmp_path))
+    second = crawl("wuchang", replica.url, archive, *streets, settings=own(tmp_path, REVALIDATE_DAYS="0"))
     # Same URL, new bytes: only that report's requests were answered in full, the rest revalidated.
     changed = stat(second.stderr, "httpcache/invalidate")
     assert 1 <= changed <= 3 and stat(second.stderr, "httpcache/revalidate") == fetched - changed
@@ -105,3 +112,128 @@ def test_no_store_pages_are_still_revalidated_next_time(tmp_path: Path) -> None:
     not_modified = Response(request.url, status=304, request=request)
     assert policy.is_cached_response_valid(cached, not_modified, request)
     assert not policy.is_cached_response_valid(cached, Response(request.url, status=503), request)
+
+
+# ---- tiered revalidation (issue 16 part 1; the policy itself: tests/test_revalidation.py) -----------------
+DAY = dt.date(2026, 12, 3)
+
+
+def on(tmp_path: Path, day: dt.date) -> dict[str, str]:
+    return own(tmp_path, REVALIDATE_DAYS="7", REVALIDATE_TODAY=day.isoformat())  # the default window
+
+
+def judged(archive: Path) -> list[tuple[str, int, str, str, str | None, str | None]]:
+    """What `scrapy status` says of each street-year (the column's crawl id and capture time aside: list
+    pages are fetched again by every crawl, so those name the newest crawl by design)."""
+    proc = scrapy("status", "--portal", "wuchang", "--format", "json", "--today", "2026-12-31",
+                  "-s", f"STORE_URI={archive}", check=False)  # fmt: skip
+    return [
+        (s["street"], s["year"], s["status"], s["reason"], s["report_url"], s["date_used"])
+        for s in json.loads(proc.stdout)
+    ]
+
+
+def test_a_next_day_recrawl_asks_only_for_lists_and_the_reports_due(replica: ReplicaServer, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    streets = ("-a", "streets=yyj,laj,sdj")
+    first = crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, DAY))
+    assert stat(first.stderr, "revalidation/due") == 18 and stat(first.stderr, "revalidation/carried") == 0
+    requests = stat(first.stderr, "downloader/request_count")
+    items = crawl_log(open_store(str(archive)), "wuchang")
+    reports = {i["url"]: i for i in items if i["type"] == "ReportItem"}
+    pages = sum(len(c["pages"]) for c in items if c["type"] == "ColumnItem")
+    status = judged(archive)
+    before = [v for v in open_store(str(archive)).ledger() if not v.key.startswith("_")]
+
+    tomorrow = DAY + dt.timedelta(days=1)
+    due = [u for u in reports if slot(u, 7) == tomorrow.toordinal() % 7]
+    assert 0 < len(due) < 6  # this day's share of the week (a stable hash: the same on every run)
+    second = crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, tomorrow))
+    assert stat(second.stderr, "revalidation/due") == len(due)
+    assert stat(second.stderr, "revalidation/carried") == 18 - len(due)
+    # Requests: robots.txt, every list page, and the due reports' pages with their attachments; nothing else.
+    files = sum(len(reports[u]["files"]) for u in due)
+    assert stat(second.stderr, "downloader/request_count") == 1 + pages + files
+    assert 1 + pages + files < requests / 3
+    log = crawl_log(open_store(str(archive)), "wuchang")
+    assert sorted(i["url"] for i in log if i["type"] == "ReportItem") == sorted(due)
+    carried = {i["url"]: i for i in log if i["type"] == "CarriedReport"}
+    assert sorted(carried) == sorted(set(reports) - set(due))
+    some = next(iter(carried.values()))
+    assert some["checked_on"] == DAY.isoformat() and some["checked_in"] == first_crawl_id(archive)
+    assert some["files"] == [
+        {k: f[k] for k in ("url", "role", "store_key", "version", "sha256")} for f in reports[some["url"]]["files"]
+    ]
+    # Nothing new stored as evidence, and the compliance matrix is the same street-year by street-year.
+    assert [v for v in open_store(str(archive)).ledger() if not v.key.startswith("_")] == before
+    assert judged(archive) == status and len(status) > 20
+
+
+def first_crawl_id(archive: Path) -> str:
+    return sorted(open_store(str(archive)).keys("_crawls/wuchang/"))[0].rsplit("/", 1)[-1].removesuffix(".jsonl")
+
+
+def test_a_silent_edit_is_caught_on_the_day_its_report_falls_due(
+    replica: ReplicaServer, replica_site: Site, tmp_path: Path
+) -> None:
+    plan = next(p for p in replica_site.world.reports if p.republishable)
+    assert plan.publication is not None and (plan.street.key, plan.year) == ("zyj", 2024)
+    url = plan.publication.url
+    # The first crawl three days before the report's day in the window: the crawl two days later (its
+    # day not come) does not see the edit, the next one does.
+    first_day = DAY + dt.timedelta(days=(slot(url, 7) - (DAY + dt.timedelta(days=3)).toordinal()) % 7)
+    archive = tmp_path / "archive"
+    streets = ("-a", "streets=zyj,yyj")
+    crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, first_day))
+    assert url in {i["url"] for i in crawl_log(open_store(str(archive)), "wuchang") if i["type"] == "ReportItem"}
+    before = {v.key: v.version for v in open_store(str(archive)).ledger() if not v.key.startswith("_")}
+    status = judged(archive)
+
+    request = urllib.request.Request(f"{replica.url}/_replica/republish", data=b"on", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:  # loopback only
+        assert answer.read() == b"ok\n"
+    crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, first_day + dt.timedelta(days=2)))
+    log = crawl_log(open_store(str(archive)), "wuchang")
+    assert url in {i["url"] for i in log if i["type"] == "CarriedReport"}
+    assert {v.key: v.version for v in open_store(str(archive)).ledger() if not v.key.startswith("_")} == before
+    assert judged(archive) == status
+
+    crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, first_day + dt.timedelta(days=3)))
+    log = crawl_log(open_store(str(archive)), "wuchang")
+    assert url in {i["url"] for i in log if i["type"] == "ReportItem"}
+    new = [v for v in open_store(str(archive)).ledger() if not v.key.startswith("_")][len(before) :]
+    assert new and all(v.key.startswith("wuchang/zyj/2024/") and v.version == before[v.key] + 1 for v in new)
+
+
+def test_a_changed_listing_row_makes_its_report_due_at_once(replica: ReplicaServer, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    streets = ("-a", "streets=yyj")
+    crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, DAY))
+    store = open_store(str(archive))
+    key = sorted(store.keys("_crawls/wuchang/"))[-1]
+    items = crawl_log(store, "wuchang")
+    reports = [i["url"] for i in items if i["type"] == "ReportItem"]
+    # The archive remembers the row of one report differently (as if the portal had retitled it since):
+    # the portal's row now differs from it, so that report is due the same day, the others are not.
+    changed = reports[0]
+    lines = [{**i, "list_title": "旧标题"} if i.get("url") == changed else i for i in items]
+    store.put(key, "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in lines).encode())
+    again = crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, DAY))
+    assert stat(again.stderr, "revalidation/due") == 1
+    assert stat(again.stderr, "revalidation/carried") == len(reports) - 1
+    log = crawl_log(open_store(str(archive)), "wuchang")
+    assert [i["url"] for i in log if i["type"] == "ReportItem"] == [changed]
+
+
+def test_a_portals_own_window_overrides_the_setting(replica: ReplicaServer, tmp_path: Path) -> None:
+    raw = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    raw["portals"]["wuchang"]["revalidate_days"] = 0  # this portal: every report every crawl
+    registry = tmp_path / "portals.yaml"
+    registry.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    archive = tmp_path / "archive"
+    settings = {**on(tmp_path, DAY), "REGISTRY_PATH": str(registry)}
+    crawl("wuchang", replica.url, archive, "-a", "streets=yyj", settings=settings)
+    reports = [i for i in crawl_log(open_store(str(archive)), "wuchang") if i["type"] == "ReportItem"]
+    again = crawl("wuchang", replica.url, archive, "-a", "streets=yyj", settings=settings)
+    assert stat(again.stderr, "revalidation/due") == len(reports) > 0  # the same day, all of them again
+    assert stat(again.stderr, "revalidation/carried") == 0

@@ -63,6 +63,9 @@ class Command(ScrapyCommand):
             "DOWNLOAD_DELAY": 0,
             "AUTOTHROTTLE_ENABLED": False,
             "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+            # Every report every time: the summary shows what this crawl fetched, and a second demo into
+            # the same archive on the same day would otherwise carry every report (tiered revalidation).
+            "REVALIDATE_DAYS": 0,
         }.items():
             self.settings.set(name, value, priority="cmdline")
         if not any(item.startswith("LOG_LEVEL=") for item in opts.set or []):

@@ -1,0 +1,124 @@
+"""Tiered revalidation (issue 16): which archived report pages a crawl asks the portal about again.
+
+Listing pages are fetched on every crawl (that is where new reports and changed rows appear). A report
+page already archived — and with it its attachments, which the archive pipeline requests from the page —
+is fetched again only when it is *due*:
+
+* never checked (not in the archive's crawl logs as a fetched report): always;
+* the listing row changed (its title or date differ from what the archive recorded for that report; a
+  changed link is a new URL, hence never checked): at once;
+* its last fetch failed (a ``FetchFailure`` after its last check): the next crawl tries again;
+* the window is 0: every crawl (tiers off);
+* last checked ``window`` days ago or more: a bound, whatever the crawl schedule;
+* its day slot: a stable hash of the URL gives each report one day of the window, so a daily crawl
+  revalidates about 1/window of the archived reports and every one at least once per window.
+
+A report not due is not fetched; the spider yields a ``CarriedReport`` naming what the archive holds and
+when it was last verified. Pure functions of their arguments: ``today`` is always injected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Decision:
+    due: bool
+    reason: str  # one line, for the log: why the page is (not) fetched again
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the archive's crawl logs say about one report URL: its last check and its listing row."""
+
+    url: str
+    street: str
+    street_key: str
+    legal_district: str | None
+    year: int
+    title: str
+    checked_on: dt.date  # the (crawl's) day the page was last fetched (200 or 304)
+    checked_in: str  # the crawl id of that fetch
+    list_title: str | None  # the listing row as last seen (None: not recorded, e.g. an older crawl log)
+    list_date: dt.date | None
+    files: tuple[dict[str, Any], ...]  # url, role, store_key, version, sha256 of each archived file
+    failed: bool = False  # a later crawl due to check it could not fetch it: check again at the next crawl
+
+
+def slot(url: str, window: int) -> int:
+    """The day of the window (0 … window-1) on which ``url`` is revalidated: stable across runs."""
+    return int.from_bytes(hashlib.sha256(url.encode()).digest()[:8], "big") % window
+
+
+def due(
+    url: str, last_checked: dt.date | None, today: dt.date, window: int, row_changed: bool, failed: bool = False
+) -> Decision:
+    """Whether the report page at ``url`` must be fetched again on ``today``."""
+    if last_checked is None:
+        return Decision(True, "never checked")
+    if row_changed:
+        return Decision(True, "listing row changed")
+    if failed:
+        return Decision(True, "the last check failed")
+    if window <= 0:
+        return Decision(True, "revalidated every crawl")
+    age = (today - last_checked).days
+    if age >= window:
+        return Decision(True, f"last checked {age} days ago")
+    if age >= 1 and today.toordinal() % window == slot(url, window):
+        return Decision(True, "its day in the window")
+    return Decision(False, f"checked on {last_checked.isoformat()}, within {window} days")
+
+
+def row_changed(title: str, date: dt.date | None, checked: Checked) -> bool:
+    """The listing row differs from the archived one (unknown archived rows never count as changed)."""
+    if checked.list_title is None and checked.list_date is None:
+        return False
+    return title != checked.list_title or date != checked.list_date
+
+
+def _day(value: str | None, crawl_id: str) -> dt.date:
+    if value:
+        return dt.date.fromisoformat(value)
+    return dt.datetime.strptime(crawl_id[:8], "%Y%m%d").date()  # older logs: the crawl's start day
+
+
+def index(logs: Iterable[tuple[str, list[dict[str, Any]]]]) -> dict[str, Checked]:
+    """URL → its last check, from crawl logs (oldest first, as :func:`crawler.crawllog.crawl_logs` gives).
+
+    A ``ReportItem`` is a fetch (a check); a ``CarriedReport`` is not one, but it carries the last check
+    forward and the listing row it was matched against."""
+    found: dict[str, Checked] = {}
+    for crawl_id, items in logs:
+        for item in items:
+            kind = item.get("type")
+            if kind == "ReportItem" and not item.get("pipeline_error"):
+                files = tuple(
+                    {k: f.get(k) for k in ("url", "role", "store_key", "version", "sha256")}
+                    for f in item.get("files", [])
+                )
+                found[item["url"]] = Checked(
+                    url=item["url"],
+                    street=item["street"],
+                    street_key=item["street_key"],
+                    legal_district=item.get("legal_district"),
+                    year=item["year"],
+                    title=item.get("title", ""),
+                    checked_on=_day(item.get("checked_on"), crawl_id),
+                    checked_in=crawl_id,
+                    list_title=item.get("list_title"),
+                    list_date=dt.date.fromisoformat(item["list_date"]) if item.get("list_date") else None,
+                    files=files,
+                )
+            elif kind == "CarriedReport" and item["url"] in found:
+                previous = found[item["url"]]
+                list_date = dt.date.fromisoformat(item["list_date"]) if item.get("list_date") else None
+                found[item["url"]] = replace(previous, list_title=item.get("list_title"), list_date=list_date)
+            elif kind == "FetchFailure" and item.get("url") in found:
+                found[item["url"]] = replace(found[item["url"]], failed=True)
+    return found
