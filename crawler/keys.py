@@ -90,13 +90,13 @@ def is_internal(key: str) -> bool:
 
 def portal_of(key: str) -> str | None:
     """The portal a key belongs to: its own keys and its share of the archive's (crawl logs, WARCs,
-    derived findings, signatures); None for the archive's shared keys (alert state, dashboard, events)."""
+    derived findings, signatures, edit events); None for the archive's shared keys (alert state, dashboard)."""
     parts = key.split("/")
     if not is_internal(key):
         return parts[0]
     if parts[0] in (CRAWLS, WARC) and len(parts) > 2:
         return parts[1]
-    if key.startswith(DERIVED_FINDINGS + "/") and len(parts) > 3:
+    if key.startswith((DERIVED_FINDINGS + "/", EDITS + "/")) and len(parts) > 3:
         return parts[2]
     if key.startswith(SIGNATURES + "/") and len(parts) == 3:
         return parts[2].removesuffix(".json")
