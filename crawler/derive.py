@@ -76,10 +76,9 @@ class Index:
 
     @classmethod
     def load(cls, store: Store, portal: str) -> Index:
-        try:
-            data = store.get_json(keys.signatures(portal))
-        except StoreError:
+        if store.latest(keys.signatures(portal)) is None:
             return cls(portal)
+        data = store.get_json(keys.signatures(portal))  # an unreachable archive raises: nothing is derived
         return cls(portal, dict(data.get("reports", {})))
 
     def save(self, store: Store) -> bool:
@@ -176,7 +175,9 @@ def derive_portal(
         try:
             report = records.archived_report(store, prefix, derived=False)
         except StoreError:
-            index.reports.pop(prefix, None)
+            if store.latest(keys.report_json(prefix)) is not None:
+                raise  # archived but unreadable (S3 unreachable): derive nothing rather than drop the report
+            index.reports.pop(prefix, None)  # no longer catalogued
             continue
         pending_here = {k: (pending or {})[k] for k in report.meta_keys() if k in (pending or {})}
         report = records.ArchivedReport(report.prefix, report.meta, {**report.records, **pending_here})

@@ -54,6 +54,7 @@ class ExtractPipeline:
         # A crawl killed before that loses only them: the next crawl extracts those files again, since
         # they have no current record.
         self.pending: dict[str, records.Record] = {}
+        self.saved: set[str] = set()  # pending records stored at the close (before their cross findings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -82,6 +83,9 @@ class ExtractPipeline:
         puts -- and let `scrapy extract` add the cross-report findings once the spool is flushed."""
         kept = 0
         for key, record in self.pending.items():
+            if key in self.saved:
+                kept += 1
+                continue
             try:
                 records.save_record(self.store, key, record)
                 kept += 1
@@ -124,6 +128,7 @@ class ExtractPipeline:
         changed = 0
         for key, record in sorted(self.pending.items()):
             changed += records.save_record(self.store, key, record)
+            self.saved.add(key)
         for portal in derive.portals_of(self.touched):
             changed += derive.derive_portal(self.store, portal, self.touched, self.pending)
         return changed
