@@ -3,8 +3,8 @@
     .venv/bin/python bench/derive.py [--units 14] [--years 5]
 
 Builds a local archive of records extracted from the replica's report texts: 1× is one portal of
-``--units`` streets × ``--years`` years (about 武昌区's 95 reports at the defaults... 70 here), 10× is ten
-such portals. For each it prints the time of:
+``--units`` streets × ``--years`` years (70 reports at the defaults; the replica's 武昌区 has 95), 10× is
+ten such portals. For each it prints the time of:
 
 * a daily crawl's close: one street's newest report touched in one portal (``derive_portal``);
 * a full derive of one portal from its records (``derive_portal`` without touched: `scrapy extract`);
@@ -87,11 +87,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=14)
     parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--keep", type=Path, default=None, help="build the archives here and keep them")
     opts = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
         for scale in (1, 10):
-            path = Path(tmp) / f"x{scale}"
+            path = (opts.keep or Path(tmp)) / f"x{scale}"
             start = time.perf_counter()
             build(path, scale, opts.units, opts.years)
             n = scale * opts.units * opts.years
