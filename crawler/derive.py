@@ -30,6 +30,7 @@ import base64
 import hashlib
 import logging
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,6 +125,7 @@ class Corpus:
     primaries: list[Record] = field(default_factory=list)
     cache: dict[str, frozenset[int]] = field(default_factory=dict)
     template: frozenset[str] = frozenset()
+    _postings: dict[int, list[str]] | None = None
 
     @classmethod
     def load(cls, store: Store, own: Index | None = None) -> Corpus:
@@ -151,8 +153,27 @@ class Corpus:
 
     def v34(self, file_key: str, entry: Mapping[str, Any], against: set[str] | None = None) -> list[Finding]:
         """V34 of one indexed file against every primary (``against``: only those doc ids)."""
-        others = self.primaries if against is None else [p for p in self.primaries if p.doc_id in against]
+        if against is None:
+            # Only the primaries sharing enough of the file's own (non-template) shingles can pass the
+            # threshold: found through the posting lists instead of comparing with every report.
+            own = self.cache[file_key] - self.template
+            counts: Counter[str] = Counter()
+            for h in own:
+                counts.update(self.postings().get(h, ()))
+            needed = V34_THRESHOLD * len(own)
+            others = [p for p in self.primaries if counts[p.doc_id] >= needed and counts[p.doc_id]]
+        else:
+            others = [p for p in self.primaries if p.doc_id in against]
         return corpus_findings(stub(file_key, entry), others, self.cache, self.template)  # type: ignore[arg-type]
+
+    def postings(self) -> dict[int, list[str]]:
+        """Hashed shingle → the primaries that have it (template text left out), built at the first ask."""
+        if self._postings is None:
+            self._postings = {}
+            for primary in self.primaries:
+                for h in self.cache[primary.doc_id] - self.template:
+                    self._postings.setdefault(h, []).append(primary.doc_id)
+        return self._postings
 
 
 def partners(findings: Iterable[Finding]) -> dict[str, float]:
