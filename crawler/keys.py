@@ -13,6 +13,8 @@ Keys name things by logical identity, never by capture time (the ledger keeps th
     _events/edits/{report file}-v{n}.json      a report file changed after it was archived (crawler/edits.py)
     _dashboard/{page}                          the last dashboard built (scrapy dashboard)
     _alerts/state.json                         what was alerted already (crawler/alerts.py)
+    _derive/findings/{report file}.json        the file's cross-report findings V32–V35 (crawler/derive.py)
+    _derive/signatures/{portal}.json           the portal's shingle signatures: the copy-check index (V34)
 
 Keys starting with ``_`` are the archive's own; everything else belongs to a portal. The backends' own
 files (``ledger.jsonl``, ``blobs/``, ``_ledger/`` on S3, lock files) are theirs (crawler/store/).
@@ -29,6 +31,9 @@ WARC = "_warc"
 EDITS = "_events/edits"
 DASHBOARD = "_dashboard"
 ALERT_STATE = "_alerts/state.json"
+DERIVE = "_derive"
+DERIVED_FINDINGS = "_derive/findings"
+SIGNATURES = "_derive/signatures"
 REPORT_JSON = "report.json"
 RECORD_SUFFIX = ".record.json"
 TEXT_SUFFIX = ".record.txt"
@@ -81,6 +86,37 @@ def is_report_file(key: str) -> bool:
 def is_internal(key: str) -> bool:
     """The archive's own keys (crawl logs, WARCs, events…), as opposed to a portal's."""
     return key.startswith("_")
+
+
+def portal_of(key: str) -> str | None:
+    """The portal a key belongs to: its own keys and its share of the archive's (crawl logs, WARCs,
+    derived findings, signatures, edit events); None for the archive's shared keys (alert state, dashboard)."""
+    parts = key.split("/")
+    if not is_internal(key):
+        return parts[0]
+    if parts[0] in (CRAWLS, WARC) and len(parts) > 2:
+        return parts[1]
+    if key.startswith((DERIVED_FINDINGS + "/", EDITS + "/")) and len(parts) > 3:
+        return parts[2]
+    if key.startswith(SIGNATURES + "/") and len(parts) == 3:
+        return parts[2].removesuffix(".json")
+    return None
+
+
+# ---- derived findings (crawler/derive.py) ------------------------------------------------------
+def derived_findings(file_key: str) -> str:
+    """The cross-report findings of a report file, kept apart from its record (a crawl of another portal
+    never rewrites a portal's records; each portal's derived findings sit under its own name)."""
+    return safe_key(DERIVED_FINDINGS, file_key + ".json")
+
+
+def signatures(portal: str) -> str:
+    """The portal's copy-check index: per report, the hashed shingles of its files (crawler/derive.py)."""
+    return safe_key(SIGNATURES, f"{portal}.json")
+
+
+def signatures_prefix() -> str:
+    return SIGNATURES + "/"
 
 
 # ---- crawl logs --------------------------------------------------------------------------------

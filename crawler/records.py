@@ -7,8 +7,9 @@ V34/V35, and for readers who want to search the text). Both are versions of thei
 re-extraction after a parser upgrade makes a new version only when the record really changed.
 
 Single-report extraction is :mod:`crawler.extract` (pure); this module adds what needs the archive:
-the deadline policy from the registry, V36 from the file's version history, and the cross-report rules
-(V32, V33, V35 against the same street's previous year, V34 against every other unit's report).
+the deadline policy from the registry, V36 from the file's version history, and the one way readers see
+a record with its cross-report findings (V32–V35), which crawler/derive.py computes and keeps apart
+(``_derive/findings/…``): a crawl of one portal never rewrites another portal's records.
 """
 
 from __future__ import annotations
@@ -23,15 +24,12 @@ from crawler import keys
 from crawler.extract import (
     EXTRACTOR_VERSION,
     Record,
-    corpus_findings,
-    corpus_template,
     extract,
-    previous_year_findings,
     republication_findings,
 )
 from crawler.extract.deadline import Policy
 from crawler.extract.pipeline import finding_order
-from crawler.extract.rules import record_shingles
+from crawler.extract.record import Finding
 from crawler.extract.workers import limit_reason
 from crawler.keys import REPORT_JSON, record_key
 from crawler.registry import Portal, Registry
@@ -163,7 +161,7 @@ def extract_report(
     reader: Reader = extract,
 ) -> list[Outcome]:
     """Extract the record of every archived file of ``report`` (a report.json or item dict) and store it,
-    unless ``save`` is off: then the caller hands the records to :func:`cross_check` as ``pending``.
+    unless ``save`` is off. Cross-report findings are not the record's: crawler/derive.py keeps them apart.
 
     A file whose current record (this extractor version, these bytes) says a limit refused it is not read
     again even without ``changed_only``: it would only hit the same limit (issue 12)."""
@@ -178,13 +176,6 @@ def extract_report(
             if not save:
                 out.append(Outcome(key, record))
                 continue
-            if record is not None and (stored := load_record(store, key, with_text=False)) is not None:
-                # Keep the cross-report findings until cross_check recomputes them: an unchanged file
-                # then gives an identical record and no new version.
-                carried = [f for f in stored.findings if f.rule in CROSS_RULES]
-                record = dataclasses.replace(
-                    record, findings=tuple(sorted((*record.findings, *carried), key=finding_order))
-                )
             changed = record is not None and save_record(store, key, record)
             out.append(Outcome(key, record, changed))
         except (StoreError, OSError) as exc:
@@ -193,8 +184,41 @@ def extract_report(
     return out
 
 
+def own_findings(record: Record) -> Record:
+    """The record without cross-report findings (those live apart: :func:`with_derived`), in the fixed
+    finding order, so the same file always gives the same stored bytes."""
+    own = tuple(sorted((f for f in record.findings if f.rule not in CROSS_RULES), key=finding_order))
+    return record if own == record.findings else dataclasses.replace(record, findings=own)
+
+
+def with_derived(record: Record, derived: Iterable[Finding] | None) -> Record:
+    """The one way readers see a record: its own findings and its derived cross-report ones, in the fixed
+    order. ``derived`` None (never derived, an archive from before crawler/derive.py): the record as stored."""
+    if derived is None:
+        return record
+    findings = (*own_findings(record).findings, *derived)
+    return dataclasses.replace(record, findings=tuple(sorted(findings, key=finding_order)))
+
+
+def load_derived(store: Store, file_key: str) -> list[Finding] | None:
+    """The stored cross-report findings of a report file (None: never derived)."""
+    try:
+        data = store.get_json(keys.derived_findings(file_key))
+    except StoreError:
+        return None
+    return [Finding.from_dict(f) for f in data.get("findings", [])]
+
+
+def save_derived(store: Store, file_key: str, findings: Iterable[Finding]) -> bool:
+    """Store the file's cross-report findings (fixed order: unchanged findings make no new version)."""
+    ordered = sorted(findings, key=finding_order)
+    return store.put_json(keys.derived_findings(file_key), {"findings": [f.to_dict() for f in ordered]}).created
+
+
 def save_record(store: Store, file_key: str, record: Record) -> bool:
-    """Store the record and its text beside the file; whether the record is new or changed."""
+    """Store the record (its own findings only) and its text beside the file; whether the record is new or
+    changed."""
+    record = own_findings(record)
     stamp = {"extractor": EXTRACTOR_VERSION, "file_sha256": record.file_sha256}
     result = store.put_json(record_key(file_key), record.to_dict(), meta=stamp)
     store.put(text_key(file_key), record.text.encode("utf-8"), content_type="text/plain; charset=utf-8")
@@ -215,9 +239,10 @@ def refused_by_limit(store: Store, file_key: str) -> bool:
     return record is not None and limit_reason(record) is not None
 
 
-def load_record(store: Store, file_key: str, *, with_text: bool = True) -> Record | None:
-    """The stored record of a file (None: never extracted); ``with_text=False`` skips reading the text
-    beside it (one GET less per record, for callers that only need values, dates or findings)."""
+def load_record(store: Store, file_key: str, *, with_text: bool = True, derived: bool = True) -> Record | None:
+    """The stored record of a file (None: never extracted) with its derived cross-report findings
+    (``derived=False``: its own only); ``with_text=False`` skips reading the text beside it (one GET less
+    per record, for callers that only need values, dates or findings)."""
     try:
         data = store.get_json(record_key(file_key))
     except StoreError:
@@ -228,7 +253,7 @@ def load_record(store: Store, file_key: str, *, with_text: bool = True) -> Recor
             text = store.get(text_key(file_key)).decode("utf-8")
         except StoreError:
             pass
-    return Record.from_dict(data, text)
+    return with_derived(Record.from_dict(data, text), load_derived(store, file_key) if derived else None)
 
 
 def report_prefixes(store: Store, portal: str | None = None, year: int | None = None) -> list[str]:
@@ -255,70 +280,23 @@ def archived_reports(
     store: Store, portal: str | None = None, year: int | None = None, *, with_text: bool = True
 ) -> Iterator[ArchivedReport]:
     for prefix in report_prefixes(store, portal, year):
-        meta = report_meta(store, prefix)
-        records = {}
-        for file in report_files(meta):
-            record = load_record(store, file["store_key"], with_text=with_text)
-            if record is not None:
-                records[file["store_key"]] = record
-        yield ArchivedReport(prefix, meta, records)
+        yield archived_report(store, prefix, with_text=with_text)
 
 
-def cross_check(store: Store, touched: Iterable[str] | None = None, pending: Mapping[str, Record] | None = None) -> int:
-    """Recompute the cross-report findings and store the records they changed; how many changed.
-
-    ``touched``: prefixes of the reports (re-)extracted just now (None: all). A touched report is checked
-    against every other; an untouched one only has its findings about touched reports refreshed, so an
-    incremental crawl costs O(archive × touched), and the whole archive ends up as a full pass would leave it.
-    ``pending``: file key → a record extracted but not stored yet (a crawl's); it takes the place of the
-    stored one and is stored here once, with its cross-report findings, so a new report's record does not
-    get one version without them and another with them.
-    """
-    pending = dict(pending or {})
-    reports = [
-        dataclasses.replace(r, records={**r.records, **{k: pending[k] for k in r.meta_keys() if k in pending}})
-        for r in archived_reports(store)
-    ]
-    fresh = {r.prefix for r in reports} if touched is None else set(touched)
-    primaries = {r.prefix: p for r in reports if (p := r.primary) is not None}
-    corpus = {prefix: record for prefix, (_, record) in primaries.items()}
-    shingles = {record.doc_id: record_shingles(record) for record in corpus.values()}
-    template = corpus_template(corpus.values(), shingles)  # text every unit shares is no copy (V34)
-    fresh_corpus = [corpus[p] for p in fresh if p in corpus]
-    by_unit_year = {(r.street, r.district, r.report_year): r for r in corpus.values()}
-    changed = 0
-    for report in reports:
-        previous_touched = _previous_year(report.prefix) in fresh
-        if report.prefix not in fresh and not fresh_corpus and not previous_touched:
-            continue
-        for key, record in report.records.items():
-            others = list(corpus.values()) if report.prefix in fresh else fresh_corpus
-            refreshed_ids = {o.doc_id for o in others}
-            kept = [
-                f
-                for f in record.findings
-                if f.rule not in CROSS_RULES
-                or (f.rule == "V34" and f.evidence.get("other_doc_id") not in refreshed_ids)
-            ]
-            extra = corpus_findings(record, others, shingles, template)
-            year = record.report_year
-            previous = by_unit_year.get((record.street, record.district, year - 1)) if year else None
-            if previous is not None:
-                extra += previous_year_findings(record, previous, shingles)
-            updated = dataclasses.replace(record, findings=tuple(sorted((*kept, *extra), key=finding_order)))
-            if key in pending:
-                changed += save_record(store, key, updated)
-                del pending[key]
-            elif updated.to_dict() != record.to_dict():
-                stored = store.latest(record_key(key))
-                store.put_json(record_key(key), updated.to_dict(), meta=dict(stored.meta) if stored else None)
-                changed += 1
-    for key, record in pending.items():  # a file whose report.json is missing: stored without cross findings
-        changed += save_record(store, key, record)
-    return changed
+def archived_report(
+    store: Store, prefix: str, *, with_text: bool = True, derived: bool = True, meta: Mapping[str, Any] | None = None
+) -> ArchivedReport:
+    """One catalogued report and its records, by key (:class:`StoreError` when report.json is missing)."""
+    meta = report_meta(store, prefix) if meta is None else meta
+    records = {}
+    for file in report_files(meta):
+        record = load_record(store, file["store_key"], with_text=with_text, derived=derived)
+        if record is not None:
+            records[file["store_key"]] = record
+    return ArchivedReport(prefix, meta, records)
 
 
-def _previous_year(prefix: str) -> str:
+def previous_year(prefix: str) -> str:
     """The prefix of the same street's report of the year before."""
     head, _, year = prefix.rpartition("/")
     return f"{head}/{int(year) - 1}" if year.isdigit() else prefix

@@ -3,8 +3,9 @@
 Runs after the archive pipeline: the file's bytes are read back from the store (what is extracted is
 exactly what is archived). A file whose latest version was already extracted by the same extractor is
 not read again, so an incremental crawl costs nothing here; ``scrapy extract`` re-reads everything after
-a parser upgrade. When the crawl closes, the cross-report rules (V32–V35) are computed for the reports
-it touched (:func:`crawler.records.cross_check`) and the new records are stored, each once.
+a parser upgrade. When the crawl closes, the new records are stored, each once, and the cross-report
+rules (V32–V35) are computed for the reports it touched (:func:`crawler.derive.derive_portal`), apart from
+the records and only for the crawled portal (other portals' findings: `scrapy derive`).
 
 Files are read in the bounded worker pool (:mod:`crawler.extract.workers`: a memory and a time limit per
 file), and the crawl does not wait for them: an item is handed to the pool and passed on at once, its
@@ -27,7 +28,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler import records
+from crawler import derive, records
 from crawler.crawlstore import for_crawler
 from crawler.edits import refresh_events
 from crawler.extract.workers import ExtractPool, WorkerLimits, limit_reason
@@ -49,10 +50,11 @@ class ExtractPipeline:
         self.pool: ExtractPool | None = None  # started with the first item: a crawl that finds nothing forks nothing
         self.running: set[asyncio.Future[None]] = set()
         self.touched: set[str] = set()
-        # Records wait here until the crawl closes and are stored once, with their cross-report findings.
+        # Records wait here until the crawl closes and are stored once (their cross-report findings apart).
         # A crawl killed before that loses only them: the next crawl extracts those files again, since
         # they have no current record.
         self.pending: dict[str, records.Record] = {}
+        self.saved: set[str] = set()  # pending records stored at the close (before their cross findings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -81,6 +83,9 @@ class ExtractPipeline:
         puts -- and let `scrapy extract` add the cross-report findings once the spool is flushed."""
         kept = 0
         for key, record in self.pending.items():
+            if key in self.saved:
+                kept += 1
+                continue
             try:
                 records.save_record(self.store, key, record)
                 kept += 1
@@ -118,6 +123,17 @@ class ExtractPipeline:
         except Exception:  # a bug or a store failure here must not drop the item (catalog comes next)
             logger.exception("%s: extraction failed for %s (run `scrapy extract` later)", item.portal, item.url)
 
+    def _store_and_derive(self) -> int:
+        """Store the crawl's records, then its portal's cross-report findings (crawler/derive.py): only
+        the keys of the portals it crawled; other portals' findings wait for `scrapy derive`."""
+        changed = 0
+        for key, record in sorted(self.pending.items()):
+            changed += records.save_record(self.store, key, record)
+            self.saved.add(key)
+        for portal in derive.portals_of(self.touched):
+            changed += derive.derive_portal(self.store, portal, self.touched, self.pending)
+        return changed
+
     async def close_spider(self) -> None:
         try:
             while self.running:
@@ -125,7 +141,7 @@ class ExtractPipeline:
             if self.pool is not None:
                 await asyncio.to_thread(self.pool.close)
             if self.touched:
-                changed = await asyncio.to_thread(records.cross_check, self.store, self.touched, self.pending)
+                changed = await asyncio.to_thread(self._store_and_derive)
                 logger.info("records: %d extracted, %d stored new or changed", len(self.pending), changed)
                 await asyncio.to_thread(refresh_events, self.store)  # edit events gain the cell changes
         except (StoreError, OSError) as exc:

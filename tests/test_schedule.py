@@ -174,4 +174,4 @@ def test_commands_are_detected_and_the_shipped_schedule_is_valid() -> None:
     assert jan == dt.datetime(2026, 1, 5, 6, 30, tzinfo=SHANGHAI)
     june = schedule.next("wuchang", dt.datetime(2026, 6, 3, 7, 0, tzinfo=SHANGHAI))  # a Wednesday
     assert june == dt.datetime(2026, 6, 8, 6, 30, tzinfo=SHANGHAI)  # the next Monday
-    assert [s[0] for s in schedule.after_crawl] == ["status", "alert", "dashboard"]
+    assert [s[0] for s in schedule.after_crawl] == ["derive", "status", "alert", "dashboard"]

@@ -13,7 +13,9 @@ import sys
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler import derive
 from crawler.crawlstore import not_durable
+from crawler.store import open_store
 
 
 class Command(ScrapyCommand):
@@ -59,3 +61,11 @@ class Command(ScrapyCommand):
         if problem := not_durable(self.settings["STORE_URI"]):  # S3 unreachable at the end (see crawl.py)
             print(f"crawls not durable: {problem}", file=sys.stderr)
             self.exitcode = 1
+        elif self.settings.getbool("EXTRACT_ENABLED"):
+            # Each crawl's close derived its own portal's findings; the copy findings the portals' new
+            # reports change in one another are refreshed once here, not at every close (crawler/derive.py).
+            store = open_store(self.settings["STORE_URI"])
+            try:
+                derive.refresh(store)
+            finally:
+                store.close()

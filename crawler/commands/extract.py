@@ -20,7 +20,7 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from tqdm import tqdm
 
-from crawler import records
+from crawler import derive, records
 from crawler.edits import refresh_events
 from crawler.extract.workers import ExtractPool, WorkerLimits
 from crawler.registry import load_registry
@@ -105,7 +105,12 @@ def _extract_archive(
             summary.unreadable += any(f.rule == "P00" for f in outcome.record.findings)
             summary.severities.update(f.severity for f in outcome.record.findings)
     # A full pass recomputes every report's cross findings; a partial one those that touch what changed.
-    summary.cross_changed = records.cross_check(store, None if portal is None and year is None else touched)
+    # Each portal's first (against the others' signatures as they stand), then V34 of every portal again
+    # against the signatures every portal has now (crawler/derive.py).
+    full = portal is None and year is None
+    for name in derive.portals_of(records.report_prefixes(store) if full else touched):
+        summary.cross_changed += derive.derive_portal(store, name, None if full else touched)
+    summary.cross_changed += derive.refresh(store)
     refresh_events(store)
     return summary
 

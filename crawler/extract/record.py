@@ -63,6 +63,11 @@ class Finding:
             "message": self.message,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """The inverse of :meth:`to_dict`."""
+        return _finding(data)
+
 
 @dataclass(frozen=True)
 class SectionHit:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ def test_every_archived_report_has_records_equal_to_the_manifest(archive: tuple[
     path, manifest = archive
     store = LocalStore(path)
     reports = list(records.archived_reports(store, "wuchang"))
-    # Each record is stored once, already with its cross-report findings (V32–V35).
+    # Each record is stored once (its cross-report findings V32–V35 apart, crawler/derive.py).
     record_keys = [k for k in store.keys("wuchang/") if k.endswith(keys.RECORD_SUFFIX)]
     assert len(record_keys) > 95 and {len(store.history(k)) for k in record_keys} == {1}
     published = {k for k, r in manifest.items() if r["published"]}
@@ -91,6 +92,7 @@ def test_reextraction_and_recrawl_make_no_new_record_versions(
     crawl("wuchang", replica.url, path, "-a", "streets=zyj,yyj", settings=ON)
     new = [v.key for v in list(LocalStore(path).ledger())[before:]]
     assert not [k for k in new if k.endswith((keys.RECORD_SUFFIX, keys.TEXT_SUFFIX))], new
+    assert not [k for k in new if k.startswith(keys.DERIVE + "/")], new  # nor derived findings, signatures
 
 
 def test_exports_have_one_row_per_report_with_every_value(archive: tuple[Path, Manifest], tmp_path: Path) -> None:
@@ -144,3 +146,26 @@ def test_a_republished_report_gets_a_new_record_version_with_v36_and_cell_change
     assert truth["edition"] == 2
     assert {k: record.value(k) for k in truth["values"]} == expected_values(truth["values"])
     assert event["cells"], "the edit event carries the changed cells"
+
+
+def test_a_crawl_of_another_portal_writes_only_its_own_keys(
+    archive: tuple[Path, Manifest], replica: ReplicaServer, tmp_path: Path
+) -> None:
+    """Into the Wuchang archive, a crawl of two Qiaokou streets stores no key of Wuchang's (nor any shared
+    key): its cross-report findings are its own (crawler/derive.py); `scrapy derive` then refreshes the
+    others' copy findings, and a second `derive` writes nothing."""
+    path = tmp_path / "archive"
+    shutil.copytree(archive[0], path)
+    before = len(list(LocalStore(path).ledger()))
+    crawl("qiaokou", replica.url, path, "-a", "streets=rhj,zgj", settings=ON)
+    store = LocalStore(path)
+    new = [v.key for v in list(store.ledger())[before:]]
+    assert [k for k in new if k.endswith(keys.RECORD_SUFFIX)], "the crawl extracted its reports"
+    assert keys.signatures("qiaokou") in new
+    assert {keys.portal_of(k) for k in new} == {"qiaokou"}, sorted(k for k in new if keys.portal_of(k) != "qiaokou")
+    derived = [k for k in new if k.startswith(keys.DERIVED_FINDINGS + "/")]
+    assert derived and all(k.startswith(keys.DERIVED_FINDINGS + "/qiaokou/") for k in derived)
+    scrapy("derive", "-s", f"STORE_URI={path}")
+    middle = len(list(LocalStore(path).ledger()))
+    out = scrapy("derive", "-s", f"STORE_URI={path}").stdout
+    assert "derived findings of 0 report file(s) changed" in out and len(list(LocalStore(path).ledger())) == middle
