@@ -48,6 +48,8 @@ class Unit(_Strict):
     """A street office (or another publishing unit) on one portal."""
 
     name: str
+    # The unit's 12-digit NBS 统计用区划代码 (2023 edition; crawler/units.py), where it has one.
+    nbs: str | None = None
     code: str | None = None
     channel: str | None = None
     status: Status
@@ -63,6 +65,13 @@ class Unit(_Strict):
         # Codes become URL path segments and archive keys: refuse anything that could escape.
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]+", value):
             raise ValueError("must be a URL folder name of letters, digits, _ or -")
+        return value
+
+    @field_validator("nbs")
+    @classmethod
+    def _nbs_is_a_code(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9]{12}", value):
+            raise ValueError('must be a 12-digit NBS code (quote it in YAML: nbs: "420106002000")')
         return value
 
     @property
