@@ -37,6 +37,8 @@ from crawler.i18n import N_, Text, Translator
 from crawler.keys import PER_YEAR, crawl_log_portal
 from crawler.registry import Portal, Registry, Unit
 from crawler.store import Store, StoreError
+from crawler.units import UnitRegistry
+from crawler.units_coverage import coverage
 
 STATUSES = ("on_time", "late", "premature", "missing", "pending", "unknown")
 # What each status code is called where people read it (rendered with crawler.i18n; the codes stay as data).
@@ -70,6 +72,7 @@ class Status:
     report_url: str | None = None
     title: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    nbs: str | None = None  # the unit's 12-digit NBS code (crawler/units.py), where the registry gives one
 
     def to_json(self, _: Translator | None = None) -> dict[str, Any]:
         """The JSON object (field names and codes never translated); ``reason`` in the translator's language
@@ -158,6 +161,45 @@ def judge(
     return results
 
 
+def unlisted(
+    registry: Registry,
+    nbs: UnitRegistry,
+    prefix: str,
+    today: dt.date,
+    *,
+    years: Iterable[int] | None = None,
+) -> list[Status]:
+    """``unknown`` for every (unit, year) of the NBS units under ``prefix`` (a province such as ``42``) that owe
+    a report and that no registry entry carries: nothing was crawled for them, so nothing is known, and such a
+    unit is never ``missing``. The reason names the county's configured portal(s), else the county's portal
+    host where the research saw it (crawler/data/hubei-county-portals.csv). Keyed by the NBS code
+    (``street_key`` and ``nbs``), with the unit's NBS name and county; ``portal`` is empty."""
+    report_years = list(years) if years is not None else list(range(registry.first_report_year, today.year))
+    results: list[Status] = []
+    for found in coverage(registry, nbs, (u for u in nbs.in_prefix(prefix) if u.owes_report)):
+        if found.state == "covered":
+            continue
+        unit, host = found.unit, found.county_portal
+        if found.state == "not_listed":
+            reason = Text("not in the registry of the county's portal {portals}", portals=", ".join(found.portals))
+        elif host is not None:
+            reason = Text("no portal of {county} is configured; its county portal is {host}",
+                          county=unit.county_name, host=host.host)  # fmt: skip
+        else:
+            reason = Text("no portal of {county} is configured", county=unit.county_name)
+        evidence = {
+            "coverage": found.state, "county_code": unit.county_code, "portals": list(found.portals),
+            "county_host": host.host if host else None, "county_spider": host.spider if host else None,
+        }  # fmt: skip
+        for year in report_years:
+            deadline = registry.deadline.in_year(year + 1)
+            results.append(
+                Status(portal="", street=unit.name, street_key=unit.code, legal_district=unit.county_name, year=year,
+                       status="unknown", deadline=deadline, reason=reason, evidence=evidence, nbs=unit.code)
+            )  # fmt: skip
+    return results
+
+
 # ---- writes not durable yet (S3 unreachable: spooled locally until `scrapy flush`) ---------------
 # A scope is (street name or None, report year or None); None matches every street / every year.
 _Scope = tuple[str | None, int | None]
@@ -216,7 +258,7 @@ def _judge_one(
     evidence = _column_evidence(column) if column else {}
     base = Status(
         portal=portal.id, street=unit.name, street_key=unit.key, legal_district=portal.legal_district_of(unit),
-        year=year, status="unknown", deadline=deadline, reason="", evidence=evidence,
+        year=year, status="unknown", deadline=deadline, reason="", evidence=evidence, nbs=unit.nbs,
     )  # fmt: skip
     report = seen.reports.get((unit.name, year))
     if report is not None:

@@ -76,6 +76,7 @@ T_FILE = N_("File")
 T_FINDINGS = N_("Findings")
 T_FINDINGS_RULE_SEVERITY_COUNT_EXPLANATION = N_("Findings (rule, severity, count: explanation)")
 T_LIST_PAGE_SHA256_SHA256_KEY = N_("list page sha256 {sha256}… ({key})")
+T_NBS_CODE = N_("NBS code {code}")
 T_NIANBAO_DATA_AND_EVIDENCE_IN_THE_ARCHIVE = N_("nianbao · data and evidence in the archive (ledger.jsonl, _crawls/)")
 T_NO_EXTRACTION_RECORD_YET_SCRAPY_EXTRACT = N_("No extraction record yet (scrapy extract).")
 T_NO_FINDING = N_("No finding.")
@@ -272,9 +273,11 @@ def _heatmap(pid: str, name: str, rows: list[Status], _: Translator) -> str:
         + "</tr></thead><tbody>"
     ]
     for street, cells in streets.items():
-        link = street_page(pid, next(iter(cells.values())).street_key)
+        first = next(iter(cells.values()))
+        link = street_page(pid, first.street_key)
+        code = f' title="{_e(_(T_NBS_CODE, code=first.nbs))}"' if first.nbs else ""
         out.append(
-            f'<tr><th scope="row" class="street"><a href="{_e(link)}">{_e(street)}</a></th>'
+            f'<tr><th scope="row" class="street"><a href="{_e(link)}"{code}>{_e(street)}</a></th>'
             + "".join(_cell(cells[y], _, link) for y in years)
             + "</tr>"
         )
@@ -520,8 +523,10 @@ def _district(registry: Registry, store: Store, pid: str, rows: list[Status], to
 def _street(
     store: Store, district: str, pid: str, years: list[Status], history: dict[str, list[Version]], _: Translator
 ) -> str:
-    street = years[0].street
-    out = [f'<h1>{_e(street)} <span class="small">{_e(district)}</span></h1>']
+    street, nbs = years[0].street, years[0].nbs
+    # The unit's identity beyond this archive: its NBS code (crawler/units.py), where the registry gives one.
+    where = f"{district} · {_(T_NBS_CODE, code=nbs)}" if nbs else district
+    out = [f'<h1>{_e(street)} <span class="small">{_e(where)}</span></h1>']
     title = _("Every year's report")
     summary = [
         f'<tr><th scope="row">{s.year}</th><td class="cell" style="background:{COLOURS[s.status][0]};'

@@ -11,15 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from crawler import template as tpl
 from crawler.records import ArchivedReport
+from crawler.registry import Registry
 
 META_COLUMNS = (
-    "portal", "street", "street_key", "legal_district", "year", "title", "url", "page_date", "url_date",
+    "portal", "street", "street_key", "nbs", "legal_district", "year", "title", "url", "page_date", "url_date",
     "publish_date", "deadline", "deadline_status", "template_version", "text_layout", "file", "file_sha256",
     "errors", "warnings", "infos", "rules",
 )  # fmt: skip
@@ -30,13 +31,25 @@ COLUMNS = (*META_COLUMNS, *TABLE_COLUMNS, *EXTRA_COLUMNS)
 FORMATS = ("csv", "jsonl", "parquet")
 
 
-def report_row(report: ArchivedReport) -> dict[str, Any]:
+def nbs_codes(registry: Registry) -> dict[tuple[str, str], str]:
+    """(portal id, street key) → the unit's NBS code, for every registry entry that has one."""
+    return {
+        (portal.id, unit.key): unit.nbs
+        for portal in registry.portals.values()
+        for unit in (*portal.streets, *portal.non_street_units)
+        if unit.nbs
+    }
+
+
+def report_row(report: ArchivedReport, codes: Mapping[tuple[str, str], str] | None = None) -> dict[str, Any]:
+    """The report's row; ``nbs`` is the code its metadata carries, else the registry's (:func:`nbs_codes`)."""
     meta = report.meta
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row.update(
         portal=meta.get("portal"),
         street=meta.get("street"),
         street_key=meta.get("street_key"),
+        nbs=meta.get("nbs") or (codes or {}).get((meta.get("portal") or "", meta.get("street_key") or "")),
         legal_district=meta.get("legal_district"),
         year=meta.get("year"),
         title=meta.get("title"),

@@ -5,7 +5,8 @@ Read from the packaged copy in ``crawler/data/`` (made by ``scripts/units_data.p
 ``china-division`` 2.7.0; source, sha256 and licences in ``crawler/data/nbs2023.json`` and its README).
 :func:`parse` is pure (text in, frozen objects out); :func:`nbs_units` reads the packaged files once.
 
-The code's digits 7–9 say what a unit is (NBS rule, docs: /work/shared/domain/national.md §3.1):
+The code's digits 7–9 say what a unit is (the NBS rule, as the research on national
+scale records it):
 001–099 街道, 100–199 镇, 200–399 乡 (with 民族乡 and 苏木), 400–599 类似乡级单位 (开发区, 农场, 林场, …:
 ``other``). Some real street offices are coded in that ``other`` range (东湖风景区街道（武昌） 420106490,
 清谭湖街道 420111460): a unit owes an annual report when it is a 街道, 镇 or 乡, or an ``other`` unit

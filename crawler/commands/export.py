@@ -10,8 +10,9 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.export import FORMATS, report_row, write_rows
+from crawler.export import FORMATS, nbs_codes, report_row, write_rows
 from crawler.records import archived_reports
+from crawler.registry import default_registry, load_registry
 from crawler.store import open_store
 
 
@@ -36,9 +37,11 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         if opts.fmt == "parquet" and not opts.output_file:
             raise UsageError("--format parquet needs --output FILE")
+        path = self.settings.get("REGISTRY_PATH")
+        codes = nbs_codes(load_registry(path) if path else default_registry())
         store = open_store(self.settings["STORE_URI"])
         try:
-            rows = [report_row(r) for r in archived_reports(store, opts.portal, opts.year, with_text=False)]
+            rows = [report_row(r, codes) for r in archived_reports(store, opts.portal, opts.year, with_text=False)]
         finally:
             store.close()
         out = Path(opts.output_file) if opts.output_file else None

@@ -13,10 +13,11 @@ from collections import Counter, defaultdict
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.compliance import STATUS_LABELS, STATUSES, Status, judge
+from crawler.compliance import STATUS_LABELS, STATUSES, Status, judge, unlisted
 from crawler.i18n import N_, Translator, language, translator
 from crawler.registry import default_registry, load_registry
 from crawler.store import open_store
+from crawler.units import nbs_units
 
 SYMBOLS = {"on_time": "✓", "pending": "…", "unknown": "?"}  # the same in every language
 CELL = {"premature": N_("early"), "missing": N_("MISSING")}
@@ -71,7 +72,7 @@ class Command(ScrapyCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "[--year Y] [--portal P] [--format table|json|csv] [--today YYYY-MM-DD]"
+        return "[--year Y] [--portal P] [--province 42] [--format table|json|csv] [--today YYYY-MM-DD]"
 
     def short_desc(self) -> str:
         return "Print on-time / late / missing / unknown for every street and year (non-zero exit if late or missing)"
@@ -80,6 +81,10 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("--year", help="report year(s): 2024, 2023,2024 or 2019-2025 (default: all due so far)")
         parser.add_argument("--portal", help="portal id(s), comma-separated (default: all)")
+        parser.add_argument(
+            "--province",
+            help="also list, as unknown, the units of this NBS province (2 digits, e.g. 42) that no portal covers",
+        )
         parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
         parser.add_argument("--today", help="judge as of this date (default: today)")
         add_lang_option(parser)
@@ -91,10 +96,15 @@ class Command(ScrapyCommand):
         portals = [p for p in opts.portal.split(",") if p] if opts.portal else None
         for portal in portals or []:
             registry.portal(portal)  # a typo is an error, not an empty table
+        province = opts.province
+        if province is not None and not (len(province) == 2 and nbs_units().in_prefix(province)):
+            raise UsageError(f"--province: no NBS 2023 province with code {province!r} (2 digits, e.g. 42)")
+        today, years = parse_today(opts.today), parse_years(opts.year)
         statuses = judge(
-            registry, open_store(self.settings["STORE_URI"]), parse_today(opts.today),
-            years=parse_years(opts.year), portals=portals,
+            registry, open_store(self.settings["STORE_URI"]), today, years=years, portals=portals
         )  # fmt: skip
+        if province is not None:
+            statuses += unlisted(registry, nbs_units(), province, today, years=years)
         render = {"json": as_json, "csv": as_csv, "table": as_table}[opts.format]
         print(render(statuses, lang_translator(opts.lang)))
         if any(s.status in ("late", "missing") for s in statuses):
@@ -108,7 +118,7 @@ def as_json(statuses: list[Status], _: Translator) -> str:
 
 def as_csv(statuses: list[Status], _: Translator) -> str:
     out = io.StringIO()
-    fields = ["portal", "street", "street_key", "legal_district", "year", "status", "days_late", "severity",
+    fields = ["portal", "street", "street_key", "nbs", "legal_district", "year", "status", "days_late", "severity",
               "deadline", "date_used", "date_basis", "page_date", "url_date", "doc_date", "report_url",
               "reason"]  # fmt: skip
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
@@ -121,7 +131,9 @@ def as_csv(statuses: list[Status], _: Translator) -> str:
 def as_table(statuses: list[Status], _: Translator) -> str:
     by_portal: dict[str, dict[str, dict[int, Status]]] = defaultdict(lambda: defaultdict(dict))
     for s in statuses:
-        by_portal[s.portal][s.street][s.year] = s
+        # Units no portal covers (--province) are grouped by their county.
+        group = s.portal or f"{s.legal_district} {(s.nbs or '')[:6]}"
+        by_portal[group][s.street][s.year] = s
     lines: list[str] = []
     for portal, streets in by_portal.items():
         years = sorted({y for cells in streets.values() for y in cells})
