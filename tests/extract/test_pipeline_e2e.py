@@ -106,6 +106,7 @@ def test_exports_have_one_row_per_report_with_every_value(archive: tuple[Path, M
     truth = published[("zyj", 2023)]
     assert row["t3_new_natural"] == str(truth["values"]["t3_new_natural"]) and row["url"] == truth["url"]
     assert row["template_version"] == "gb2021" and row["page_date"] == truth["page_date"]
+    assert (row["street"], row["nbs"]) == ("紫阳街道", "420106008000")  # keyed by NBS code, name kept
 
     lines = scrapy("export", "--format", "jsonl", "--year", "2020", *setting).stdout.splitlines()
     assert len(lines) == sum(1 for (_, year) in published if year == 2020)
