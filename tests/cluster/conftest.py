@@ -47,12 +47,12 @@ class Cluster:
             "NIANBAO_LEASE_TTL": "5",
         }
 
-    def start_worker(self, name: str) -> None:
+    def start_worker(self, name: str, *options: str) -> None:
         """`scrapy worker` in a session of its own, so the test can kill its whole process group."""
         log = (self.tmp / f"worker-{name}.log").open("ab")
         env = {**self.env, "NIANBAO_SPOOL": str(self.tmp / f"spool-{name}")}  # one node's local spool
         self.workers[name] = subprocess.Popen(
-            [sys.executable, "-m", "scrapy", "worker", "--name", f"{name}@test", "--loglevel", "INFO"],
+            [sys.executable, "-m", "scrapy", "worker", "--name", f"{name}@test", "--loglevel", "INFO", *options],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         log.close()
