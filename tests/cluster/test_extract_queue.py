@@ -21,7 +21,7 @@ from crawler.cluster.jobs import Job, JobBook
 from crawler.store import open_store
 from replica.server import ReplicaServer
 from replica.site import Site
-from tests.cluster.conftest import Cluster, wait_until
+from tests.cluster.conftest import Cluster, crawl_settings, setting_opts, wait_until
 from tests.support import scrapy
 
 pytestmark = pytest.mark.timeout(400)
@@ -56,27 +56,9 @@ def hostile(replica: ReplicaServer, replica_site: Site) -> Iterator[str]:
         _faults(replica, "DELETE")
 
 
-def _settings(cluster: Cluster, mirror: str, uri: str, name: str, extract: bool) -> list[str]:
-    work = cluster.tmp / name
-    settings = {
-        "DOWNLOAD_DELAY": "0",
-        "AUTOTHROTTLE_ENABLED": "False",
-        "REVALIDATE_DAYS": "0",
-        "PORTAL_MIRROR": mirror,
-        "STORE_URI": uri,
-        "HTTPCACHE_DIR": f"{work}-httpcache",
-        "CRAWLLOG_SPOOL": f"{work}-crawllog",
-        "WARC_DIR": f"{work}-warc",
-        "BROWSER_ENABLED": "False",
-        "EXTRACT_ENABLED": str(extract),
-        **LIMITS,
-    }
-    return [x for name, value in settings.items() for x in ("-s", f"{name}={value}")]
-
-
 def _crawl(cluster: Cluster, replica: ReplicaServer, uri: str, extract: bool) -> None:
-    name = uri.split("/")[2]
-    opts = _settings(cluster, replica.url, uri, name, extract)
+    settings = crawl_settings(cluster, replica.url, uri, uri.split("/")[2])
+    opts = setting_opts(settings | {"EXTRACT_ENABLED": str(extract), **LIMITS})
     scrapy("crawl", "wuchang", "-a", f"streets={STREETS}", "-a", f"years={YEAR}", *opts, env=cluster.env)
 
 
@@ -93,8 +75,7 @@ def _records(uri: str) -> dict[str, tuple[str, int]]:
 
 def _enqueue_extract(cluster: Cluster, uri: str) -> dict[str, str]:
     """`scrapy enqueue --extract wuchang` on ``uri``: archived file key → task id."""
-    opts = [x for name, value in {"STORE_URI": uri, **LIMITS}.items() for x in ("-s", f"{name}={value}")]
-    out = scrapy("enqueue", "--extract", "wuchang", *opts, env=cluster.env).stdout
+    out = scrapy("enqueue", "--extract", "wuchang", *setting_opts({"STORE_URI": uri, **LIMITS}), env=cluster.env).stdout
     rows = [line.split("\t") for line in out.splitlines() if line.endswith("\tqueued")]
     return {key: job_id for job_id, key, _ in rows}
 
