@@ -5,7 +5,8 @@ with one 14 400 pt page): one crawl extracts its files itself, the other stores 
 `scrapy enqueue --extract wuchang` then queues one extract task per archived report file of the second
 archive; the worker gives every file the record the crawl's own extraction stored (same keys, same
 bytes), the hostile file's job ends `failed` with its limit while the others succeed, and queueing the
-same files again stores nothing new.
+same files again stores nothing new. An extract task whose worker is killed (kill -9 of its process group)
+is redelivered to another worker and stores the same record once.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import pytest
 
 from crawler import keys
 from crawler.cluster.jobs import Job, JobBook
+from crawler.cluster.lease import Lease
+from crawler.cluster.tasks import archive_identity
 from crawler.store import open_store
 from replica.server import ReplicaServer
 from replica.site import Site
@@ -127,3 +130,33 @@ def test_re_extraction_through_the_queue_stores_the_crawl_s_records(
     assert refused.outcome.endswith("(stored record; not read again by this extractor version)")
     assert {(j.state, j.outcome) for j in jobs.values()} == {("succeeded", "succeeded: record unchanged")}
     assert _records(queued) == reference
+
+
+def test_a_killed_worker_s_extract_task_is_redelivered(cluster: Cluster, replica: ReplicaServer) -> None:
+    uri = "s3://redelivered/archive"
+    _crawl(cluster, replica, uri, extract=False)
+    # The test holds the archive's lease, as a long crawl would: the first task reads its file, then waits
+    # to store the record -- long enough to kill its worker at that point, every time.
+    settings = [f"STORE_URI={uri}", *(f"{name}={value}" for name, value in LIMITS.items())]
+    crawl = Lease(cluster.redis.client(), f"archive:{archive_identity(settings)}", "test crawl", 600_000)
+    assert crawl.acquire()
+    cluster.start_worker("w1", "--queues", "extract")
+    ids = _enqueue_extract(cluster, uri)
+    book = JobBook(cluster.redis.client())
+
+    def waiting() -> bool:
+        return any(j.state == "waiting" for j in book.all(list(ids.values())))
+
+    wait_until(waiting, 120, "an extract task to wait for the archive lease")
+    [first] = [j for j in book.all(list(ids.values())) if j.state == "waiting"]
+    assert (first.worker, first.attempts, first.outcome) == ("w1@test", 1, f"waiting: {crawl.name} held by test crawl")
+    cluster.kill_worker("w1")  # kill -9 of the worker and its extraction worker: nobody acknowledges the task
+    cluster.start_worker("w2", "--queues", "extract")
+    assert crawl.release()
+    jobs = _wait_final(cluster, list(ids.values()))
+    assert {(j.state, j.outcome) for j in jobs.values()} == {("succeeded", "succeeded: record stored")}
+    assert (jobs[first.file].worker, jobs[first.file].attempts) == ("w2@test", 2)
+    assert all(j.attempts == 1 for key, j in jobs.items() if key != first.file)
+    stored = _records(uri)
+    assert sorted(stored) == sorted(k for f in ids for k in (keys.record_key(f), keys.record_text_key(f)))
+    assert {versions for _sha, versions in stored.values()} == {1}
