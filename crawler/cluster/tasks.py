@@ -322,6 +322,11 @@ def run_extract(run: Run, key: str, sha256: str, settings: list[str]) -> Job:
                 store.close()
         except (StoreError, OSError) as exc:
             result = extract.FileOutcome("failed", f"failed: the archive: {type(exc).__name__}: {exc}")
+        except Exception as exc:
+            # A bug, or the broker gone while waiting for the lease: a failed job, not a record left
+            # `running` for ever (Celery acknowledges a task that raised).
+            book.update(run.job_id, state="failed", outcome=f"failed: {type(exc).__name__}: {exc}", finished=now())
+            raise
         if result.state != "succeeded":
             logger.warning("job %s: %s", run.job_id, result.outcome)
         book.update(run.job_id, state=result.state, outcome=result.outcome, finished=now())

@@ -1,5 +1,5 @@
 """The extract task's reading of one archived file (crawler/cluster/extract.py), in-process on a local
-archive: what it stores, and what it refuses before reading anything."""
+archive: what it stores, and what it refuses before reading anything; its job record in a real Redis."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ from pathlib import Path
 
 from crawler import keys, records
 from crawler.cluster.extract import archived_files, extract_one
+from crawler.cluster.jobs import Job, JobBook
+from crawler.cluster.lease import Lease
+from crawler.cluster.tasks import Run, archive_identity, run_extract
 from crawler.extract import extract
 from crawler.store import Store, open_store
+from tests.redisserver import RedisServer
+from tests.support import scrapy
 
 PREFIX = "wuchang/zyj/2024"
 KEY = f"{PREFIX}/nb2024.html"
@@ -76,3 +81,37 @@ def test_keys_that_are_not_archived_report_files_fail_unread(tmp_path: Path) -> 
         f"failed: {PREFIX}/other.pdf is not a file of the report {PREFIX}"
     )
     assert list(archived_files(store, "qiaokou")) == []
+
+
+def test_the_task_records_its_outcome_and_a_final_task_delivered_again_is_not_run(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    store = _archive(tmp_path)
+    [queued] = list(archived_files(store, "wuchang"))
+    client = redis_server.client()
+    book = JobBook(client)
+    book.add(Job("x1", "extract", "wuchang", "queued", file=KEY))
+    settings = [f"STORE_URI={tmp_path / 'archive'}"]
+    job = run_extract(Run(client, "x1", "w1@here"), KEY, queued.sha256, settings)
+    assert (job.kind, job.state, job.outcome, job.worker, job.attempts, job.file) == (
+        "extract", "succeeded", "succeeded: record stored", "w1@here", 1, KEY
+    )  # fmt: skip
+    assert Lease(client, f"archive:{archive_identity(settings)}", "x").holder() is None  # released
+    again = run_extract(Run(client, "x1", "w2@here"), KEY, queued.sha256, settings)
+    assert (again.state, again.worker, again.attempts) == ("succeeded", "w1@here", 1)  # untouched
+    # Queued by something else than `scrapy enqueue`: recorded by the worker that runs it.
+    other = run_extract(Run(client, "x2", "w1@here"), f"{PREFIX}/gone.pdf", queued.sha256, settings)
+    assert (other.kind, other.portal, other.state, other.file) == ("extract", "wuchang", "failed", f"{PREFIX}/gone.pdf")
+    assert other.outcome == f"failed: {PREFIX}/gone.pdf is not a file of the report {PREFIX}"
+
+
+def test_enqueue_extract_refuses_what_it_cannot_queue(tmp_path: Path, redis_server: RedisServer) -> None:
+    _archive(tmp_path)
+    env = {"NIANBAO_BROKER_URL": redis_server.url}
+    store = f"STORE_URI={tmp_path / 'archive'}"
+    nothing = scrapy("enqueue", "--extract", "qiaokou", "-s", store, env=env, check=False)
+    assert nothing.returncode == 2
+    assert f"no archived report file of qiaokou in {tmp_path / 'archive'}" in nothing.stderr
+    crawl_args = scrapy("enqueue", "--extract", "wuchang", "-a", "years=2024", "-s", store, env=env, check=False)
+    assert crawl_args.returncode == 2 and "-a and --derive do not apply" in crawl_args.stderr
+    assert JobBook(redis_server.client()).all() == []
