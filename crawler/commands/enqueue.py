@@ -20,7 +20,7 @@ class Command(ScrapyCommand):
         return "PORTAL… | --all [-a NAME=VALUE…] [--derive] [--extract] [-s NAME=VALUE…]"
 
     def short_desc(self) -> str:
-        return "Queue crawls of portals for `scrapy worker` (settings given with -s go to each crawl)"
+        return "Queue crawls of portals (--extract: extractions of their archived files) for `scrapy worker`"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
