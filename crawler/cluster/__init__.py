@@ -2,7 +2,8 @@
 
 * :mod:`crawler.cluster.lease` — cluster-wide leases in Redis (one crawl per portal; one per archive);
 * :mod:`crawler.cluster.jobs` — job records in Redis, so ``scrapy jobs`` answers from any node;
-* :mod:`crawler.cluster.tasks` — the Celery app and its tasks (crawl one portal; derive after it).
+* :mod:`crawler.cluster.tasks` — the Celery app and its tasks (crawl one portal; derive after it; extract
+  one archived file, :mod:`crawler.cluster.extract`).
 
 Everything here talks to the Redis named by ``NIANBAO_BROKER_URL``; nothing else needs it.
 """

@@ -31,7 +31,7 @@ def now() -> str:
 @dataclass(frozen=True)
 class Job:
     id: str
-    kind: str  # "crawl" or "derive"
+    kind: str  # "crawl", "derive" or "extract"
     portal: str
     state: str  # queued, running, waiting, succeeded, failed, skipped
     outcome: str = ""  # what a person reads: "failed: exit status 1", "skipped: lease portal:… held by …"
@@ -43,6 +43,7 @@ class Job:
     enqueued: str = ""
     started: str = ""
     finished: str = ""
+    file: str = ""  # an extract job's archived file (its store key)
 
     @property
     def final(self) -> bool:

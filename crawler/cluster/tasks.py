@@ -1,4 +1,5 @@
-"""The Celery app of a nianbao cluster and its tasks: crawl one portal; derive (status, alerts…) after it.
+"""The Celery app of a nianbao cluster and its tasks: crawl one portal; derive (status, alerts…) after it;
+extract one archived file (crawler/cluster/extract.py), on a queue of its own so it can run on spare CPUs.
 
 Delivery: tasks are acknowledged late (``acks_late``) and put back when the process running them dies
 (``task_reject_on_worker_lost``); a worker takes one task at a time per pool process (prefetch 1). If a
@@ -26,17 +27,19 @@ Leases (:mod:`crawler.cluster.lease`), both in the cluster's Redis:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 from celery import Celery
 
+from crawler import keys
 from crawler.arguments import crawl_id as new_crawl_id
 from crawler.cluster import broker_url
 from crawler.cluster.jobs import Job, JobBook, now
@@ -47,7 +50,8 @@ logger = logging.getLogger(__name__)
 
 CRAWL_QUEUE = "crawl"
 DERIVE_QUEUE = "derive"
-QUEUES = (CRAWL_QUEUE, DERIVE_QUEUE)
+EXTRACT_QUEUE = "extract"
+QUEUES = (CRAWL_QUEUE, DERIVE_QUEUE, EXTRACT_QUEUE)
 
 
 def _seconds(name: str, default: float) -> float:
@@ -81,7 +85,11 @@ def make_app() -> Celery:
         task_reject_on_worker_lost=True,  # a pool process killed mid-task puts its task back
         worker_prefetch_multiplier=1,  # never hold a second crawl while one runs
         task_default_queue=CRAWL_QUEUE,
-        task_routes={"nianbao.crawl": {"queue": CRAWL_QUEUE}, "nianbao.derive": {"queue": DERIVE_QUEUE}},
+        task_routes={
+            "nianbao.crawl": {"queue": CRAWL_QUEUE},
+            "nianbao.derive": {"queue": DERIVE_QUEUE},
+            "nianbao.extract": {"queue": EXTRACT_QUEUE},
+        },
         # Look for the unacked tasks of dead workers every 5 s (kombu's default: every 10th of 10 s ticks).
         broker_transport_options={
             "visibility_timeout": visibility_timeout(),
@@ -262,6 +270,69 @@ def run_derive(run: Run, portal: str, settings: list[str]) -> Job:
     return book.get(run.job_id) or job
 
 
+def run_extract(run: Run, key: str, sha256: str, settings: list[str]) -> Job:
+    """Extract the archived file ``key`` (version ``sha256``) in this process's bounded extraction worker
+    and store its record as the crawl would (crawler/cluster/extract.py), recording the job; the final
+    record. The record is stored under the archive's lease (when on), as a crawl writes the archive."""
+    # The readers' imports only where files are read (not in `scrapy enqueue` or `scrapy jobs`).
+    from crawler.cluster import extract  # noqa: PLC0415
+    from crawler.extract.workers import WorkerLimits  # noqa: PLC0415
+    from crawler.store import StoreError, open_store  # noqa: PLC0415
+
+    book = JobBook(run.client)
+    job = book.get(run.job_id)
+    if job is None:
+        job = Job(run.job_id, "extract", keys.portal_of(key) or "", "queued", settings=tuple(settings),
+                  enqueued=now(), file=key)  # fmt: skip
+        book.add(job)
+    if job.final:
+        logger.info("job %s (%s) already %s; not run again", run.job_id, key, job.state)
+        return job
+    scrapy_settings = extract.project_settings(settings)
+    policies = extract.policies_of(scrapy_settings.get("REGISTRY_PATH") or None)
+    pool = extract.pool_for(WorkerLimits.from_settings(scrapy_settings))
+
+    def read(data: bytes, **kwargs: Any) -> Any:
+        return pool.extract(data, **kwargs, policies=policies).result()
+
+    with run.renewer() as keep:  # keeps the delivery from being redelivered while a long file is read
+
+        @contextlib.contextmanager
+        def archive_held() -> Iterator[None]:
+            if not archive_lease_enabled():
+                yield
+                return
+            lease = run.lease(f"archive:{archive_identity(settings)}")
+            run.wait_for(lease, book, keep)
+            book.update(run.job_id, state="running", outcome="")
+            try:
+                yield
+            finally:
+                keep.leases.remove(lease)
+                lease.release()
+
+        book.update(run.job_id, state="running", outcome="", worker=run.node, attempts=job.attempts + 1,
+                    started=now(), finished="")  # fmt: skip
+        uri = scrapy_settings["STORE_URI"]
+        try:
+            store = open_store(uri if "://" in uri else str(ROOT / uri))  # relative: to the project, as crawls
+            try:
+                result = extract.extract_one(store, key, sha256, read, archive_held)
+            finally:
+                store.close()
+        except (StoreError, OSError) as exc:
+            result = extract.FileOutcome("failed", f"failed: the archive: {type(exc).__name__}: {exc}")
+        except Exception as exc:
+            # A bug, or the broker gone while waiting for the lease: a failed job, not a record left
+            # `running` for ever (Celery acknowledges a task that raised).
+            book.update(run.job_id, state="failed", outcome=f"failed: {type(exc).__name__}: {exc}", finished=now())
+            raise
+        if result.state != "succeeded":
+            logger.warning("job %s: %s", run.job_id, result.outcome)
+        book.update(run.job_id, state=result.state, outcome=result.outcome, finished=now())
+    return book.get(run.job_id) or job
+
+
 # ---- Celery glue ------------------------------------------------------------------------------------
 def _keepalive(task: Any) -> Callable[[], None] | None:
     """Refresh this delivery's entry in the Redis transport's unacked index, so the visibility timeout
@@ -298,6 +369,12 @@ def derive_task(self: Any, portal: str, settings: list[str]) -> str:
     return job.outcome
 
 
+@app.task(name="nianbao.extract", bind=True)
+def extract_task(self: Any, key: str, sha256: str, settings: list[str]) -> str:
+    job = run_extract(Run(redis_client(), self.request.id, _node(self), _keepalive(self)), key, sha256, settings)
+    return job.outcome
+
+
 def enqueue_crawl(
     portal: str,
     settings: list[str],
@@ -325,6 +402,18 @@ def enqueue_derive(portal: str, settings: list[str], client: redis.Redis | None 
         Job(job_id, "derive", portal, "queued", settings=tuple(settings), enqueued=now())
     )
     derive_task.apply_async(args=[portal, list(settings)], task_id=job_id, queue=DERIVE_QUEUE)
+    return job_id
+
+
+def enqueue_extract(key: str, sha256: str, settings: list[str], client: redis.Redis | None = None) -> str:
+    """Queue the extraction of the archived file ``key`` (version ``sha256``) and record it; the task id."""
+    from celery.utils import uuid  # noqa: PLC0415
+
+    job_id = uuid()
+    JobBook(client or redis_client()).add(
+        Job(job_id, "extract", keys.portal_of(key) or "", "queued", settings=tuple(settings), enqueued=now(), file=key)
+    )
+    extract_task.apply_async(args=[key, sha256, list(settings)], task_id=job_id, queue=EXTRACT_QUEUE)
     return job_id
 
 

@@ -9,7 +9,7 @@ import time
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-COLUMNS = ("id", "kind", "portal", "state", "outcome", "crawl_id", "worker", "attempts", "started", "finished")
+COLUMNS = ("id", "kind", "portal", "state", "outcome", "crawl_id", "worker", "attempts", "started", "finished", "file")
 
 
 def render_table(rows: list[dict[str, object]]) -> str:

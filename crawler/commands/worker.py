@@ -13,15 +13,16 @@ class Command(ScrapyCommand):
     requires_crawler_process = False  # each crawl runs as its own `scrapy crawl` process
 
     def syntax(self) -> str:
-        return "[--queues crawl,derive] [--concurrency N] [--name NODE]"
+        return "[--queues crawl,derive,extract] [--concurrency N] [--name NODE]"
 
     def short_desc(self) -> str:
-        return "Run a queue worker: crawl tasks from `scrapy enqueue` (broker: $NIANBAO_BROKER_URL)"
+        return "Run a queue worker: crawl and extract tasks from `scrapy enqueue` (broker: $NIANBAO_BROKER_URL)"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--queues", default="crawl,derive", help="queues to take tasks from (default both)")
-        parser.add_argument("--concurrency", type=int, default=1, help="crawls run at once (default 1)")
+        parser.add_argument("--queues", default="crawl,derive,extract",
+                            help="queues to take tasks from (default all; e.g. only extract on OCR nodes)")  # fmt: skip
+        parser.add_argument("--concurrency", type=int, default=1, help="tasks run at once (default 1)")
         parser.add_argument("--name", help="node name (default nianbao-PID@HOST; unique per worker)")
         parser.add_argument("--loglevel", default="INFO", help="Celery log level (default INFO)")
 

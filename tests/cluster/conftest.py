@@ -15,7 +15,7 @@ import pytest
 
 from tests.redisserver import RedisServer
 from tests.s3server import WeedServer
-from tests.support import ROOT, serving
+from tests.support import FAST, ROOT, serving
 
 
 @pytest.fixture(scope="module")
@@ -47,12 +47,12 @@ class Cluster:
             "NIANBAO_LEASE_TTL": "5",
         }
 
-    def start_worker(self, name: str) -> None:
+    def start_worker(self, name: str, *options: str) -> None:
         """`scrapy worker` in a session of its own, so the test can kill its whole process group."""
         log = (self.tmp / f"worker-{name}.log").open("ab")
         env = {**self.env, "NIANBAO_SPOOL": str(self.tmp / f"spool-{name}")}  # one node's local spool
         self.workers[name] = subprocess.Popen(
-            [sys.executable, "-m", "scrapy", "worker", "--name", f"{name}@test", "--loglevel", "INFO"],
+            [sys.executable, "-m", "scrapy", "worker", "--name", f"{name}@test", "--loglevel", "INFO", *options],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         log.close()
@@ -87,6 +87,25 @@ def cluster(
         yield cluster
     finally:
         cluster.stop()
+
+
+def crawl_settings(cluster: Cluster, mirror: str, uri: str, name: str) -> dict[str, str]:
+    """Settings of a fast crawl of the replica into ``uri``, with work folders of its own (``name``)."""
+    work = cluster.tmp / name
+    return {
+        **FAST,
+        "PORTAL_MIRROR": mirror,
+        "STORE_URI": uri,
+        "HTTPCACHE_DIR": f"{work}-httpcache",
+        "CRAWLLOG_SPOOL": f"{work}-crawllog",
+        "WARC_DIR": f"{work}-warc",
+        "BROWSER_ENABLED": "False",
+    }
+
+
+def setting_opts(settings: dict[str, str]) -> list[str]:
+    """``-s NAME=VALUE`` for each setting."""
+    return [x for name, value in settings.items() for x in ("-s", f"{name}={value}")]
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:

@@ -16,33 +16,16 @@ import pytest
 from crawler.cluster.jobs import Job, JobBook
 from crawler.store import open_store
 from replica.server import ReplicaServer
-from tests.cluster.conftest import Cluster, wait_until
-from tests.support import FAST, scrapy
+from tests.cluster.conftest import Cluster, crawl_settings, setting_opts, wait_until
+from tests.support import scrapy
 
 pytestmark = pytest.mark.timeout(400)
 
 YEARS = "years=2024"  # one report year per street keeps each crawl to a few seconds
 
 
-def _settings(cluster: Cluster, mirror: str, uri: str, name: str) -> dict[str, str]:
-    work = cluster.tmp / name
-    return {
-        **FAST,
-        "PORTAL_MIRROR": mirror,
-        "STORE_URI": uri,
-        "HTTPCACHE_DIR": f"{work}-httpcache",
-        "CRAWLLOG_SPOOL": f"{work}-crawllog",
-        "WARC_DIR": f"{work}-warc",
-        "BROWSER_ENABLED": "False",
-    }
-
-
-def _opts(settings: dict[str, str]) -> list[str]:
-    return [x for name, value in settings.items() for x in ("-s", f"{name}={value}")]
-
-
 def _enqueue(cluster: Cluster, settings: dict[str, str], *portals: str) -> list[str]:
-    out = scrapy("enqueue", *portals, "-a", YEARS, *_opts(settings), env=cluster.env).stdout
+    out = scrapy("enqueue", *portals, "-a", YEARS, *setting_opts(settings), env=cluster.env).stdout
     return [line.split("\t")[0] for line in out.splitlines() if line.endswith("\tqueued")]
 
 
@@ -71,9 +54,9 @@ def _contents(uri: str) -> dict[str, str]:
 def _reference(cluster: Cluster, mirror: str, portals: list[str], **overrides: str) -> dict[str, str]:
     """What one `scrapy crawlall` process stores for these portals."""
     uri = f"s3://ref-{cluster.tmp.name[-20:].lower().replace('_', '-')}/archive"
-    settings = _settings(cluster, mirror, uri, "reference") | overrides
+    settings = crawl_settings(cluster, mirror, uri, "reference") | overrides
     env = {**cluster.env, "NIANBAO_SPOOL": str(cluster.tmp / "spool-ref")}
-    scrapy("crawlall", "--portals", ",".join(portals), "-a", YEARS, *_opts(settings), env=env)
+    scrapy("crawlall", "--portals", ",".join(portals), "-a", YEARS, *setting_opts(settings), env=env)
     return _contents(uri)
 
 
@@ -82,7 +65,7 @@ def test_two_workers_crawl_three_portals_into_s3_like_one_process(cluster: Clust
     cluster.start_worker("w1")
     cluster.start_worker("w2")
     uri = "s3://queue/archive"
-    settings = _settings(cluster, replica.url, uri, "queue")
+    settings = crawl_settings(cluster, replica.url, uri, "queue")
     ids = _enqueue(cluster, settings, *portals)
     assert len(ids) == 3
     jobs = _wait_final(cluster, ids)
@@ -116,7 +99,7 @@ def test_two_workers_crawl_three_portals_into_s3_like_one_process(cluster: Clust
 def test_a_duplicate_crawl_of_a_portal_is_skipped_by_its_lease(cluster: Cluster, replica: ReplicaServer) -> None:
     cluster.start_worker("w1")
     cluster.start_worker("w2")
-    settings = _settings(cluster, replica.url, "s3://dup/archive", "dup")
+    settings = crawl_settings(cluster, replica.url, "s3://dup/archive", "dup")
     first, second = _enqueue(cluster, settings, "wuchang", "wuchang")
     jobs = {j.id: j for j in _wait_final(cluster, [first, second])}
     states = sorted(j.state for j in jobs.values())
@@ -133,7 +116,7 @@ def test_a_killed_worker_s_crawl_is_redelivered_with_the_same_result(cluster: Cl
     cluster.start_worker("w1")
     cluster.start_worker("w2")
     uri = "s3://killed/archive"
-    settings = _settings(cluster, replica.url, uri, "killed")
+    settings = crawl_settings(cluster, replica.url, uri, "killed")
     # Some politeness back for this crawl, so it is still running when its worker dies.
     slower = {"DOWNLOAD_DELAY": "0.1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
     settings |= slower
