@@ -65,7 +65,9 @@ def visibility_timeout() -> float:
 
 
 def archive_lease_enabled() -> bool:
-    return os.environ.get("NIANBAO_ARCHIVE_LEASE", "1") != "0"
+    """Whether a crawl takes the archive lease (``NIANBAO_ARCHIVE_LEASE=1``; off by default: version numbers
+    are taken in the catalog database, so crawls of several portals can write one archive at once)."""
+    return os.environ.get("NIANBAO_ARCHIVE_LEASE", "0") == "1"
 
 
 def make_app() -> Celery:
