@@ -53,6 +53,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -136,6 +137,7 @@ class Catalog:
         self.dialect = parsed.get_backend_name()
         self.path = Path(parsed.database) if self.dialect == "sqlite" and parsed.database else None
         self._engine: Engine | None = None
+        self._reader: Engine | None = None
         self._engine_lock = threading.Lock()
         self._thread_locks: dict[str, threading.Lock] = {}
 
@@ -159,9 +161,23 @@ class Catalog:
                 self._engine = self._create_engine()
             return self._engine
 
+    @property
+    def reader(self) -> Engine:
+        """The engine of single-statement reads: PostgreSQL in autocommit (one round trip per look-up, no
+        BEGIN/ROLLBACK around it); SQLite's reads are autocommit already (see _sqlite_begin)."""
+        engine = self.engine
+        if self.dialect == "sqlite":
+            return engine
+        with self._engine_lock:
+            if self._reader is None:
+                self._reader = create_engine(self.url, isolation_level="AUTOCOMMIT", pool_size=8, max_overflow=24)
+                reader = self._reader
+                os.register_at_fork(after_in_child=lambda: reader.dispose(close=False))
+            return self._reader
+
     def _create_engine(self) -> Engine:
         if self.dialect != "sqlite":
-            engine = create_engine(self.url, pool_pre_ping=True)
+            engine = create_engine(self.url, pool_size=8, max_overflow=24)
         elif self.path is None:  # in memory: one connection shared by the threads of this process
             engine = create_engine(self.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
         else:
@@ -210,8 +226,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Connection) -> None:
     # A write transaction takes SQLite's write lock at once (IMMEDIATE): two deferred transactions that
-    # both read, then both try to write, would fail with "database is locked" instead of waiting.
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+    # both read, then both try to write, would fail with "database is locked" instead of waiting. A read
+    # is one statement, atomic by itself: no BEGIN (the driver runs it in autocommit).
+    if conn.info.get("write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _row_version(row: Any) -> Version:
@@ -230,6 +248,14 @@ def _row_version(row: Any) -> Version:
 
 
 _COLUMNS = [c for c in entries.c if c.name not in ("archive", "seq")]
+# The hot look-up, built once (a statement object per call costs more than the query itself).
+_LATEST = (
+    select(*_COLUMNS)
+    .where(entries.c.archive == bindparam("a"), entries.c.key == bindparam("k"))
+    .order_by(entries.c.version.desc())
+    .limit(1)
+)
+_CURSOR = select(cursors).where(cursors.c.archive == bindparam("a"))
 
 
 class CatalogIndex:
@@ -243,7 +269,7 @@ class CatalogIndex:
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
         try:
-            with self.catalog.engine.connect() as conn:
+            with self.catalog.reader.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:
             raise CatalogError(f"catalog {self.catalog.safe_url}: {exc}") from exc
@@ -262,7 +288,7 @@ class CatalogIndex:
         if not self.catalog.exists():
             return _EMPTY
         with self._read() as conn:
-            row = conn.execute(select(cursors).where(cursors.c.archive == self.archive)).first()
+            row = conn.execute(_CURSOR, {"a": self.archive}).first()
         return Cursor(row.position, row.chain, row.entries) if row else _EMPTY
 
     def advance(self, old: Cursor, position: str, chain: str, batch: Sequence[Version]) -> bool:
@@ -340,14 +366,8 @@ class CatalogIndex:
     def latest(self, key: str) -> Version | None:
         if not self.catalog.exists():
             return None
-        query = (
-            select(*_COLUMNS)
-            .where(entries.c.archive == self.archive, entries.c.key == key)
-            .order_by(entries.c.version.desc())
-            .limit(1)
-        )
         with self._read() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_LATEST, {"a": self.archive, "k": key}).first()
         return _row_version(row) if row else None
 
     def versions(self, key: str) -> list[Version]:
