@@ -445,18 +445,10 @@ class CatalogIndex:
 
 
 def _values(version: Version) -> dict[str, Any]:
-    return {
-        "key": version.key,
-        "version": version.version,
-        "sha256": version.sha256,
-        "size": version.size,
-        "stored_at": version.stored_at,
-        "content_type": version.content_type,
-        "source_url": version.source_url,
-        "fetched_at": version.fetched_at,
-        "meta": json.dumps(dict(version.meta), ensure_ascii=False, sort_keys=True, default=str),
-        "backend_id": version.backend_id,
-    }
+    """The row of ``version``: its fields are the columns (meta as a JSON object)."""
+    data = version.to_json()
+    data["meta"] = json.dumps(data["meta"], ensure_ascii=False, sort_keys=True, default=str)
+    return data
 
 
 def catalog_url() -> str | None:
