@@ -5,8 +5,8 @@
 Real Redis, real SeaweedFS, the replica in this process, `scrapy worker` processes; politeness and
 extraction off (this measures crawling through the queue, not reading reports). Three runs, each into a
 fresh bucket and a fresh Redis database: one worker; two workers with the per-archive lease off
-(``NIANBAO_ARCHIVE_LEASE=0``: crawls of different portals into one archive at once, safe only with
-extraction off); two workers with the lease on (the default stopgap: one crawl per archive at a time).
+(``NIANBAO_ARCHIVE_LEASE=0``, the default since the catalog database: crawls of different portals into one
+archive at once); two workers with the lease on (opt-in: one crawl per archive at a time).
 Wall time runs from the first `enqueue` to the last job's end; archive versions per second counts what
 the crawls stored (the ledger).
 """

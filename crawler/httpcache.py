@@ -38,7 +38,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings, Settings
 from scrapy.statscollectors import StatsCollector
 
-from crawler.store.base import sha256_hex
+from crawler.store.base import Store, sha256_hex
 
 logger = logging.getLogger(__name__)
 
@@ -89,26 +89,28 @@ class RevalidatePolicy(RFC2616Policy):
         super().__init__(settings)
         self.store_uri: str = settings.get("STORE_URI") or "./data"
         self.crawler: Crawler | None = None  # set by NoStaleCacheMiddleware: then the crawl's one store is used
-        self._index: dict[str, set[str]] | None = None
+        self._store: Store | None = None
 
-    def archive_index(self) -> dict[str, set[str]]:
-        """source URL → sha256 of every version the archive holds from it (read once, at first use)."""
-        if self._index is None:
-            self._index = {}
+    def archive_sources(self, url: str) -> set[str]:
+        """sha256 of every version the archive holds from ``url``, asked of the archive's catalog (never
+        the whole ledger). The store is opened at the first ask; an unreadable archive holds nothing."""
+        if self._store is None:
             local = not self.store_uri.startswith("s3://")
             if local and not (Path(self.store_uri.removeprefix("file://")) / "ledger.jsonl").exists():
-                return self._index  # no archive yet (and none is created here)
+                return set()  # no archive yet (and none is created here)
             from crawler.crawlstore import for_crawler  # noqa: PLC0415 - only when a cached copy exists
             from crawler.store import open_store  # noqa: PLC0415
 
             try:
-                store = for_crawler(self.crawler) if self.crawler is not None else open_store(self.store_uri)
-                for version in store.ledger():
-                    if version.source_url:
-                        self._index.setdefault(version.source_url, set()).add(version.sha256)
-            except Exception as exc:  # an unreadable archive: nothing counts as held, pages are fetched again
-                logger.warning("HTTP cache: cannot read the archive's ledger (%s); fetching unconditionally", exc)
-        return self._index
+                self._store = for_crawler(self.crawler) if self.crawler is not None else open_store(self.store_uri)
+            except Exception as exc:
+                logger.warning("HTTP cache: cannot open the archive (%s); fetching unconditionally", exc)
+                return set()
+        try:
+            return self._store.index.sources(url)
+        except Exception as exc:  # an unreadable catalog: nothing counts as held, the page is fetched again
+            logger.warning("HTTP cache: cannot ask the archive's catalog (%s); fetching unconditionally", exc)
+            return set()
 
     def held(self, cachedresponse: Response, request: Request) -> bool:
         """Whether the archive holds the cached copy's bytes for this URL (so its validators may be sent).
@@ -117,7 +119,7 @@ class RevalidatePolicy(RFC2616Policy):
         if urlsplit(request.url).path == "/robots.txt":
             return True
         body = decoded_body(cachedresponse)
-        return body is not None and sha256_hex(body) in self.archive_index().get(request.url, set())
+        return body is not None and sha256_hex(body) in self.archive_sources(request.url)
 
     def is_cached_response_fresh(self, cachedresponse: Response, request: Request) -> bool:
         if self.held(cachedresponse, request):

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # System packages: LibreOffice (DOC/WPS reports), CJK fonts, poppler, antiword/catdoc (fallback text
 # of old Word files), Chromium (portals that need a real browser; Playwright drives Debian's build) and
 # redis-server (the work queue of a cluster: scripts/cluster.sh, the queue tests; docs/scaling.md).
-DEB_PACKAGES="chromium libreoffice-writer-nogui fonts-noto-cjk poppler-utils antiword catdoc redis-server"
+DEB_PACKAGES="chromium libreoffice-writer-nogui fonts-noto-cjk poppler-utils antiword catdoc redis-server postgresql"
 missing=""
 for pkg in $DEB_PACKAGES; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"

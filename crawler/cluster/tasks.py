@@ -19,10 +19,10 @@ Leases (:mod:`crawler.cluster.lease`), both in the cluster's Redis:
 * ``portal:{portal}`` — one crawl of a portal in the cluster at a time. A second crawl task for a portal
   whose lease another task holds is ``skipped: portal:wuchang held by <task> on <node> pid <pid>``. (A
   second delivery of the *same* task waits for the lease instead: it is that task's redelivery.)
-* ``archive:{archive}`` — one crawl per archive at a time (``NIANBAO_ARCHIVE_LEASE``, on by default). A
-  stopgap until the catalog database (issue 14, parts 1 and 3): crawls of two portals closing at once
-  compute cross-report findings from each other's half-written state, and the WARC digest index and
-  alert state are last-writer-wins. Other portals' tasks wait for it (``waiting``) instead of failing.
+* ``archive:{archive}`` — one crawl per archive at a time, opt-in (``NIANBAO_ARCHIVE_LEASE=1``). Off by
+  default since the catalog database (crawler/store/catalog.py) takes version numbers for every writer and
+  each crawl writes only its own portal's keys (cross-report findings are derived apart). With it on,
+  other portals' tasks wait for it (``waiting``) instead of failing.
 """
 
 from __future__ import annotations
@@ -69,7 +69,9 @@ def visibility_timeout() -> float:
 
 
 def archive_lease_enabled() -> bool:
-    return os.environ.get("NIANBAO_ARCHIVE_LEASE", "1") != "0"
+    """Whether a crawl takes the archive lease (``NIANBAO_ARCHIVE_LEASE=1``; off by default: version numbers
+    are taken in the catalog database, so crawls of several portals can write one archive at once)."""
+    return os.environ.get("NIANBAO_ARCHIVE_LEASE", "0") == "1"
 
 
 def make_app() -> Celery:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from crawler.store.index import LedgerIndex
+    from crawler.store.catalog import CatalogIndex
 
 
 class StoreError(RuntimeError):
@@ -108,7 +108,7 @@ class Store(ABC):
     """An archive of versioned objects plus the ledger that lists every version."""
 
     uri: str
-    index: LedgerIndex  # the ledger as read so far (see crawler/store/index.py)
+    index: CatalogIndex  # the ledger as recorded in the catalog (see crawler/store/catalog.py)
 
     @abstractmethod
     def put(

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crawler.store.base import PutResult, Store, StoreError, Version, sha256_hex, utcnow, write_atomic
-from crawler.store.index import LedgerIndex
+from crawler.store.catalog import BATCH, catalog_url, open_index
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +59,10 @@ class LocalStore(Store):
         self.torn_path = self.root / "ledger.torn.jsonl"
         self.tmp_dir = self.root / "tmp"
         self._swept = False
-        # In-memory index, refreshed incrementally from the ledger's tail so that several
-        # processes (a crawl and an `extract`) can share one archive.
-        self.index = LedgerIndex()
-        self._offset = 0
+        # The catalog (crawler/catalog.py), caught up incrementally with the ledger's tail so that
+        # several processes (a crawl and an `extract`) can share one archive; kept in the archive's
+        # folder as catalog.sqlite unless NIANBAO_CATALOG_URL names a shared database.
+        self.index = open_index(str(self.root.resolve()) if catalog_url() else ".", self.root / "catalog.sqlite")
         self._chain = GENESIS
         # Pipelines call the store from worker threads (asyncio.to_thread): the index and the ledger
         # offset are shared state. flock orders processes; this orders threads of one process.
@@ -78,30 +78,74 @@ class LocalStore(Store):
 
     # ---- reading ---------------------------------------------------------------------------
     def _refresh(self) -> None:
+        """Record in the catalog the ledger lines written since its cursor (by anyone), a batch at a time."""
         if not self.ledger_path.exists():
             return  # nothing archived yet
-        with self._lock, self.ledger_path.open("rb") as fh:
-            fh.seek(self._offset)
-            for raw in fh:
-                if not raw.endswith(b"\n"):
-                    break  # torn tail from a crash: not a committed entry
-                self._offset += len(raw)
-                line = raw.strip()
-                if not line:
-                    continue
-                try:
-                    data = json.loads(line)
-                    version = Version.from_json(data)
-                except (ValueError, TypeError) as exc:
-                    logger.error("archive ledger %s: unreadable line skipped: %s", self.ledger_path, exc)
-                    continue
-                self._chain = data.get("chain", self._chain)
-                self.index.add(version)
+        with self._lock:
+            while True:
+                cursor = self.index.cursor()
+                start = int(cursor.position or 0)
+                offset, chain, batch, more = start, cursor.chain, [], False
+                with self.ledger_path.open("rb") as fh:
+                    if not self._cursor_fits(fh, start):
+                        continue
+                    fh.seek(start)
+                    for raw in fh:
+                        if not raw.endswith(b"\n"):
+                            break  # torn tail from a crash: not a committed entry
+                        offset += len(raw)
+                        line = raw.strip()
+                        if not line:
+                            continue
+                        try:
+                            data = json.loads(line)
+                            version = Version.from_json(data)
+                        except (ValueError, TypeError) as exc:
+                            logger.error("archive ledger %s: unreadable line skipped: %s", self.ledger_path, exc)
+                            continue
+                        chain = data.get("chain", chain)
+                        batch.append(version)
+                        if len(batch) >= BATCH:
+                            more = True
+                            break
+                if offset == start:
+                    self._chain = cursor.chain
+                    return
+                if self.index.advance(cursor, str(offset), chain, batch):
+                    self._chain = chain
+                    if not more:
+                        return
+                # else another process recorded this tail first: read on from where it stopped
+
+    def _cursor_fits(self, fh: BinaryIO, offset: int) -> bool:
+        """Whether the catalog's cursor falls on a line boundary of this ledger. If not, the ledger is not
+        the one the catalog was built from (restored from a backup, replaced, or cut by hand): the ledger
+        is the record, so the catalog is dropped (and read again from the start); ``verify`` judges the
+        ledger itself by its hash chain."""
+        if offset == 0:
+            return True
+        size = os.fstat(fh.fileno()).st_size
+        fh.seek(offset - 1)
+        if offset <= size and fh.read(1) == b"\n":
+            return True
+        logger.error(
+            "archive %s: the catalog has read %d bytes of a ledger of %d that does not end a line there (the "
+            "ledger was replaced or cut); rebuilding the catalog from the ledger. Run `scrapy verify`.",
+            self.uri,
+            offset,
+            size,
+        )
+        self.index.reset()
+        return False
+
+    def refresh(self) -> None:
+        """Catch the catalog up with the ledger now."""
+        self._refresh()
 
     def ledger(self) -> Iterator[Version]:
         with self._lock:
             self._refresh()
-            return iter(self.index.entries())
+            return self.index.entries()
 
     def history(self, key: str) -> list[Version]:
         with self._lock:
@@ -246,6 +290,21 @@ class LocalStore(Store):
                 return PutResult(made, created=True)
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def read_ledger(self) -> list[Version]:
+        """Every committed ledger entry, read from the ledger itself (not the catalog): ``verify``."""
+        found: list[Version] = []
+        if not self.ledger_path.exists():
+            return found
+        with self.ledger_path.open("rb") as fh:
+            for raw in fh:
+                if not raw.endswith(b"\n") or not raw.strip():
+                    continue
+                try:
+                    found.append(Version.from_json(json.loads(raw)))
+                except (ValueError, TypeError):
+                    continue  # verify_chain reports the line
+        return found
 
     def verify_chain(self) -> list[str]:
         """Problems with the ledger's hash chain (empty when intact)."""

@@ -45,6 +45,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -54,7 +55,7 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, NoC
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from crawler.store.base import PutResult, Store, StoreError, StoreOfflineError, Version, sha256_hex, utcnow
-from crawler.store.index import LedgerIndex
+from crawler.store.catalog import BATCH, catalog_url, open_index
 from crawler.store.local import GENESIS, chain_hash
 from crawler.store.spool import Spool, SpooledStore
 
@@ -110,6 +111,13 @@ def make_client() -> Any:
     return boto3.session.Session().client("s3", endpoint_url=endpoint, region_name=region, config=config)
 
 
+def catalog_file(uri: str, spool_root: str | os.PathLike[str] | None = None) -> Path:
+    """Where a node keeps the SQLite catalog of the S3 archive ``uri`` when no NIANBAO_CATALOG_URL is set:
+    ``$NIANBAO_SPOOL/catalog/<the archive's spool folder name>.sqlite``, beside that archive's spool."""
+    spool = Spool(uri, spool_root).dir
+    return spool.parent / "catalog" / f"{spool.name}.sqlite"
+
+
 class S3Store(SpooledStore):
     """The S3 archive as crawls and commands use it: an :class:`S3Backend` behind a local spool, so a put
     made while the server is unreachable waits on disk instead of failing (see :mod:`crawler.store.spool`).
@@ -129,7 +137,7 @@ class S3Store(SpooledStore):
         spool_root: str | os.PathLike[str] | None = None,
         retry_after: float | None = None,
     ):
-        backend = S3Backend(bucket, prefix, client=client, allow_unversioned=allow_unversioned)
+        backend = S3Backend(bucket, prefix, client=client, allow_unversioned=allow_unversioned, spool_root=spool_root)
         super().__init__(backend, Spool(backend.uri, spool_root), retry_after=retry_after)
 
     @classmethod
@@ -156,17 +164,25 @@ class S3Store(SpooledStore):
 class S3Backend(Store):
     """Objects and ledger in the bucket; no spool (an unreachable server raises :class:`S3OfflineError`)."""
 
-    def __init__(self, bucket: str, prefix: str = "", *, client: Any = None, allow_unversioned: bool = False):
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        client: Any = None,
+        allow_unversioned: bool = False,
+        spool_root: str | os.PathLike[str] | None = None,
+    ):
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.uri = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
         self.client = client if client is not None else make_client()
         self.allow_unversioned = allow_unversioned or _truthy(os.environ.get("NIANBAO_S3_ALLOW_UNVERSIONED"))
         self._writable = False
-        # The ledger as read so far: entries are immutable, so it is only ever extended.
-        self.index = LedgerIndex()
+        # The catalog of the ledger (crawler/store/catalog.py): NIANBAO_CATALOG_URL, else a SQLite file in
+        # this archive's spool folder, the node's state directory for it.
+        self.index = open_index(self.uri, None if catalog_url() else catalog_file(self.uri, spool_root))
         self._chain = GENESIS
-        self._last_ledger_key = ""
         self._state_lock = threading.RLock()  # ledger index, claims of sequence numbers
 
     # ---- names -------------------------------------------------------------------------------
@@ -195,38 +211,48 @@ class S3Backend(Store):
             raise
 
     def _refresh(self) -> None:
-        """Read ledger entries written since the last refresh (by anyone), in sequence order."""
+        """Record in the catalog the ledger entries written since its cursor (by anyone), in sequence
+        order, a batch at a time."""
         with self._state_lock:
-            names: list[str] = []
-            kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self._ledger_prefix}
-            if self._last_ledger_key:
-                kwargs["StartAfter"] = self._last_ledger_key
             while True:
-                try:
-                    page = self._call(self.client.list_objects_v2, **kwargs)
-                except ClientError as exc:
-                    if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
-                        return  # nothing archived yet: the bucket is created by the first put
-                    raise StoreError(f"{self.uri}: cannot read the ledger: {exc}") from exc
-                names += [o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(".json")]
-                if not page.get("IsTruncated"):
-                    break
-                kwargs["ContinuationToken"] = page["NextContinuationToken"]
-            if not names:
-                return
-            with ThreadPoolExecutor(max_workers=min(16, len(names))) as pool:
-                bodies = list(pool.map(self._read_ledger_object, names))
-            for name, body in zip(names, bodies, strict=True):
-                try:
-                    data = json.loads(body)
-                    version = Version.from_json(data)
-                except (ValueError, TypeError) as exc:
-                    logger.error("%s: unreadable ledger entry %s skipped: %s", self.uri, name, exc)
-                    self._last_ledger_key = name
-                    continue
-                self.index.add(version)
-                self._chain = data.get("chain", self._chain)
-                self._last_ledger_key = name
+                cursor = self.index.cursor()
+                names: list[str] = []
+                kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self._ledger_prefix}
+                if cursor.position:
+                    kwargs["StartAfter"] = cursor.position
+                while len(names) < BATCH:
+                    try:
+                        page = self._call(self.client.list_objects_v2, **kwargs)
+                    except ClientError as exc:
+                        if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
+                            return  # nothing archived yet: the bucket is created by the first put
+                        raise StoreError(f"{self.uri}: cannot read the ledger: {exc}") from exc
+                    names += [o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(".json")]
+                    if not page.get("IsTruncated"):
+                        break
+                    kwargs["ContinuationToken"] = page["NextContinuationToken"]
+                if not names:
+                    self._chain = cursor.chain
+                    return
+                with ThreadPoolExecutor(max_workers=min(16, len(names))) as pool:
+                    bodies = list(pool.map(self._read_ledger_object, names))
+                chain, batch = cursor.chain, []
+                for name, body in zip(names, bodies, strict=True):
+                    try:
+                        data = json.loads(body)
+                        version = Version.from_json(data)
+                    except (ValueError, TypeError) as exc:
+                        logger.error("%s: unreadable ledger entry %s skipped: %s", self.uri, name, exc)
+                        continue
+                    batch.append(version)
+                    chain = data.get("chain", chain)
+                if self.index.advance(cursor, names[-1], chain, batch):
+                    self._chain = chain
+                # else another process recorded this tail first; either way, read on from the cursor
+
+    def refresh(self) -> None:
+        """Catch the catalog up with the ledger now."""
+        self._refresh()
 
     def _read_ledger_object(self, name: str) -> bytes:
         return bytes(self._call(self.client.get_object, Bucket=self.bucket, Key=name)["Body"].read())
@@ -236,7 +262,7 @@ class S3Backend(Store):
 
     def ledger(self) -> Iterator[Version]:
         self._refresh()
-        return iter(self.index.entries())
+        return self.index.entries()
 
     def history(self, key: str) -> list[Version]:
         self._refresh()
@@ -449,11 +475,64 @@ class S3Backend(Store):
         fetched_at: str | None = None,
         meta: Mapping[str, Any] | None = None,
     ) -> PutResult:
-        return self._put_remote(
-            self.check_key(key), data, sha256_hex(data), content_type, source_url, fetched_at, dict(meta or {})
-        )
+        key = self.check_key(key)
+        # One writer of a key at a time among all that share the catalog: a second writer of the same
+        # bytes then finds them stored instead of uploading an S3 version no ledger entry would name.
+        with self.index.key_lock(key):
+            return self._put_remote(key, data, sha256_hex(data), content_type, source_url, fetched_at, dict(meta or {}))
 
     # ---- verification ------------------------------------------------------------------------
+    def read_ledger(self) -> list[Version]:
+        """Every ledger entry, read from the bucket itself (not the catalog): ``verify``."""
+        names: list[str] = []
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self._ledger_prefix}
+        while True:
+            page = self._call(self.client.list_objects_v2, **kwargs)
+            names += [o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(".json")]
+            if not page.get("IsTruncated"):
+                break
+            kwargs["ContinuationToken"] = page["NextContinuationToken"]
+        found: list[Version] = []
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            for body in pool.map(self._read_ledger_object, names):
+                try:
+                    found.append(Version.from_json(json.loads(body)))
+                except (ValueError, TypeError):
+                    continue  # verify_chain reports the entry
+        return found
+
+    def orphan_versions(self) -> tuple[list[str], list[str]]:
+        """S3 versions of archive objects that no ledger entry names: (problems, notes).
+
+        A version whose bytes re-hash to the sha256 nianbao put in its metadata was uploaded by a writer
+        that died before its ledger entry (kill -9, power cut): never part of the history, harmless, a
+        note. Anything else (no such metadata, other bytes) was put into the bucket behind the archive's
+        back: a problem."""
+        known = self.index.backend_ids()
+        problems: list[str] = []
+        notes: list[str] = []
+        kwargs: dict[str, Any] = {"Bucket": self.bucket}
+        if self.prefix:
+            kwargs["Prefix"] = self.prefix + "/"
+        while True:
+            page = self._call(self.client.list_object_versions, **kwargs)
+            for item in page.get("Versions", []):
+                name, vid = item["Key"], item.get("VersionId")
+                key = name[len(self.prefix) + 1 :] if self.prefix else name
+                if key.split("/", 1)[0] == LEDGER or (key, vid) in known:
+                    continue
+                what = f"{key}: orphan S3 version {vid} ({item.get('Size')} B, {item.get('LastModified')})"
+                got = self._call(self.client.get_object, Bucket=self.bucket, Key=name, VersionId=vid)
+                if got.get("Metadata", {}).get("sha256") == sha256_hex(got["Body"].read()):
+                    notes.append(f"{what}: an upload whose ledger entry was never written (a writer died); harmless")
+                else:
+                    problems.append(f"{what}: no ledger entry names it")
+            if not page.get("IsTruncated"):
+                break
+            kwargs["KeyMarker"] = page.get("NextKeyMarker")
+            kwargs["VersionIdMarker"] = page.get("NextVersionIdMarker")
+        return problems, notes
+
     def verify_chain(self) -> list[str]:
         """Problems with the ledger (empty when intact): broken chain, gaps, rewritten entries."""
         self._refresh()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 
 from crawler.store import LocalStore, Store
 from crawler.store.s3 import S3Store
+from tests.pgserver import PostgresServer
 from tests.s3server import WeedServer
 from tests.support import serving
 
@@ -76,3 +79,33 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "local":
         return _local(tmp_path)
     return _s3(request.getfixturevalue("weed"), tmp_path)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """Debian's PostgreSQL 15 on loopback, run as an unprivileged user (tests/pgserver.py). Skipped with the
+    reason when it cannot start on a developer's machine; in CI (``CI`` set) that is a failure."""
+    server = PostgresServer()
+    try:
+        server.start()
+    except (RuntimeError, OSError, KeyError, subprocess.SubprocessError) as exc:
+        server.stop()
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL cannot start here ({exc}); install Debian's postgresql (scripts/setup.sh)")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog_db(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with each catalog database: the default SQLite file, and PostgreSQL through
+    ``NIANBAO_CATALOG_URL`` (inherited by the processes the test starts)."""
+    if request.param == "sqlite":
+        monkeypatch.delenv("NIANBAO_CATALOG_URL", raising=False)
+        return "sqlite"
+    url = request.getfixturevalue("postgres").url
+    monkeypatch.setenv("NIANBAO_CATALOG_URL", url)
+    return url

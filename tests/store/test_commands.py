@@ -62,7 +62,10 @@ def test_verify_s3_archive_checks_chain_versions_and_metadata(
         "PROBLEM p/s/2024/page.html v2: bytes re-hash to "
         + f"{sha256_hex(b'v2')} (2 B), ledger says {sha256_hex(b'v2')} (3 B)",
         "PROBLEM p/s/2024/page.html v2: size 2 != ledger 3",
-        "s3://archive/verify: 2 version(s) checked, 5 problem(s)",
+        # The catalog recorded the entry before it was rewritten.
+        "PROBLEM catalog entry 1 (p/s/2024/page.html v2) differs from the ledger: size 2 != ledger 3",
+        "The catalog disagrees with the ledger: `scrapy catalog rebuild` rebuilds it from the ledger.",
+        "s3://archive/verify: 2 version(s) checked, 6 problem(s)",
     ]
 
 

@@ -1,4 +1,4 @@
-"""The one ledger index both backends keep (crawler/store/index.py), and the spool wrapping any store."""
+"""The catalog both backends keep (crawler/store/catalog.py), and the spool wrapping any store."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from crawler.store import LocalStore
 from crawler.store.base import Version
-from crawler.store.index import LedgerIndex
+from crawler.store.catalog import Catalog, Cursor
 from crawler.store.spool import Spool, SpooledStore
 
 
@@ -14,15 +14,17 @@ def entry(key: str, version: int, sha: str) -> Version:
     return Version(key=key, version=version, sha256=sha * 64, size=1, stored_at="2025-01-01T00:00:00Z")
 
 
-def test_latest_versions_and_keys_in_ledger_order() -> None:
-    index = LedgerIndex()
-    for e in (entry("w/a/2024/x.pdf", 1, "a"), entry("_crawls/w/c1.jsonl", 1, "b"), entry("w/a/2024/x.pdf", 2, "c")):
-        index.add(e)
+def test_latest_versions_and_keys_in_ledger_order(tmp_path: Path) -> None:
+    index = Catalog(f"sqlite:///{tmp_path / 'catalog.sqlite'}").index("a1")
+    batch = [entry("w/a/2024/x.pdf", 1, "a"), entry("_crawls/w/c1.jsonl", 1, "b"), entry("w/a/2024/x.pdf", 2, "c")]
+    assert index.advance(index.cursor(), "300", "f" * 64, batch)
+    assert index.cursor() == Cursor("300", "f" * 64, 3)
     assert len(index) == 3 and index[1].key == "_crawls/w/c1.jsonl"
     assert index.latest("w/a/2024/x.pdf") == entry("w/a/2024/x.pdf", 2, "c")
     assert index.latest("nothing") is None and index.versions("nothing") == []
     assert [v.version for v in index.versions("w/a/2024/x.pdf")] == [1, 2]
     assert index.keys() == ["w/a/2024/x.pdf", "_crawls/w/c1.jsonl"] and index.keys("_") == ["_crawls/w/c1.jsonl"]
+    assert index.keys("w/a/2024/x") == ["w/a/2024/x.pdf"] and index.keys("w%") == []  # LIKE wildcards escaped
 
 
 def test_a_local_store_answers_from_its_index(tmp_path: Path) -> None:
