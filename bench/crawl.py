@@ -56,12 +56,14 @@ def stat(log: str, name: str) -> int:
 
 
 def crawl(
-    args: list[str], server: ReplicaServer, store: Path, day: dt.date | None = None
+    args: list[str], server: ReplicaServer, store: Path, day: dt.date | None = None, extract: bool = False
 ) -> tuple[float, int, int, int, int]:
     """(seconds, peak MiB, responses, bytes the server sent, requests), crawling as on ``day``."""
     before = server.bytes_sent
     settings = [*FAST, "-s", f"PORTAL_MIRROR={server.url}", "-s", f"STORE_URI={store}",
                 "-s", f"HTTPCACHE_DIR={store}-cache", "-s", "MEMUSAGE_ENABLED=True"]  # fmt: skip
+    if extract:
+        settings += ["-s", "EXTRACT_ENABLED=True"]  # the last -s of a name wins
     if day is not None:
         settings += ["-s", f"REVALIDATE_TODAY={day.isoformat()}"]
     seconds, peak, log = run([*args, *settings])
@@ -75,10 +77,25 @@ def recrawl_line(one: tuple[float, int, int, int, int], again: tuple[float, int,
             f"requests), {again[0]:.1f} s ({100 * again[0] / one[0]:.1f} % of the full crawl's time)")  # fmt: skip
 
 
+def extraction_line(server: ReplicaServer, rounds: int = 2) -> str:
+    """A full crawl of 1× with extraction on beside the same crawl with it off (issue 16 item 2), each into
+    a fresh archive, alternated ``rounds`` times (the machine is shared: neighbours' load falls on both)."""
+    on: list[float] = []
+    off: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(rounds):
+            off.append(crawl(["crawl", "wuchang"], server, Path(tmp) / f"off{n}")[0])
+            on.append(crawl(["crawl", "wuchang"], server, Path(tmp) / f"on{n}", extract=True)[0])
+    t_on, t_off = min(on), min(off)  # the least disturbed run of each
+    return (f"extraction on vs off, 1× wuchang: {t_on:.1f} s vs {t_off:.1f} s ({t_on / t_off:.2f}× the crawl "
+            f"without extraction; best of {rounds} alternated runs each)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="also write the results as markdown here")
     parser.add_argument("--recrawl-only", action="store_true", help="only the full crawl of 1× and its re-crawl")
+    parser.add_argument("--extraction-only", action="store_true", help="only 1× with extraction on and off")
     opts = parser.parse_args()
     today = dt.datetime.now(dt.UTC).date()
     tomorrow = today + dt.timedelta(days=1)
@@ -91,6 +108,11 @@ def main() -> None:
         print(line, flush=True)
         lines.append(line)
 
+    if opts.extraction_only:
+        say(extraction_line(server))
+        say(f"load average after the run {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        server.shutdown()
+        return
     if opts.recrawl_only:
         with tempfile.TemporaryDirectory() as tmp:
             one = crawl(["crawl", "wuchang"], server, Path(tmp) / "one", today)

@@ -95,10 +95,12 @@ HTTPCACHE_EXPIRATION_SECS = 0  # entries never expire; revalidation decides
 # and with it the ETag / Last-Modified that make the next request conditional: ignore it. No
 # HTTPCACHE_ALWAYS_STORE: a response without validators cannot be revalidated, storing it saves nothing.
 HTTPCACHE_IGNORE_RESPONSE_CACHE_CONTROLS = ["no-store"]
-# Tiered revalidation (crawler/revalidation.py, issue 16): listing pages are fetched every crawl; an archived
-# report page (and with it its attachments) only when due: its listing row changed, or on its day of a
-# rolling window of this many days, and at least once per window. A daily crawl of an unchanged portal
-# then asks about 1/7 of its reports. 0: every page every crawl. Per portal: `revalidate_days` in the registry.
+# Tiered revalidation (crawler/revalidation.py, issue 16): a listing's first page is fetched every crawl, its
+# later pages when the first page changed or on their day of the window (else the archive's copy is read); an
+# archived report page (and with it its attachments) only when due: its listing row changed, or on its day of
+# a rolling window of this many days, and at least once per window. A daily crawl of an unchanged portal
+# then asks about 1/7 of its reports and later list pages. 0: every page every crawl. Per portal:
+# `revalidate_days` in the registry.
 REVALIDATE_DAYS = 7
 # The crawl's day for that decision (ISO date); empty: today in UTC. Tests and bench/ step days with it.
 REVALIDATE_TODAY = ""
