@@ -76,6 +76,8 @@ class Detail:
 
 
 def _norm(text: str) -> str:
+    if text.isspace():  # most text nodes of a page are indentation: NFKC maps white space to white space
+        return ""
     return unicodedata.normalize("NFKC", text).replace("\u00a0", " ").strip()
 
 
