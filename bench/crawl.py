@@ -63,7 +63,9 @@ def crawl(
     """(seconds, peak MiB, responses, bytes the server sent, requests), crawling as on ``day``."""
     before = server.bytes_sent
     settings = [*FAST, "-s", f"PORTAL_MIRROR={server.url}", "-s", f"STORE_URI={store}",
-                "-s", f"HTTPCACHE_DIR={store}-cache", "-s", "MEMUSAGE_ENABLED=True"]  # fmt: skip
+                "-s", f"HTTPCACHE_DIR={store}-cache", "-s", "MEMUSAGE_ENABLED=True",
+                # Its own crawl-log spool and WARC work folder: never the checkout's shared ones under .scrapy/.
+                "-s", f"CRAWLLOG_SPOOL={store}-spool", "-s", f"WARC_DIR={store}-warc"]  # fmt: skip
     if extract:
         settings += ["-s", "EXTRACT_ENABLED=True"]  # the last -s of a name wins
     if day is not None:
