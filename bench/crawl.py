@@ -9,8 +9,10 @@
 * a no-change re-crawl of 1× the next day (``REVALIDATE_TODAY``: tiered revalidation asks again for the
   list pages and that day's share of the reports): requests, bytes the server sent and wall time, as
   fractions of the full crawl (``--recrawl-only``: just these two crawls);
+* a full crawl of 1× with extraction on beside the same crawl with it off (``--extraction-only``: just
+  these), alternated, the best of two each: what extraction adds to a crawl's time (issue 16 item 2);
 * extraction throughput: ``bench/extract.py``, run as it is, its table recorded beside (crawls run
-  with extraction off, so pages/s measures crawling).
+  with extraction off, so pages/s measures crawling; ``--no-extract-bench`` skips it).
 
 10× is "every portal" rather than a scaled-up 武昌: the 15 portals together are 10.8× the reports
 of 1× with their real variety (layouts, discovery, a challenge), and the replica world needs no knob.
@@ -56,12 +58,16 @@ def stat(log: str, name: str) -> int:
 
 
 def crawl(
-    args: list[str], server: ReplicaServer, store: Path, day: dt.date | None = None
+    args: list[str], server: ReplicaServer, store: Path, day: dt.date | None = None, extract: bool = False
 ) -> tuple[float, int, int, int, int]:
     """(seconds, peak MiB, responses, bytes the server sent, requests), crawling as on ``day``."""
     before = server.bytes_sent
     settings = [*FAST, "-s", f"PORTAL_MIRROR={server.url}", "-s", f"STORE_URI={store}",
-                "-s", f"HTTPCACHE_DIR={store}-cache", "-s", "MEMUSAGE_ENABLED=True"]  # fmt: skip
+                "-s", f"HTTPCACHE_DIR={store}-cache", "-s", "MEMUSAGE_ENABLED=True",
+                # Its own crawl-log spool and WARC work folder: never the checkout's shared ones under .scrapy/.
+                "-s", f"CRAWLLOG_SPOOL={store}-spool", "-s", f"WARC_DIR={store}-warc"]  # fmt: skip
+    if extract:
+        settings += ["-s", "EXTRACT_ENABLED=True"]  # the last -s of a name wins
     if day is not None:
         settings += ["-s", f"REVALIDATE_TODAY={day.isoformat()}"]
     seconds, peak, log = run([*args, *settings])
@@ -75,10 +81,26 @@ def recrawl_line(one: tuple[float, int, int, int, int], again: tuple[float, int,
             f"requests), {again[0]:.1f} s ({100 * again[0] / one[0]:.1f} % of the full crawl's time)")  # fmt: skip
 
 
+def extraction_line(server: ReplicaServer, rounds: int = 2) -> str:
+    """A full crawl of 1× with extraction on beside the same crawl with it off (issue 16 item 2), each into
+    a fresh archive, alternated ``rounds`` times (the machine is shared: neighbours' load falls on both)."""
+    on: list[float] = []
+    off: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(rounds):
+            off.append(crawl(["crawl", "wuchang"], server, Path(tmp) / f"off{n}")[0])
+            on.append(crawl(["crawl", "wuchang"], server, Path(tmp) / f"on{n}", extract=True)[0])
+    t_on, t_off = min(on), min(off)  # the least disturbed run of each
+    return (f"extraction on vs off, 1× wuchang: {t_on:.1f} s vs {t_off:.1f} s ({t_on / t_off:.2f}× the crawl "
+            f"without extraction; best of {rounds} alternated runs each)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="also write the results as markdown here")
     parser.add_argument("--recrawl-only", action="store_true", help="only the full crawl of 1× and its re-crawl")
+    parser.add_argument("--extraction-only", action="store_true", help="only 1× with extraction on and off")
+    parser.add_argument("--no-extract-bench", action="store_true", help="skip bench/extract.py's table")
     opts = parser.parse_args()
     today = dt.datetime.now(dt.UTC).date()
     tomorrow = today + dt.timedelta(days=1)
@@ -91,6 +113,11 @@ def main() -> None:
         print(line, flush=True)
         lines.append(line)
 
+    if opts.extraction_only:
+        say(extraction_line(server))
+        say(f"load average after the run {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        server.shutdown()
+        return
     if opts.recrawl_only:
         with tempfile.TemporaryDirectory() as tmp:
             one = crawl(["crawl", "wuchang"], server, Path(tmp) / "one", today)
@@ -117,14 +144,17 @@ def main() -> None:
     say(f"no-change re-crawl of 1×: {again[3] / 1e3:.1f} kB served ({share_bytes:.3%} of the full crawl), "
         f"{again[0]:.1f} s ({share_time:.0%} of the full crawl's time); {again[2]} responses")  # fmt: skip
     say(recrawl_line(one, again))
+    say(extraction_line(server))
     # Extraction has its own benchmark; its table is printed and recorded as it comes.
     # --producers: also the LibreOffice / Chromium / reportlab PDFs and a scan of the test format corpus.
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "extract.py"), "--producers"], cwd=ROOT,
-                          capture_output=True,
-                          text=True, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                          timeout=1800)  # fmt: skip
-    extraction = proc.stdout.strip() or f"bench/extract.py failed:\n{proc.stderr[-2000:]}"
-    print(extraction, flush=True)
+    extraction = ""
+    if not opts.no_extract_bench:
+        proc = subprocess.run([sys.executable, str(ROOT / "bench" / "extract.py"), "--producers"], cwd=ROOT,
+                              capture_output=True,
+                              text=True, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                              timeout=1800)  # fmt: skip
+        extraction = proc.stdout.strip() or f"bench/extract.py failed:\n{proc.stderr[-2000:]}"
+        print(extraction, flush=True)
     import scrapy  # noqa: PLC0415 - only for its version
 
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -145,7 +175,8 @@ def main() -> None:
             "sent. The crawls run with extraction off; extraction is measured on its own below.\n\n"
         )
         text += "\n".join(f"- {line}" for line in lines)
-        text += f"\n\n## Extraction (`bench/extract.py`)\n\n```\n{extraction}\n```\n"
+        if extraction:
+            text += f"\n\n## Extraction (`bench/extract.py`)\n\n```\n{extraction}\n```\n"
         opts.out.write_text(text, encoding="utf-8")
 
 

@@ -38,6 +38,9 @@ class ColumnWalk:
     ext: str | None = None  # idem; None: the registry's extension
     visited: set[str] = field(default_factory=set)  # pages walked through 下一页 links (loop guard)
     problems: list[str] = field(default_factory=list)  # why the column is incomplete
+    # A page of this walk differs from the archive's last capture of it (or has none): every later page is
+    # fetched, none carried (crawler/revalidation.py).
+    changed: bool = False
 
 
 def column_item(portal: Portal, crawl_id: str, unit: Unit | None, base: str, year: int | None) -> ColumnItem:

@@ -107,6 +107,11 @@ class PageCapture:
     store_key: str | None = None
     version: int | None = None
     error: str | None = None
+    checked_on: dt.date | None = None  # the crawl's day of the fetch (crawler/revalidation.py)
+    encoding: str | None = None  # how the page was decoded: a carried copy is read the same way
+    # Not fetched in this crawl (a later page not due, crawler/revalidation.py): why. The capture named is then
+    # the archive's (its store_key, version, sha256 and fetched_at), as the portal served it then.
+    carried: str | None = None
     _body: bytes | None = field(default=None, repr=False)
 
 

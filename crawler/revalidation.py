@@ -14,7 +14,17 @@ is fetched again only when it is *due*:
   revalidates about 1/window of the archived reports and every one at least once per window.
 
 A report not due is not fetched; the spider yields a ``CarriedReport`` naming what the archive holds and
-when it was last verified. Pure functions of their arguments: ``today`` is always injected.
+when it was last verified.
+
+A listing's *first* page is fetched on every crawl: new reports appear at its top. Its later pages only
+repeat what the first one pushed down, so each is fetched again only when the first page (or an earlier
+later page) changed since the archive's copy, when its own last fetch failed or was never made, or on its
+day of the same rolling window (a report removed silently from a deep page is still seen within the
+window). A later page not due is read from the archive's copy of it (:class:`ListChecked`), so its rows
+are selected as if fetched — their reports stay found, never ``missing`` — and the column's evidence names
+the capture it comes from.
+
+Pure functions of their arguments: ``today`` is always injected.
 """
 
 from __future__ import annotations
@@ -48,6 +58,21 @@ class Checked:
     list_date: dt.date | None
     files: tuple[dict[str, Any], ...]  # url, role, store_key, version, sha256 of each archived file
     failed: bool = False  # a later crawl due to check it could not fetch it: check again at the next crawl
+
+
+@dataclass(frozen=True)
+class ListChecked:
+    """What the archive's crawl logs say about one list page: its last successful capture."""
+
+    url: str
+    sha256: str
+    store_key: str
+    version: int | None
+    fetched_at: str  # when the portal served that capture (kept as it was by crawls that carried it)
+    checked_on: dt.date  # the (crawl's) day of that capture
+    rows: int
+    encoding: str  # how the page was decoded when fetched: its copy is decoded the same way
+    failed: bool = False  # a later crawl could not fetch it: fetch it at the next crawl
 
 
 def slot(url: str, window: int) -> int:
@@ -89,15 +114,25 @@ def _day(value: str | None, crawl_id: str) -> dt.date:
 
 
 def index(logs: Iterable[tuple[str, list[dict[str, Any]]]]) -> dict[str, Checked]:
-    """URL → its last check, from crawl logs (oldest first, as :func:`crawler.crawllog.crawl_logs` gives).
+    """URL → its last check, from crawl logs (oldest first, as :func:`crawler.crawllog.crawl_logs` gives)."""
+    return scan(logs)[0]
+
+
+def scan(logs: Iterable[tuple[str, list[dict[str, Any]]]]) -> tuple[dict[str, Checked], dict[str, ListChecked]]:
+    """Report URL → its last check, and list page URL → its last capture, in one pass over the crawl logs
+    (oldest first, as :func:`crawler.crawllog.crawl_logs` gives).
 
     A ``ReportItem`` is a fetch (a check); a ``CarriedReport`` is not one, but it carries the last check
     forward and the listing row it was matched against."""
     found: dict[str, Checked] = {}
+    pages: dict[str, ListChecked] = {}
     for crawl_id, items in logs:
         for item in items:
             kind = item.get("type")
-            if kind == "ReportItem" and not item.get("pipeline_error"):
+            if kind == "ColumnItem":
+                for page in item.get("pages", []):
+                    _note_page(pages, page, crawl_id)
+            elif kind == "ReportItem" and not item.get("pipeline_error"):
                 files = tuple(
                     {k: f.get(k) for k in ("url", "role", "store_key", "version", "sha256")}
                     for f in item.get("files", [])
@@ -121,4 +156,27 @@ def index(logs: Iterable[tuple[str, list[dict[str, Any]]]]) -> dict[str, Checked
                 found[item["url"]] = replace(previous, list_title=item.get("list_title"), list_date=list_date)
             elif kind == "FetchFailure" and item.get("url") in found:
                 found[item["url"]] = replace(found[item["url"]], failed=True)
-    return found
+    return found, pages
+
+
+def _note_page(pages: dict[str, ListChecked], page: dict[str, Any], crawl_id: str) -> None:
+    url = page.get("url")
+    if not url:
+        return
+    if page.get("status") is None:  # the fetch failed: fetch it next time
+        if url in pages:
+            pages[url] = replace(pages[url], failed=True)
+        return
+    if page.get("status") != 200 or not (page.get("sha256") and page.get("store_key") and page.get("encoding")):
+        pages.pop(url, None)  # an error page, a capture not archived or not decoded: nothing to carry
+        return
+    pages[url] = ListChecked(
+        url=url,
+        sha256=page["sha256"],
+        store_key=page["store_key"],
+        version=page.get("version"),
+        fetched_at=page.get("fetched_at") or "",
+        checked_on=_day(page.get("checked_on"), crawl_id),
+        rows=page.get("rows") or 0,
+        encoding=page["encoding"],
+    )

@@ -95,10 +95,12 @@ HTTPCACHE_EXPIRATION_SECS = 0  # entries never expire; revalidation decides
 # and with it the ETag / Last-Modified that make the next request conditional: ignore it. No
 # HTTPCACHE_ALWAYS_STORE: a response without validators cannot be revalidated, storing it saves nothing.
 HTTPCACHE_IGNORE_RESPONSE_CACHE_CONTROLS = ["no-store"]
-# Tiered revalidation (crawler/revalidation.py, issue 16): listing pages are fetched every crawl; an archived
-# report page (and with it its attachments) only when due: its listing row changed, or on its day of a
-# rolling window of this many days, and at least once per window. A daily crawl of an unchanged portal
-# then asks about 1/7 of its reports. 0: every page every crawl. Per portal: `revalidate_days` in the registry.
+# Tiered revalidation (crawler/revalidation.py, issue 16): a listing's first page is fetched every crawl, its
+# later pages when the first page changed or on their day of the window (else the archive's copy is read); an
+# archived report page (and with it its attachments) only when due: its listing row changed, or on its day of
+# a rolling window of this many days, and at least once per window. A daily crawl of an unchanged portal
+# then asks about 1/7 of its reports and later list pages. 0: every page every crawl. Per portal:
+# `revalidate_days` in the registry.
 REVALIDATE_DAYS = 7
 # The crawl's day for that decision (ISO date); empty: today in UTC. Tests and bench/ step days with it.
 REVALIDATE_TODAY = ""
@@ -125,6 +127,10 @@ WARC_MAX_BYTES = 100 * 1024 * 1024
 WARC_DIR = os.environ.get("NIANBAO_WARC_DIR", "")
 
 # ---- items --------------------------------------------------------------------------------------
+# Items processed in parallel per response. Scrapy starts this many asyncio tasks for every callback's output,
+# whatever its size (100 by default: 12 000 tasks for a 147-page crawl, ~10 % of its CPU); a list page yields
+# at most a few dozen requests and items, and pipelines hand their slow work to threads and workers anyway.
+CONCURRENT_ITEMS = 16
 ITEM_PIPELINES = {
     # Hash and store every page, attachment and list page as versions of logical keys.
     "pipelines.archive.ArchivePipeline": 100,
@@ -145,7 +151,8 @@ EXTRACT_MEMORY_MB = 1024
 EXTRACT_OCR_MEMORY_MB = 2048
 # Seconds one file may take before its worker (and any LibreOffice it started) is killed: P00 "time_limit".
 EXTRACT_TIMEOUT = 120
-# Reports handed to the workers and not read yet (their bytes wait in memory); past this the crawl waits.
+# Reports whose files' bytes are read and handed to the workers at a time (those bytes wait in memory); the others
+# queue without their bytes (read back from the archive in turn), so the crawl never waits for extraction.
 EXTRACT_MAX_PENDING = 8
 EXTENSIONS = {
     # One JSON-lines log per crawl in the archive (evidence for status and alerts).

@@ -102,12 +102,15 @@ class ArchivePipeline(MediaPipeline):
         record_flushed(self.store)
 
     async def _put(self, key: str, body: bytes, record_meta: dict[str, Any], **kwargs: Any) -> Any:
-        # Stores do blocking I/O (fsync, S3 calls): keep them off the reactor thread.
-        result = await asyncio.to_thread(self.store.put, key, body, meta=record_meta, **kwargs)
+        # Stores do blocking I/O (fsync, S3 calls): keep them off the reactor thread, in one hop per file.
+        return await asyncio.to_thread(self._put_now, key, body, record_meta, **kwargs)
+
+    def _put_now(self, key: str, body: bytes, record_meta: dict[str, Any], **kwargs: Any) -> Any:
+        result = self.store.put(key, body, meta=record_meta, **kwargs)
         # A new version of a report file is a silent edit: record the event (crawler/edits.py).
-        await asyncio.to_thread(note_edit, self.store, result)
+        note_edit(self.store, result)
         # This put may have flushed earlier spooled writes first (S3 back): those may be edits too.
-        await asyncio.to_thread(record_flushed, self.store)
+        record_flushed(self.store)
         return result
 
     # Scrapy >= 2.14 calls pipelines without the deprecated spider argument.

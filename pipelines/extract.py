@@ -9,10 +9,11 @@ the records and only for the crawled portal (other portals' findings: `scrapy de
 
 Files are read in the bounded worker pool (:mod:`crawler.extract.workers`: a memory and a time limit per
 file), and the crawl does not wait for them: an item is handed to the pool and passed on at once, its
-records are collected as the workers answer, and the crawl's close waits for the last ones. Only when
-more than ``EXTRACT_MAX_PENDING`` reports wait for a worker does a new item wait for a free place (the
-pending files' bytes are held in memory). A file a limit refused (P00 memory_limit, time_limit, …) is
-stored at once, so that even a crawl killed later does not read it again.
+records are collected as the workers answer, and the crawl's close waits for the last ones. At most
+``EXTRACT_MAX_PENDING`` reports have their files' bytes read and handed to the pool; the others wait in a
+queue as their crawl-log entries (a few kB each, no bytes: the files are read back from the archive when
+their turn comes), so the crawl never waits for a worker (issue 16 item 2). A file a limit refused (P00
+memory_limit, time_limit, …) is stored at once, so that even a crawl killed later does not read it again.
 
 Extraction never raises on a bad file (it gives a record with a P00 finding); anything else that goes
 wrong here is logged and the item goes on: the capture is already safe in the archive.
@@ -21,6 +22,7 @@ wrong here is logged and the item goes on: the capture is already safe in the ar
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import logging
 from typing import Any
@@ -49,6 +51,7 @@ class ExtractPipeline:
         self.max_pending = max(1, max_pending)
         self.pool: ExtractPool | None = None  # started with the first item: a crawl that finds nothing forks nothing
         self.running: set[asyncio.Future[None]] = set()
+        self.queued: collections.deque[tuple[str, str, str, dict[str, Any]]] = collections.deque()
         self.touched: set[str] = set()
         # Records wait here until the crawl closes and are stored once (their cross-report findings apart).
         # A crawl killed before that loses only them: the next crawl extracts those files again, since
@@ -70,12 +73,19 @@ class ExtractPipeline:
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, ReportItem):
-            while len(self.running) >= self.max_pending:  # back-pressure only when far behind
-                await asyncio.wait(self.running, return_when=asyncio.FIRST_COMPLETED)
-            task = asyncio.ensure_future(self._extract(item))
-            self.running.add(task)
-            task.add_done_callback(self.running.discard)
+            # Never waits: the item goes on at once, its files wait for a free place in the queue.
+            self.queued.append((item.portal, item.url, item.key_prefix, to_json(item)))
+            self._hand_off()
         return item
+
+    def _hand_off(self, done: asyncio.Future[None] | None = None) -> None:
+        """Start reading queued reports while fewer than ``max_pending`` are in the workers' hands."""
+        if done is not None:
+            self.running.discard(done)
+        while self.queued and len(self.running) < self.max_pending:
+            task = asyncio.ensure_future(self._extract(*self.queued.popleft()))
+            self.running.add(task)
+            task.add_done_callback(self._hand_off)
 
     def _keep_pending(self) -> None:
         """The archive could not be read for the cross-report checks (S3 unreachable at the end of the
@@ -96,9 +106,8 @@ class ExtractPipeline:
                 "records: %d stored without cross-report findings; run `scrapy flush`, then `scrapy extract`", kept
             )
 
-    async def _extract(self, item: ReportItem) -> None:
+    async def _extract(self, portal: str, url: str, key_prefix: str, report: dict[str, Any]) -> None:
         try:
-            report = to_json(item)
             for file in records.report_files(report):
                 key = file["store_key"]
                 if await asyncio.to_thread(records.is_current, self.store, key):
@@ -111,17 +120,17 @@ class ExtractPipeline:
                 future = self.pool.extract(archived.data, **archived.kwargs, policies=self.policies)
                 archived = dataclasses.replace(archived, data=b"")  # the pool holds the bytes now
                 record = records.finish_archived(archived, await asyncio.wrap_future(future))
-                self.touched.add(item.key_prefix)
+                self.touched.add(key_prefix)
                 if reason := limit_reason(record):
-                    logger.warning("%s: %s refused by the %s: stored as P00", item.portal, key, reason)
+                    logger.warning("%s: %s refused by the %s: stored as P00", portal, key, reason)
                     await asyncio.to_thread(records.save_record, self.store, key, record)
                     continue
                 self.pending[key] = record
-                logger.debug("%s: record made for %s (stored when the crawl closes)", item.portal, key)
+                logger.debug("%s: record made for %s (stored when the crawl closes)", portal, key)
                 if problems := [f.rule for f in record.findings if f.severity == "error"]:
-                    logger.info("%s: %s: errors %s", item.portal, key, ", ".join(problems))
+                    logger.info("%s: %s: errors %s", portal, key, ", ".join(problems))
         except Exception:  # a bug or a store failure here must not drop the item (catalog comes next)
-            logger.exception("%s: extraction failed for %s (run `scrapy extract` later)", item.portal, item.url)
+            logger.exception("%s: extraction failed for %s (run `scrapy extract` later)", portal, url)
 
     def _store_and_derive(self) -> int:
         """Store the crawl's records, then its portal's cross-report findings (crawler/derive.py): only
@@ -136,7 +145,8 @@ class ExtractPipeline:
 
     async def close_spider(self) -> None:
         try:
-            while self.running:
+            while self.running or self.queued:
+                self._hand_off()
                 await asyncio.wait(set(self.running))
             if self.pool is not None:
                 await asyncio.to_thread(self.pool.close)

@@ -16,7 +16,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 from twisted.python.failure import Failure
 
 from crawler import revalidation
@@ -25,7 +25,7 @@ from crawler.columns import ColumnWalk, capture, finish_column, lost_column, new
 from crawler.crawllog import crawl_logs
 from crawler.crawlstore import for_crawler
 from crawler.discovery import Follow, Found, Lost, UnitPage, read_navigation, read_unit_page, unusable
-from crawler.items import CarriedReport, FetchFailure
+from crawler.items import CarriedReport, FetchFailure, PageCapture
 from crawler.one_source import OneSource
 from crawler.parsers.challenge import challenge_reason
 from crawler.parsers.detail import parse_detail
@@ -34,6 +34,7 @@ from crawler.parsers.titles import report_year
 from crawler.registry import Portal, Registry, Unit, default_registry, load_registry
 from crawler.report_page import fetch_failure, read_report_page, report_item
 from crawler.selection import select_reports
+from crawler.store.base import sha256_hex
 
 # Statuses the spider wants to see itself rather than have HttpErrorMiddleware drop silently:
 # a 404 column, a challenge (412/521) or a server error must become evidence, not nothing.
@@ -86,6 +87,7 @@ class TrsPortalSpider(scrapy.Spider):
         days = self.portal.revalidate_days
         self.revalidate_days: int = days if days is not None else settings.getint("REVALIDATE_DAYS", 7)
         self.checked: dict[str, revalidation.Checked] | None = None  # read from the archive at start()
+        self.list_pages: dict[str, revalidation.ListChecked] | None = None  # idem: later list pages carried
 
     async def start(self) -> AsyncIterator[Any]:
         if self.portal.column is None and self.portal.discovery is None:
@@ -94,7 +96,8 @@ class TrsPortalSpider(scrapy.Spider):
         if self.revalidate_days > 0:
             # The one read of the archive this needs: the portal's crawl logs (each fetched report, its day
             # and listing row). With window 0 every page is fetched anyway: nothing to read.
-            self.checked = revalidation.index(crawl_logs(for_crawler(self.crawler), self.portal.id))
+            self.store = for_crawler(self.crawler)
+            self.checked, self.list_pages = revalidation.scan(crawl_logs(self.store, self.portal.id))
         for walk in walks(self.portal, self.crawl_id, self.units, self.years):
             yield self._page_request(walk, 0)
         if self.to_discover and self.portal.discovery is not None:
@@ -150,39 +153,78 @@ class TrsPortalSpider(scrapy.Spider):
         units = (unit,) if unit is not None else self.to_discover
         yield from self._discovery_failed(units, f"fetch of {request.url} failed: {failure.value!r}")
 
-    def _page_request(self, walk: ColumnWalk, page: int, url: str | None = None) -> scrapy.Request:
+    def _page_url(self, walk: ColumnWalk, page: int) -> str:
         name = walk.page_name if page == 0 else f"{walk.page_name}_{page}"
-        url = url or f"{walk.base}{name}.{walk.ext or self.portal.ext}"
+        return f"{walk.base}{name}.{walk.ext or self.portal.ext}"
+
+    def _page_request(self, walk: ColumnWalk, page: int, url: str | None = None) -> scrapy.Request:
+        url = url or self._page_url(walk, page)
         walk.visited.add(url)
         return self._request(url, self.parse_column, self.column_failed, walk=walk, page=page)
 
     def parse_column(self, response: Response, walk: ColumnWalk, page: int) -> Iterable[Any]:
         page_capture = capture(walk, response)
+        page_capture.checked_on, page_capture.encoding = self.today, getattr(response, "encoding", None)
+        last = self.list_pages.get(response.url) if self.list_pages is not None else None
+        walk.changed = walk.changed or last is None or last.sha256 != page_capture.sha256
+        while True:
+            error, next_url = self._read_list_page(walk, page, response, page_capture)
+            if next_url is None:
+                yield from self._column_done(walk, error=error)
+                return
+            page += 1
+            carried = self._carried_page(walk, next_url)
+            if carried is None:
+                yield self._page_request(walk, page, next_url)
+                return
+            response, page_capture = carried  # read from the archive's copy, here, and walk on
+
+    def _read_list_page(
+        self, walk: ColumnWalk, page: int, response: Response, page_capture: PageCapture
+    ) -> tuple[str | None, str | None]:
+        """(the column's error, None) or (None, the next list page to read, or None at the column's end)."""
         if reason := challenge_reason(response.status, response.body):
             walk.item.challenge = True
-            yield from self._column_done(walk, error=reason)
-            return
+            return reason, None
         if response.status != 200:
-            yield from self._column_done(walk, error=f"HTTP {response.status} for {response.url}")
-            return
+            return f"HTTP {response.status} for {response.url}", None
         try:
             listing = parse_listing(response.text, response.url, self.portal.ext)
         except (ValueError, AttributeError) as exc:  # undecodable page: evidence of a broken column
-            yield from self._column_done(walk, error=f"unreadable list page {response.url}: {exc}")
-            return
+            return f"unreadable list page {response.url}: {exc}", None
         page_capture.rows = len(listing.rows)
         walk.rows.extend(listing.rows)
         note_listing(walk, listing, page, response.url, self.portal)  # issue 18: what was not understood
         if listing.pager == "next-link":
             # The pager is only a 下一页 link: follow it (never twice to the same page, never past 500).
             if listing.next_url and listing.rows and listing.next_url not in walk.visited and page < 500:
-                yield self._page_request(walk, page + 1, listing.next_url)
-                return
+                return None, listing.next_url
         # Follow the pager, but stop at an empty page: deep pages of some TRS columns are stubs.
         elif page + 1 < listing.total_pages and listing.rows:
-            yield self._page_request(walk, page + 1)
-            return
-        yield from self._column_done(walk, error=None)
+            return None, self._page_url(walk, page + 1)
+        return None, None
+
+    def _carried_page(self, walk: ColumnWalk, url: str) -> tuple[Response, PageCapture] | None:
+        """A later list page not due today (crawler/revalidation.py): the archive's copy of it, else None."""
+        last = self.list_pages.get(url) if self.list_pages is not None else None
+        if last is not None and not walk.changed:
+            decision = revalidation.due(url, last.checked_on, self.today, self.revalidate_days, False, last.failed)
+            body = b""
+            if not decision.due:
+                try:
+                    body = self.store.get(last.store_key, last.version)
+                except Exception as exc:  # the archive's copy cannot be read: ask the portal, as if due
+                    self.logger.warning("%s: archived list page %s unreadable (%s)", self.portal.id, url, exc)
+            if body and sha256_hex(body) == last.sha256:
+                self.crawler.stats.inc_value("revalidation/list_carried")
+                walk.visited.add(url)
+                page_capture = PageCapture(url, 200, last.fetched_at, last.rows, last.sha256, last.store_key,
+                                           last.version, checked_on=last.checked_on, encoding=last.encoding,
+                                           carried=decision.reason)  # fmt: skip
+                walk.item.pages.append(page_capture)
+                return HtmlResponse(url, status=200, body=body, encoding=last.encoding), page_capture
+        self.crawler.stats.inc_value("revalidation/list_due")
+        return None
 
     def column_failed(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]

@@ -145,17 +145,37 @@ def test_a_next_day_recrawl_asks_only_for_lists_and_the_reports_due(replica: Rep
     status = judged(archive)
     before = [v for v in open_store(str(archive)).ledger() if not v.key.startswith("_")]
 
+    columns = [c for c in items if c["type"] == "ColumnItem"]
+    later = {p["url"]: p for c in columns for p in c["pages"][1:]}
+
     tomorrow = DAY + dt.timedelta(days=1)
     due = [u for u in reports if slot(u, 7) == tomorrow.toordinal() % 7]
     assert 0 < len(due) < 6  # this day's share of the week (a stable hash: the same on every run)
+    # A column's later pages only repeat what its first page pushed down: unchanged first pages, so only
+    # the later pages on their day of the window are asked for again.
+    due_later = [u for u in later if slot(u, 7) == tomorrow.toordinal() % 7]
+    assert len(later) == 3 and len(due_later) == 1 and pages == 6
     second = crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, tomorrow))
     assert stat(second.stderr, "revalidation/due") == len(due)
     assert stat(second.stderr, "revalidation/carried") == 18 - len(due)
-    # Requests: robots.txt, every list page, and the due reports' pages with their attachments; nothing else.
+    assert stat(second.stderr, "revalidation/list_carried") == 2 and stat(second.stderr, "revalidation/list_due") == 1
+    # Requests: robots.txt, every first list page, the later list pages due, and the due reports' pages with
+    # their attachments; nothing else.
     files = sum(len(reports[u]["files"]) for u in due)
-    assert stat(second.stderr, "downloader/request_count") == 1 + pages + files
-    assert 1 + pages + files < requests / 3
+    assert stat(second.stderr, "downloader/request_count") == 1 + len(columns) + len(due_later) + files
+    assert 1 + len(columns) + len(due_later) + files < requests / 4
     log = crawl_log(open_store(str(archive)), "wuchang")
+    # The columns are complete; a carried page names the archive's capture it was read from, as it was.
+    again = [c for c in log if c["type"] == "ColumnItem"]
+    assert len(again) == 3 and all(c["ok"] for c in again)
+    carried_pages = [p for c in again for p in c["pages"] if p["carried"]]
+    assert sorted(p["url"] for p in carried_pages) == sorted(set(later) - set(due_later))
+    for page in carried_pages:
+        first_capture = later[page["url"]]
+        assert {k: page[k] for k in ("store_key", "version", "sha256", "fetched_at", "rows", "checked_on")} == {
+            k: first_capture[k] for k in ("store_key", "version", "sha256", "fetched_at", "rows", "checked_on")
+        }
+        assert page["rows"] > 0 and page["carried"] == "checked on 2026-12-03, within 7 days"
     assert sorted(i["url"] for i in log if i["type"] == "ReportItem") == sorted(due)
     carried = {i["url"]: i for i in log if i["type"] == "CarriedReport"}
     assert sorted(carried) == sorted(set(reports) - set(due))
@@ -237,3 +257,49 @@ def test_a_portals_own_window_overrides_the_setting(replica: ReplicaServer, tmp_
     again = crawl("wuchang", replica.url, archive, "-a", "streets=yyj", settings=settings)
     assert stat(again.stderr, "revalidation/due") == len(reports) > 0  # the same day, all of them again
     assert stat(again.stderr, "revalidation/carried") == 0
+
+
+def set_faults(replica: ReplicaServer, rules: list[dict[str, object]]) -> None:
+    request = urllib.request.Request(f"{replica.url}/_replica/faults", data=json.dumps(rules).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=10):  # loopback only
+        pass
+
+
+def test_a_changed_first_list_page_has_every_later_page_fetched_the_same_day(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    streets = ("-a", "streets=yyj,laj,sdj")
+    crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, DAY))
+    columns = [c for c in crawl_log(open_store(str(archive)), "wuchang") if c["type"] == "ColumnItem"]
+    later = sorted(p["url"] for c in columns for p in c["pages"][1:])
+    assert len(later) == 3
+    # yyj's first page changes (what a new report at its top does: every row below moves down a place).
+    set_faults(replica, [{"match": "*/xxgk/yyj/zfxxgknb/index.html", "kind": "inject", "html": "<p>新</p>"}])
+    again = crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, DAY))
+    log = crawl_log(open_store(str(archive)), "wuchang")
+    pages = {p["url"]: p for c in log if c["type"] == "ColumnItem" for p in c["pages"]}
+    # The same day: yyj's later page is asked for again, the others' (unchanged first pages) are carried.
+    assert [u for u in later if not pages[u]["carried"]] == [u for u in later if "/yyj/" in u]
+    assert stat(again.stderr, "revalidation/list_carried") == 2 and stat(again.stderr, "revalidation/list_due") == 1
+    assert all(c["ok"] for c in log if c["type"] == "ColumnItem")
+
+
+def test_a_later_list_page_that_failed_is_fetched_at_the_next_crawl(replica: ReplicaServer, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    streets = ("-a", "streets=laj")
+    crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, DAY))
+    # The next crawl (the same day: nothing due on the window) asks for the later page, as the first page
+    # changed, and cannot fetch it.
+    set_faults(replica, [{"match": "*/xxgk/laj/zfxxgknb/index.html", "kind": "inject", "html": "<p>新</p>"},
+                         {"match": "*/xxgk/laj/zfxxgknb/index_1.html", "kind": "status", "status": 503}])  # fmt: skip
+    crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, DAY), check=False)
+    column = next(c for c in crawl_log(open_store(str(archive)), "wuchang") if c["type"] == "ColumnItem")
+    assert not column["ok"]
+    # The portal is back with the first page as the archive now has it: the failed page is still fetched, not
+    # carried from the older copy, and the column is complete again.
+    set_faults(replica, [{"match": "*/xxgk/laj/zfxxgknb/index.html", "kind": "inject", "html": "<p>新</p>"}])
+    third = crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, DAY))
+    column = next(c for c in crawl_log(open_store(str(archive)), "wuchang") if c["type"] == "ColumnItem")
+    assert column["ok"] and [p["carried"] for p in column["pages"]] == [None, None]
+    assert stat(third.stderr, "revalidation/list_due") == 1

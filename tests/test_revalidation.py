@@ -13,7 +13,7 @@ import yaml
 from crawler.alerts import crawl_health
 from crawler.crawllog import encode_line
 from crawler.registry import DEFAULT_PATH, RegistryError, default_registry, load_registry
-from crawler.revalidation import Checked, due, index, row_changed, slot
+from crawler.revalidation import Checked, due, index, row_changed, scan, slot
 from crawler.store import open_store
 
 DAY = dt.date(2026, 3, 2)
@@ -139,3 +139,26 @@ def test_a_portals_window_is_a_whole_number_of_days_not_negative(tmp_path: Path)
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     assert load_registry(path).portal("wuchang").revalidate_days == 3
     assert default_registry().portal("wuchang").revalidate_days is None  # the setting decides
+
+
+def test_a_list_pages_last_capture_is_kept_and_a_failed_or_error_page_is_never_carried() -> None:
+    page = "https://www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/index_1.html"
+    good = {"url": page, "status": 200, "fetched_at": "2026-03-02T06:00:01Z", "rows": 20, "sha256": "ab" * 32,
+            "store_key": "wuchang/yyj/_column/index_1.html", "version": 3, "encoding": "utf-8",
+            "checked_on": "2026-03-02"}  # fmt: skip
+    column = {"type": "ColumnItem", "pages": [good]}
+    carried = {**good, "carried": "checked on 2026-03-02, within 7 days"}  # a later crawl read the same copy
+    _, pages = scan([("20260302T060000Z-aa", [column]), ("20260303T060000Z-bb", [{**column, "pages": [carried]}])])
+    last = pages[page]
+    assert (last.checked_on, last.version, last.rows, last.encoding, last.failed) == (DAY, 3, 20, "utf-8", False)
+    # The next fetch failed (no status): fetched again at the next crawl, never carried meanwhile.
+    failed = {"url": page, "status": None, "fetched_at": "2026-03-04T06:00:01Z", "rows": 0, "error": "timeout"}
+    _, pages = scan([("20260302T060000Z-aa", [column]), ("20260304T060000Z-cc", [{**column, "pages": [failed]}])])
+    assert pages[page].failed
+    assert due(page, pages[page].checked_on, DAY + dt.timedelta(days=3), 7, False, pages[page].failed).due
+    # An error page (the column ended in a 503), or a capture that was not decoded as text: nothing to carry.
+    for bad in ({**good, "status": 503}, {**good, "encoding": None}, {**good, "store_key": None}):
+        assert (
+            page
+            not in scan([("20260302T060000Z-aa", [column]), ("20260304T060000Z-cc", [{**column, "pages": [bad]}])])[1]
+        )

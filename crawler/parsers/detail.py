@@ -76,6 +76,8 @@ class Detail:
 
 
 def _norm(text: str) -> str:
+    if text.isspace():  # most text nodes of a page are indentation: NFKC maps white space to white space
+        return ""
     return unicodedata.normalize("NFKC", text).replace("\u00a0", " ").strip()
 
 
@@ -259,7 +261,9 @@ def _more_pages(sel: Selector, html: str, url: str) -> tuple[str, ...]:
     folder, leaf = url.rsplit("/", 1)
     stem, ext = leaf.rsplit(".", 1)
     numbers: set[int] = set()
-    for call, raw in PAGER_CALL_RE.findall(html):
+    # The regex scan of a whole article costs ~4 ms; most articles have no pager call at all.
+    calls = PAGER_CALL_RE.findall(html) if "createPageHTML" in html or "pageControl" in html else []
+    for call, raw in calls:
         if (read := _read_pager(call, raw)) and read[2] == stem:
             numbers.update(range(1, min(read[0], 200)))
     part_re = re.compile(rf"{re.escape(stem)}_(\d+)\.{re.escape(ext)}$")
