@@ -147,7 +147,8 @@ EXTRACT_WORKERS = 2
 # Address space (RLIMIT_AS) of each worker, MiB: a file that needs more gets a P00 "memory_limit" record.
 EXTRACT_MEMORY_MB = 1024
 # ... except while the OCR models run: RapidOCR's ONNX models need ~1.1 GiB of address space for one A4
-# page at the current detector size (issue 13 may shrink it), on a page bitmap already capped at 16 M pixels.
+# page, on a page bitmap already capped at 16 M pixels. A worker keeps the models for its next scans; its
+# later files get EXTRACT_MEMORY_MB above what the models keep, never more than this in all.
 EXTRACT_OCR_MEMORY_MB = 2048
 # Seconds one file may take before its worker (and any LibreOffice it started) is killed: P00 "time_limit".
 EXTRACT_TIMEOUT = 120

@@ -11,8 +11,10 @@ with a P00 finding naming the limit, never an exception.
 Workers are forked from a forkserver (a clean process, not the crawl with its reactor threads) that has
 imported the readers once; each one sets ``RLIMIT_AS`` on itself, dies with its parent
 (``PR_SET_PDEATHSIG``), ignores Ctrl-C (the parent decides), and is retired after a MemoryError (the
-heap may be left fragmented). Conversions a killed worker left behind (LibreOffice runs in its own
-process group) are swept right after it is reaped (:func:`crawler.extract.formats.legacy.sweep`).
+heap may be left fragmented). A worker keeps the OCR models it loaded for its next scans (issue 13); its
+limits for later files are counted above the address space they keep. Conversions a killed worker left
+behind (LibreOffice runs in its own process group) are swept right after it is reaped
+(:func:`crawler.extract.formats.legacy.sweep`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.extract import deadline as dl
+from crawler.extract.formats import ocr
 from crawler.extract.formats.errors import ReadError
 from crawler.extract.formats.limits import DEFAULT_LIMITS, Limits
 from crawler.extract.pipeline import _doc_id, extract, failed
@@ -280,12 +283,14 @@ def _worker_main(conn: Connection, memory: int, ocr_memory: int) -> None:
     ceiling = max(memory, ocr_memory)
     hard = ceiling if hard == resource.RLIM_INFINITY else min(ceiling, hard)
     resource.setrlimit(resource.RLIMIT_AS, (min(memory, hard), hard))
+    resident = 0  # address space the OCR models keep once loaded: the worker's limits count above it
     while True:
         try:
             fn, args, kwargs = conn.recv()
         except (EOFError, OSError):
             return  # the pool closed
         retire = False
+        before = ocr.address_space()
         try:
             status, value = "ok", fn(*args, **kwargs)
         except MemoryError:
@@ -295,9 +300,16 @@ def _worker_main(conn: Connection, memory: int, ocr_memory: int) -> None:
             status, value = "error", (failure.reason, failure.detail)
         except Exception as exc:
             status, value = "error", ("reader_error", f"{type(exc).__name__}: {exc}")
-        # E.g. after OCR (models loaded under the larger allowance): a fresh worker for the next file. The
-        # parent is told in the answer, so it never mistakes this exit for a crash of the next file's reader.
-        retire = retire or _address_space() > 0.75 * memory
+        # The OCR models stay loaded for the worker's next scans (loading them costs ~1 s and 1 GB of page
+        # faults): a file read after them gets the same EXTRACT_MEMORY_MB of its own, above the models, and
+        # never more than the hard limit EXTRACT_OCR_MEMORY_MB. A worker left large by a file (more than
+        # three quarters of its limit in use beyond the models) is retired: a fresh worker for the next file.
+        # The parent is told in the answer, so it never mistakes this exit for a crash of the next reader.
+        if not resident and ocr.resident_space():
+            # the models and what their first page left them (ONNX Runtime's buffers, the heap they grew)
+            resident = max(0, ocr.address_space() - before)
+            resource.setrlimit(resource.RLIMIT_AS, (min(memory + resident, hard), hard))
+        retire = retire or ocr.address_space() - resident > 0.75 * memory
         try:
             conn.send((status, value, retire))
         except MemoryError:
@@ -305,13 +317,6 @@ def _worker_main(conn: Connection, memory: int, ocr_memory: int) -> None:
             conn.send(("error", ("memory_limit", "the record was too large to return"), True))
         if retire:
             return
-
-
-def _address_space() -> int:
-    try:
-        return int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 def _fewer_arenas() -> None:

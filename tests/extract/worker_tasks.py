@@ -35,3 +35,12 @@ def hold(mib: int) -> int:
     """Keep ``mib`` MiB allocated after answering (as the OCR models stay loaded)."""
     _KEPT.append(bytearray(mib << 20))
     return os.getpid()
+
+
+def ocr_state() -> tuple[int, int, int, int, int]:
+    """(pid, times the OCR models were loaded, their resident address space, this worker's address space,
+    its soft address-space limit), in bytes."""
+    from crawler.extract.formats import ocr
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    return os.getpid(), ocr.engine_loads(), ocr.resident_space(), ocr.address_space(), soft

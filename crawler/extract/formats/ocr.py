@@ -16,8 +16,10 @@ back together), so the row at the break keeps its values.
 
 Speed (bench/extract.py, bench/RESULTS.md): recognition dominates. A page is rendered at the resolution
 its scanned image has (not upsampled), the angle classifier is not run (the page is already straight; a
-report page is not upside down), and the recogniser's minimum input width is lowered so that the hundreds
-of one-digit table cells are not each padded to a 320-pixel line.
+report page is not upside down), the recogniser's minimum input width is lowered so that the hundreds
+of one-digit table cells are not each padded to a 320-pixel line, crops go to the recogniser in batches
+of about the same width (a short heading is not padded to a full prose line), and each model runs on one
+thread (the pool runs one worker per core).
 
 The models ship inside the rapidocr wheel (no download at run time, docs/readers.md §3). One engine per
 process, made on first use (≈1 GB RAM) and kept for the process's next files.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,9 +55,17 @@ ENGINE_PARAMS = {
     # The recogniser pads every crop to at least this width at its height of 48 (default 320): a table
     # cell holding one digit then costs as much as a 320-pixel line. 96 keeps the digits' confidence ≥ 0.99.
     "Rec.rec_img_shape": [3, 48, 96],
-    # crops are sorted by width before batching, so larger batches add little padding and fewer calls
+    # batches are made by :func:`_read_crops` (crops of about the same width), at most REC_BATCH each
     "Rec.rec_batch_num": 16,
+    # One thread per model: the extraction pool already runs a worker per core, and with two threads a
+    # model's parallel sections wait for each other on a busy machine (2.1× the CPU seconds measured under
+    # load; bench/RESULTS.md). Fewer threads are also less address space (stacks, malloc arenas).
+    "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
 }
+REC_MIN_RATIO = 2.0  # width / height of Rec.rec_img_shape: narrower crops are padded to it
+REC_BATCH = 16  # crops per recogniser call (the same as Rec.rec_batch_num)
+REC_SAME_WIDTH = 1.25  # a batch's widest crop (width / height) is at most this times its narrowest
 MISSED_SCORE = 0.9  # a line the detector missed, read from the leftover ink, counts at this confidence
 MAX_SKEW = 2.0  # degrees: a sheet fed more askew than this is left as it is
 _PAGE_NUMBER_EDGE = 0.08  # fraction of the page height at its top and bottom where page numbers sit
@@ -95,14 +106,42 @@ class Item:
 
 
 def engine() -> Any:
+    """The process's RapidOCR, its detector and recogniser loaded (the first call loads them: ~1 s)."""
     with _ENGINE_LOCK:
         if "engine" not in _ENGINE:
             try:
                 from rapidocr import RapidOCR  # noqa: PLC0415
             except ImportError as exc:  # pragma: no cover - a declared dependency
                 raise ReadError("unsupported", f"OCR is not available: {exc}") from None
-            _ENGINE["engine"] = RapidOCR(params=dict(ENGINE_PARAMS))
+            before = address_space()
+            with ocr_address_space():
+                made = RapidOCR(params=dict(ENGINE_PARAMS))
+                made._load_det_model()
+                made._load_rec_model()
+            _ENGINE["engine"] = made
+            _ENGINE["space"] = max(0, address_space() - before)
+            _ENGINE["loads"] = _ENGINE.get("loads", 0) + 1
         return _ENGINE["engine"]
+
+
+def resident_space() -> int:
+    """Bytes of address space the loaded models keep for the process's next files (0: not loaded). An
+    extraction worker counts its limits above them (crawler/extract/workers.py), so it keeps its models."""
+    return int(_ENGINE.get("space", 0)) if "engine" in _ENGINE else 0
+
+
+def engine_loads() -> int:
+    """How many times this process loaded the models (a worker loads them once for all its scans)."""
+    return int(_ENGINE.get("loads", 0))
+
+
+def address_space() -> int:
+    """This process's address space in bytes (what RLIMIT_AS counts); 0 where /proc is not available."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def read_image(data: bytes, limits: Limits) -> str:
@@ -192,7 +231,6 @@ def recognise(pixels: Any) -> list[Box]:
     batch."""
     import cv2  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
-    from rapidocr.ch_ppocr_rec.typings import TextRecInput  # noqa: PLC0415
 
     ocr = engine()
     found = ocr(pixels, use_det=True, use_cls=False, use_rec=False)
@@ -212,14 +250,38 @@ def recognise(pixels: Any) -> list[Box]:
     missed = _missed(pixels, rects, line)
     colour = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR)
     crops = [colour[y0:y1, x0:x1] for x0, y0, x1, y1 in rects + missed]
-    read = ocr._load_rec_model()(TextRecInput(img=crops))  # rapidocr 3.10's recogniser (pinned)
+    texts, scores = _read_crops(ocr._load_rec_model(), crops)
     threshold = float(ocr.cfg.Global.text_score)
     boxes = []
-    for n, ((x0, y0, x1, y1), text, score) in enumerate(zip(rects + missed, read.txts, read.scores, strict=True)):
+    for n, ((x0, y0, x1, y1), text, score) in enumerate(zip(rects + missed, texts, scores, strict=True)):
         # ink the detector missed must read clearly to count (not a speck read as a character)
         if text.strip() and score >= (threshold if n < len(rects) else MISSED_SCORE):
             boxes.append(Box(float(x0), float(y0), float(x1), float(y1), text.strip()))
     return boxes
+
+
+def _read_crops(recogniser: Any, crops: list[Any]) -> tuple[list[str], list[float]]:
+    """The text and confidence of every crop. The recogniser pads every crop of a batch to the widest one's
+    width: batches are made of crops of about the same width (a heading batched with full-width prose lines
+    would be read at five times its width), at most ``REC_BATCH`` of them."""
+    from rapidocr.ch_ppocr_rec.typings import TextRecInput  # noqa: PLC0415
+
+    ratio = [max(REC_MIN_RATIO, crop.shape[1] / crop.shape[0]) for crop in crops]
+    order = sorted(range(len(crops)), key=ratio.__getitem__)
+    texts = [""] * len(crops)
+    scores = [0.0] * len(crops)
+    start = 0
+    while start < len(order):
+        end = start + 1
+        limit = REC_SAME_WIDTH * ratio[order[start]]
+        while end < len(order) and end - start < REC_BATCH and ratio[order[end]] <= limit:
+            end += 1
+        batch = order[start:end]
+        read = recogniser(TextRecInput(img=[crops[i] for i in batch]))  # rapidocr 3.10's recogniser (pinned)
+        for i, text, score in zip(batch, read.txts, read.scores, strict=True):
+            texts[i], scores[i] = text, float(score)
+        start = end
+    return texts, scores
 
 
 def _missed(pixels: Any, rects: list[tuple[int, int, int, int]], line: float) -> list[tuple[int, int, int, int]]:
