@@ -18,6 +18,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "portals.yaml"
+# Registry files beside config/portals.yaml that the spiders also serve (one spider per portal of every
+# file): Hubei's county portals (issue 19). config/portals.yaml alone stays the Wuhan registry that
+# `scrapy status`, the dashboard and the replica's Wuhan world read by default.
+EXTRA_PATHS = (DEFAULT_PATH.parent / "hubei.yaml",)
 
 Status = Literal["seen", "inferred", "unverified"]
 ColumnStatus = Literal["seen", "inferred", "unknown"]
@@ -49,6 +53,8 @@ class Unit(_Strict):
 
     name: str
     code: str | None = None
+    # The unit's 12-digit NBS 统计用区划代码 (2023), where known.
+    nbs: str | None = None
     channel: str | None = None
     status: Status
     column_status: ColumnStatus | None = None
@@ -63,6 +69,13 @@ class Unit(_Strict):
         # Codes become URL path segments and archive keys: refuse anything that could escape.
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]+", value):
             raise ValueError("must be a URL folder name of letters, digits, _ or -")
+        return value
+
+    @field_validator("nbs")
+    @classmethod
+    def _nbs_is_twelve_digits(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9]{12}", value):
+            raise ValueError("must be the 12-digit NBS code of the unit")
         return value
 
     @property
@@ -81,6 +94,9 @@ class Unit(_Strict):
         variants = {self.name, *self.aliases}
         if self.name.endswith("街道"):
             variants |= {short + "街道办事处", short + "街办事处", short + "街道", short + "街"}
+        elif self.name.endswith(("镇", "乡")) and len(self.name) > 2:
+            # Hubei townships sign as X镇人民政府 / X乡人民政府.
+            variants |= {self.name + "人民政府"}
         for alias in self.aliases:
             variants.add(alias)
         # Longest first so that 粮道街街道 wins over 粮道街.
@@ -110,8 +126,14 @@ class Portal(_Strict):
     attachment_hosts: tuple[str, ...] = ()
     scheme: Literal["http", "https"] = "https"
     ext: Literal["html", "shtml"]
-    platform: Literal["trs"] = "trs"
-    layout: Literal["per_street", "per_year"]
+    # The platform family: the spider base class that walks the portal (crawler/spiderloader.py).
+    platform: Literal["trs", "hanweb"] = "trs"
+    # Where the units' reports sit (docs/portals.md "Placement layouts"): a column per unit ({code}),
+    # a column per year ({year}, with or without a unit sub-folder), or one column for the whole county.
+    layout: Literal["per_street", "per_year", "county"]
+    # The politeness group: portals of one group share one download slot (one request at a time, the
+    # delay between them), e.g. county sites on one prefecture's server. Default: the host.
+    group: str | None = None
     column: str | None
     column_status: ColumnStatus
     deadline: MonthDay | None = None
@@ -143,13 +165,20 @@ class Portal(_Strict):
             raise ValueError("a per_street column needs {code}")
         if self.layout == "per_year" and "{year}" not in self.column:
             raise ValueError("a per_year column needs {year}")
+        if self.layout == "county" and "{" in self.column:
+            raise ValueError("a county column is one URL, without {code} or {year}")
         return self
+
+    @property
+    def slot(self) -> str:
+        """The download slot (politeness budget) of the portal's requests: its group, else its host."""
+        return self.group or self.host
 
     def crawlable_streets(self) -> tuple[Unit, ...]:
         """Streets whose column URL can be built: a known column and (per street) a known code."""
         if self.column is None:
             return ()
-        if self.layout == "per_year":
+        if self.layout in ("per_year", "county"):
             return tuple(s for s in self.streets if s.status != "unverified")
         return tuple(s for s in self.streets if s.code and s.status != "unverified")
 
@@ -232,8 +261,49 @@ def _describe(path: Path, raw: dict, error: ValidationError) -> str:
 
 
 def load_registry(path: str | os.PathLike[str] | None = None) -> Registry:
-    """Read and validate the registry; raise :class:`RegistryError` naming file, entry and key."""
-    path = Path(path or os.environ.get("NIANBAO_REGISTRY") or DEFAULT_PATH)
+    """Read and validate the registry; raise :class:`RegistryError` naming file, entry and key.
+
+    ``path`` may name several files separated by ``os.pathsep`` (``config/portals.yaml:config/hubei.yaml``):
+    their portals are merged (an id defined twice is an error) and the first file's defaults apply."""
+    spec = os.fspath(path or os.environ.get("NIANBAO_REGISTRY") or DEFAULT_PATH)
+    files = [part for part in spec.split(os.pathsep) if part]
+    if len(files) > 1:
+        return _merge([_load_one(Path(f)) for f in files], files)
+    return _load_one(Path(files[0]))
+
+
+def _merge(registries: list[Registry], files: list[str]) -> Registry:
+    portals: dict[str, Portal] = {}
+    for registry, name in zip(registries, files, strict=True):
+        for pid, portal in registry.portals.items():
+            if pid in portals:
+                raise RegistryError(f"{name}: portal {pid!r} is already defined by an earlier registry file")
+            portals[pid] = portal
+    return registries[0].model_copy(update={"portals": portals})
+
+
+def spider_registry_spec(setting: str | None) -> str:
+    """The registry files the spiders serve: the REGISTRY_PATH setting, else $NIANBAO_REGISTRY, else
+    config/portals.yaml and every file of :data:`EXTRA_PATHS` (config/hubei.yaml)."""
+    if setting:
+        return setting
+    if env := os.environ.get("NIANBAO_REGISTRY"):
+        return env
+    return os.pathsep.join(str(p) for p in (DEFAULT_PATH, *EXTRA_PATHS) if p.is_file())
+
+
+def spider_registry(setting: str | None = None) -> Registry:
+    """The registry of every portal that has a spider (crawler/spiderloader.py): the files a setting
+    names are read afresh (tests rewrite them), the default ones once."""
+    return load_registry(setting) if setting else _default_spider_registry(spider_registry_spec(None))
+
+
+@functools.cache
+def _default_spider_registry(spec: str) -> Registry:
+    return load_registry(spec)
+
+
+def _load_one(path: Path) -> Registry:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
