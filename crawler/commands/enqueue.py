@@ -27,12 +27,12 @@ class Command(ScrapyCommand):
                             help="after each crawl, queue its after-crawl steps (config/schedule.yaml)")  # fmt: skip
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        from scrapy.spiderloader import SpiderLoader  # noqa: PLC0415
+        from scrapy.spiderloader import get_spider_loader  # noqa: PLC0415
 
         from crawler.cluster.tasks import enqueue_crawl, redis_client  # noqa: PLC0415
 
         assert self.settings is not None
-        names = SpiderLoader.from_settings(self.settings).list()
+        names = get_spider_loader(self.settings).list()  # the project loader: a spider per portal
         if opts.all == bool(args):
             raise UsageError("name portals or give --all (not both)")
         portals = names if opts.all else args

@@ -83,6 +83,8 @@ def parse_hanweb(text: str, url: str) -> HanwebListing:
         problems.append("no <totalrecord> in the list: the number of records is unknown")
     proxy = _PROXY_RE.search(text)
     query = tuple(parse_qsl(html.unescape(proxy[1]), keep_blank_values=True)) if proxy else ()
+    if not query and urlsplit(url).path.endswith(PROXY_PATH):  # a dataproxy answer: its own query goes on
+        query = tuple(parse_qsl(urlsplit(url).query, keep_blank_values=True))
     if stores and total is not None and int(total[1]) > len(records) and not query:
         problems.append("more records than shown and no dataproxy.jsp query to ask for them")
     per_page = _PERPAGE_RE.search(text)
