@@ -59,7 +59,29 @@ def test_county_crawl_finds_every_published_unit_year(
         [column] = [i for i in crawl_log(open_store(str(tmp_path / "archive")), portal) if i["type"] == "ColumnItem"]
         assert [p["url"].rsplit("/", 1)[1] for p in column["pages"]] == ["index.shtml", "list_1.shtml", "list_2.shtml"]
     if portal == "jingshan":
-        # Hanweb: the column page's embedded records, then dataproxy.jsp from record 46 on.
+        # Hanweb: the column page's embedded records, then dataproxy.jsp groups from record 46 on.
         [column] = [i for i in crawl_log(open_store(str(tmp_path / "archive")), portal) if i["type"] == "ColumnItem"]
-        assert [p["url"].split("?")[0].rsplit("/", 1)[1] for p in column["pages"]] == ["index.html", "dataproxy.jsp"]
+        names = [p["url"].split("?")[0].rsplit("/", 1)[1] for p in column["pages"]]
+        assert names == ["index.html", "dataproxy.jsp", "dataproxy.jsp"]  # 97 records: 1-45, 46-90, 91-97
         assert "startrecord=46&endrecord=90&perpage=15" in column["pages"][1]["url"]
+        assert "startrecord=91&endrecord=97&perpage=15" in column["pages"][2]["url"]
+
+
+def test_crawlall_crawls_the_portals_of_one_politeness_group_one_after_the_other(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    """通城 and 崇阳 share the 咸宁 server (group trs-xianning): `scrapy crawlall` starts 崇阳's crawl only
+    when 通城's has ended, so the server sees one request at a time; both finish."""
+    from tests.support import FAST, scrapy
+
+    assert HUBEI.portal("zgtc").slot == HUBEI.portal("chongyang").slot == "trs-xianning"
+    archive = tmp_path / "archive"
+    settings = {**FAST, "PORTAL_MIRROR": replica.url, "STORE_URI": str(archive), "HTTPCACHE_ENABLED": "False"}
+    settings |= {"CRAWLLOG_SPOOL": f"{archive}-spool", "WARC_DIR": f"{archive}-warc"}
+    opts = [x for name, value in settings.items() for x in ("-s", f"{name}={value}")]
+    scrapy("crawlall", "--portals", "zgtc,chongyang", "-a", "years=2025", *opts, timeout=600)
+    store = open_store(str(archive))
+    [first_end] = [i["finished_at"] for i in crawl_log(store, "zgtc") if i["type"] == "CrawlSummary"]
+    starts = [p["fetched_at"] for i in crawl_log(store, "chongyang") if i["type"] == "ColumnItem" for p in i["pages"]]
+    assert starts and min(starts) >= first_end
+    assert _reports(store, "chongyang") and _reports(store, "zgtc")
