@@ -14,7 +14,6 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.columns import ColumnWalk, capture
-from crawler.parsers.challenge import challenge_reason
 from crawler.parsers.hanweb import parse_hanweb
 from spiders.trs import TrsPortalSpider
 
@@ -32,12 +31,8 @@ class HanwebPortalSpider(TrsPortalSpider, family=True):
 
     def parse_column(self, response: Response, walk: ColumnWalk, page: int) -> Iterable[object]:
         page_capture = capture(walk, response)
-        if reason := challenge_reason(response.status, response.body):
-            walk.item.challenge = True
-            yield from self._column_done(walk, error=reason)
-            return
-        if response.status != 200:
-            yield from self._column_done(walk, error=f"HTTP {response.status} for {response.url}")
+        if error := self._unreadable_column_page(walk, response):
+            yield from self._column_done(walk, error=error)
             return
         listing = parse_hanweb(response.text, response.url)
         page_capture.rows = len(listing.rows)

@@ -160,12 +160,8 @@ class TrsPortalSpider(scrapy.Spider):
 
     def parse_column(self, response: Response, walk: ColumnWalk, page: int) -> Iterable[Any]:
         page_capture = capture(walk, response)
-        if reason := challenge_reason(response.status, response.body):
-            walk.item.challenge = True
-            yield from self._column_done(walk, error=reason)
-            return
-        if response.status != 200:
-            yield from self._column_done(walk, error=f"HTTP {response.status} for {response.url}")
+        if error := self._unreadable_column_page(walk, response):
+            yield from self._column_done(walk, error=error)
             return
         try:
             listing = parse_listing(response.text, response.url, self.portal.ext)
@@ -185,6 +181,15 @@ class TrsPortalSpider(scrapy.Spider):
             yield self._page_request(walk, page + 1)
             return
         yield from self._column_done(walk, error=None)
+
+    def _unreadable_column_page(self, walk: ColumnWalk, response: Response) -> str | None:
+        """Why a fetched column page cannot be read as a list (a challenge, an HTTP error); None if it can."""
+        if reason := challenge_reason(response.status, response.body):
+            walk.item.challenge = True
+            return reason
+        if response.status != 200:
+            return f"HTTP {response.status} for {response.url}"
+        return None
 
     def column_failed(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]
