@@ -1,4 +1,4 @@
-"""The Hubei county portals of config/hubei.yaml in the replica (issue 19; national.md §2).
+"""The Hubei county portals of config/hubei.yaml in the replica (issue 19; the national research notes, §2).
 
 Each county is served under its real URL grammar and placement layout: a column per unit (天门, 潜江,
 老河口, 咸安, 仙桃, reached through the county's unit index as the real sites are), a folder per year with
@@ -27,7 +27,7 @@ from replica.variants import ListVariant
 from replica.world import ROWS_PER_PAGE, Publication
 
 YEARS = (2023, 2024, 2025)
-# First document id of each platform instance (national.md §2.3: one counter per prefecture).
+# First document id of each platform instance (the national research notes, §2.3: one counter per prefecture).
 _FIRST_ID = {"trs-huangshi": 1_290_000, "trs-shiyan": 3_360_000, "trs-xiangyang": 3_730_000,
              "trs-xianning": 3_850_000, "trs-hubei-szgs": 5_480_000}  # fmt: skip
 # Documents that share a unit's or the county's column without being a township's annual report.
