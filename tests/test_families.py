@@ -91,3 +91,13 @@ def test_registry_rules_for_nbs_county_and_several_files(tmp_path: Path) -> None
     assert len(both.portals) == 27 and both.portal("wuchang").host == "www.wuchang.gov.cn"
     with pytest.raises(RegistryError, match="'hbdaye' is already defined"):
         load_registry(os.pathsep.join([str(EXTRA_PATHS[0]), str(EXTRA_PATHS[0])]))
+
+
+def test_a_dataproxy_answer_keeps_the_page_size_and_query_it_was_asked_with() -> None:
+    first = parse_hanweb(PAGE.replace("<totalrecord>50</totalrecord>", "<totalrecord>120</totalrecord>"), COLUMN)
+    url = first.next_url(COLUMN, 4)
+    assert url is not None and "startrecord=4&endrecord=63&perpage=20" in url
+    answer = "<datastore><totalrecord>120</totalrecord><recordset></recordset></datastore>"
+    asked = url.replace("perpage=20", "perpage=15")
+    follow = parse_hanweb(answer, asked).next_url(asked, 64)
+    assert follow is not None and "startrecord=64&endrecord=108&perpage=15" in follow and "columnid=27360" in follow

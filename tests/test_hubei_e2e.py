@@ -5,6 +5,7 @@ department reports, other documents and missing years are never reports."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from crawler.registry import EXTRA_PATHS, load_registry
 from crawler.store import open_store
 from replica.server import ReplicaServer
 from replica.site import Site
-from tests.support import crawl, crawl_log
+from tests.support import crawl, crawl_log, scrapy
 
 HUBEI = load_registry(EXTRA_PATHS[0])
 # portal → (layout, family, what the replica puts in its way)
@@ -58,6 +59,16 @@ def test_county_crawl_finds_every_published_unit_year(
         # 通城's pages are named list_N by its createPageHTML call: every page was walked under that name.
         [column] = [i for i in crawl_log(open_store(str(tmp_path / "archive")), portal) if i["type"] == "ColumnItem"]
         assert [p["url"].rsplit("/", 1)[1] for p in column["pages"]] == ["index.shtml", "list_1.shtml", "list_2.shtml"]
+        # The compliance matrix of a county column: missing exactly where the replica published nothing.
+        status = scrapy(
+            "status", "--portal", portal, "--year", "2025", "--today", "2026-07-01", "--format", "json",
+            "-s", f"STORE_URI={tmp_path / 'archive'}", "-s", "REGISTRY_PATH=config/portals.yaml:config/hubei.yaml",
+            check=False,
+        )  # fmt: skip
+        rows = json.loads(status.stdout)
+        unpublished = {e["unit"] for e in truth if not e["published"] and e["year"] == 2025}
+        assert unpublished and {r["street"] for r in rows if r["status"] == "missing"} == unpublished
+        assert {r["status"] for r in rows if r["street"] not in unpublished} == {"on_time"}
     if portal == "jingshan":
         # Hanweb: the column page's embedded records, then dataproxy.jsp groups from record 46 on.
         [column] = [i for i in crawl_log(open_store(str(tmp_path / "archive")), portal) if i["type"] == "ColumnItem"]
@@ -72,7 +83,7 @@ def test_crawlall_crawls_the_portals_of_one_politeness_group_one_after_the_other
 ) -> None:
     """通城 and 崇阳 share the 咸宁 server (group trs-xianning): `scrapy crawlall` starts 崇阳's crawl only
     when 通城's has ended, so the server sees one request at a time; both finish."""
-    from tests.support import FAST, scrapy
+    from tests.support import FAST
 
     assert HUBEI.portal("zgtc").slot == HUBEI.portal("chongyang").slot == "trs-xianning"
     archive = tmp_path / "archive"

@@ -87,7 +87,8 @@ def parse_hanweb(text: str, url: str) -> HanwebListing:
         query = tuple(parse_qsl(urlsplit(url).query, keep_blank_values=True))
     if stores and total is not None and int(total[1]) > len(records) and not query:
         problems.append("more records than shown and no dataproxy.jsp query to ask for them")
-    per_page = _PERPAGE_RE.search(text)
+    # Records per page: the page's JPage setting, else what the dataproxy query asked (a dataproxy answer).
+    per_page = _PERPAGE_RE.search(text) or _PERPAGE_RE.search("&".join(f"{k}={v}" for k, v in query))
     return HanwebListing(
         tuple(rows), len(records), int(total[1]) if total else None, int(per_page[1]) if per_page else 20,
         query, tuple(problems),
