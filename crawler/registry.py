@@ -94,9 +94,6 @@ class Unit(_Strict):
         variants = {self.name, *self.aliases}
         if self.name.endswith("街道"):
             variants |= {short + "街道办事处", short + "街办事处", short + "街道", short + "街"}
-        elif self.name.endswith(("镇", "乡")) and len(self.name) > 2:
-            # Hubei townships sign as X镇人民政府 / X乡人民政府.
-            variants |= {self.name + "人民政府"}
         for alias in self.aliases:
             variants.add(alias)
         # Longest first so that 粮道街街道 wins over 粮道街.
@@ -128,7 +125,7 @@ class Portal(_Strict):
     ext: Literal["html", "shtml"]
     # The platform family: the spider base class that walks the portal (crawler/spiderloader.py).
     platform: Literal["trs", "hanweb"] = "trs"
-    # Where the units' reports sit (docs/portals.md "Placement layouts"): a column per unit ({code}),
+    # Where the units' reports sit (docs/portals.md §9): a column per unit ({code}),
     # a column per year ({year}, with or without a unit sub-folder), or one column for the whole county.
     layout: Literal["per_street", "per_year", "county"]
     # The politeness group: portals of one group share one download slot (one request at a time, the
