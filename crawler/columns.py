@@ -41,6 +41,7 @@ class ColumnWalk:
     # A page of this walk differs from the archive's last capture of it (or has none): every later page is
     # fetched, none carried (crawler/revalidation.py).
     changed: bool = False
+    seen_records: int = 0  # Hanweb: records listed so far (the next dataproxy call starts after them)
 
 
 def column_item(portal: Portal, crawl_id: str, unit: Unit | None, base: str, year: int | None) -> ColumnItem:
@@ -60,10 +61,18 @@ def new_walk(portal: Portal, crawl_id: str, unit: Unit | None, base: str, year: 
 
 
 def walks(portal: Portal, crawl_id: str, units: tuple[Unit, ...], years: tuple[int, ...]) -> Iterator[ColumnWalk]:
-    """The columns the registry names: one per year (``per_year`` layout) or one per street."""
+    """The columns the registry names: one per year (``per_year`` layout), the county's one (``county``)
+    or one per street.
+
+    A per-year portal's folders are labelled loosely (黄石 files a 2025 report in its ``2024_nd``
+    folder): every report of a walked folder is classified by its title, never by the folder it sits in
+    (crawler/selection.py), so a crawl of every year finds it wherever it is filed."""
     if portal.layout == "per_year":
         for year in years:
             yield new_walk(portal, crawl_id, None, portal.year_column(year), year)
+    elif portal.layout == "county":
+        assert portal.column is not None
+        yield new_walk(portal, crawl_id, None, portal.column, None)
     else:
         for unit in units:
             yield new_walk(portal, crawl_id, unit, portal.street_column(unit), None)

@@ -254,7 +254,9 @@ def _judge_one(
     registry: Registry, store: Store, portal: Portal, unit: Unit, year: int, today: dt.date, seen: _Seen
 ) -> Status:
     deadline, _outer = records.portal_policy(registry, portal).due(year)
-    column = seen.columns.get((None, year) if portal.layout == "per_year" else (unit.name, None))
+    # The column that would list the report: the year's (per_year), the county's one (county), the unit's.
+    slot = {"per_year": (None, year), "county": (None, None)}.get(portal.layout, (unit.name, None))
+    column = seen.columns.get(slot)
     evidence = _column_evidence(column) if column else {}
     base = Status(
         portal=portal.id, street=unit.name, street_key=unit.key, legal_district=portal.legal_district_of(unit),
@@ -270,7 +272,7 @@ def _judge_one(
     failure = (
         seen.failures.get((unit.name, year))
         or seen.failures.get((unit.name, None))
-        or (seen.failures.get(("", year)) if portal.layout == "per_year" else None)
+        or (seen.failures.get(("", year)) if portal.layout in ("per_year", "county") else None)
     )
     # A failure counts only if it happened in the crawl whose column evidence is being judged.
     if failure is not None and column is not None and failure["crawl_id"] == column.get("crawl_id"):

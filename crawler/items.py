@@ -65,6 +65,8 @@ class ReportItem:
     list_title: str | None = None
     list_date: dt.date | None = None
     checked_on: dt.date | None = None
+    # The unit's 12-digit NBS code when the registry knows it (config/hubei.yaml).
+    nbs: str | None = None
     _body: bytes | None = field(default=None, repr=False)  # the detail page as served
     _body_meta: dict[str, Any] = field(default_factory=dict, repr=False)
 

@@ -18,6 +18,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "portals.yaml"
+# Registry files beside config/portals.yaml that the spiders also serve (one spider per portal of every
+# file): Hubei's county portals (issue 19). config/portals.yaml alone stays the Wuhan registry that
+# `scrapy status`, the dashboard and the replica's Wuhan world read by default.
+EXTRA_PATHS = (DEFAULT_PATH.parent / "hubei.yaml",)
 
 Status = Literal["seen", "inferred", "unverified"]
 ColumnStatus = Literal["seen", "inferred", "unknown"]
@@ -119,8 +123,14 @@ class Portal(_Strict):
     attachment_hosts: tuple[str, ...] = ()
     scheme: Literal["http", "https"] = "https"
     ext: Literal["html", "shtml"]
-    platform: Literal["trs"] = "trs"
-    layout: Literal["per_street", "per_year"]
+    # The platform family: the spider base class that walks the portal (crawler/spiderloader.py).
+    platform: Literal["trs", "hanweb"] = "trs"
+    # Where the units' reports sit (docs/portals.md §9): a column per unit ({code}),
+    # a column per year ({year}, with or without a unit sub-folder), or one column for the whole county.
+    layout: Literal["per_street", "per_year", "county"]
+    # The politeness group: portals of one group share one download slot (one request at a time, the
+    # delay between them), e.g. county sites on one prefecture's server. Default: the host.
+    group: str | None = None
     column: str | None
     column_status: ColumnStatus
     deadline: MonthDay | None = None
@@ -152,13 +162,20 @@ class Portal(_Strict):
             raise ValueError("a per_street column needs {code}")
         if self.layout == "per_year" and "{year}" not in self.column:
             raise ValueError("a per_year column needs {year}")
+        if self.layout == "county" and "{" in self.column:
+            raise ValueError("a county column is one URL, without {code} or {year}")
         return self
+
+    @property
+    def slot(self) -> str:
+        """The download slot (politeness budget) of the portal's requests: its group, else its host."""
+        return self.group or self.host
 
     def crawlable_streets(self) -> tuple[Unit, ...]:
         """Streets whose column URL can be built: a known column and (per street) a known code."""
         if self.column is None:
             return ()
-        if self.layout == "per_year":
+        if self.layout in ("per_year", "county"):
             return tuple(s for s in self.streets if s.status != "unverified")
         return tuple(s for s in self.streets if s.code and s.status != "unverified")
 
@@ -241,8 +258,49 @@ def _describe(path: Path, raw: dict, error: ValidationError) -> str:
 
 
 def load_registry(path: str | os.PathLike[str] | None = None) -> Registry:
-    """Read and validate the registry; raise :class:`RegistryError` naming file, entry and key."""
-    path = Path(path or os.environ.get("NIANBAO_REGISTRY") or DEFAULT_PATH)
+    """Read and validate the registry; raise :class:`RegistryError` naming file, entry and key.
+
+    ``path`` may name several files separated by ``os.pathsep`` (``config/portals.yaml:config/hubei.yaml``):
+    their portals are merged (an id defined twice is an error) and the first file's defaults apply."""
+    spec = os.fspath(path or os.environ.get("NIANBAO_REGISTRY") or DEFAULT_PATH)
+    files = [part for part in spec.split(os.pathsep) if part]
+    if len(files) > 1:
+        return _merge([_load_one(Path(f)) for f in files], files)
+    return _load_one(Path(files[0]))
+
+
+def _merge(registries: list[Registry], files: list[str]) -> Registry:
+    portals: dict[str, Portal] = {}
+    for registry, name in zip(registries, files, strict=True):
+        for pid, portal in registry.portals.items():
+            if pid in portals:
+                raise RegistryError(f"{name}: portal {pid!r} is already defined by an earlier registry file")
+            portals[pid] = portal
+    return registries[0].model_copy(update={"portals": portals})
+
+
+def spider_registry_spec(setting: str | None) -> str:
+    """The registry files the spiders serve: the REGISTRY_PATH setting, else $NIANBAO_REGISTRY, else
+    config/portals.yaml and every file of :data:`EXTRA_PATHS` (config/hubei.yaml)."""
+    if setting:
+        return setting
+    if env := os.environ.get("NIANBAO_REGISTRY"):
+        return env
+    return os.pathsep.join(str(p) for p in (DEFAULT_PATH, *EXTRA_PATHS) if p.is_file())
+
+
+def spider_registry(setting: str | None = None) -> Registry:
+    """The registry of every portal that has a spider (crawler/spiderloader.py): the files a setting
+    names are read afresh (tests rewrite them), the default ones once."""
+    return load_registry(setting) if setting else _default_spider_registry(spider_registry_spec(None))
+
+
+@functools.cache
+def _default_spider_registry(spec: str) -> Registry:
+    return load_registry(spec)
+
+
+def _load_one(path: Path) -> Registry:
     try:
         # libyaml's safe loader when PyYAML has it: the same data, 15× faster (0.3 s of every crawl's start).
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506

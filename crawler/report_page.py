@@ -118,6 +118,7 @@ def report_item(
         has_body=detail.has_body,
         files=report_files(detail, response.url, portal),
         findings=list(page.findings),
+        nbs=page.unit.nbs,
         _body=response.body,
         _body_meta=capture_meta(response),
     )

@@ -12,6 +12,9 @@ BOT_NAME = "nianbao"
 
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# One spider per portal of the registry, made from its platform family (spiders/trs.py, spiders/hanweb.py):
+# a portal is a registry entry, not a spider file (crawler/spiderloader.py).
+SPIDER_LOADER_CLASS = "crawler.spiderloader.RegistrySpiderLoader"
 # Project commands (`scrapy replica`, `scrapy demo`, …) so that `scrapy` is the one entry point.
 COMMANDS_MODULE = "crawler.commands"
 
@@ -21,7 +24,8 @@ STORE_URI = os.environ.get("NIANBAO_STORE_URI", "./data")
 # A mirror of the real portals (mirror convention: https://HOST/PATH is served at {MIRROR}/HOST/PATH).
 # Empty: crawl the real hosts.
 PORTAL_MIRROR = os.environ.get("PORTAL_MIRROR", "")
-# The registry file; empty means config/portals.yaml (or $NIANBAO_REGISTRY).
+# The registry file(s), separated by os.pathsep; empty means config/portals.yaml (or $NIANBAO_REGISTRY)
+# for status and the dashboard, and config/portals.yaml plus config/hubei.yaml for the spiders.
 REGISTRY_PATH = ""
 # Crawl identifier stamped on every item and log; empty means the UTC start time.
 CRAWL_ID = ""

@@ -70,7 +70,9 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             # No clearance cookie: answer like a 加速乐 shield, with a script only a browser will run.
             self._send(Resource(521, challenge_page(token).encode()), head)
             return
-        resource = self.server.site.get(f"https://{host}/{rest}")
+        # The query matters to dynamic pages only (Hanweb's dataproxy.jsp); static paths ignore it.
+        query = self.path.split("?", 1)[1] if "?" in self.path else ""
+        resource = self.server.site.get(f"https://{host}/{rest}" + (f"?{query}" if query else ""))
         # Fault injection (replica/faults.py): a matching rule answers instead; none by default.
         if self.server.faults.intercept(self, f"https://{host}/{rest}", resource, head):
             return

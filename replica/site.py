@@ -14,8 +14,9 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.registry import Registry, default_registry
+from crawler.registry import EXTRA_PATHS, Registry, default_registry, load_registry
 from replica import documents, reports, variants
+from replica.hubei import HubeiWorld
 from replica.pages import detail_page, link_page, list_page, not_found_page, robots_txt
 from replica.reality import INDEX_NO_PREFIXES, RealPortal, stable_seed
 from replica.world import ROWS_PER_PAGE, Publication, ReportPlan, World, build_world
@@ -61,6 +62,10 @@ class Site:
         self._index_nos = self._number_index()
         self._variants = self._list_variants()
         self._build_routes()
+        # Hubei's county portals (config/hubei.yaml), served beside Wuhan's (replica/hubei.py).
+        hubei = load_registry(EXTRA_PATHS[0])
+        wanted = {p: v for p, v in hubei.portals.items() if portals is None or p in portals}
+        self.hubei = HubeiWorld(hubei.model_copy(update={"portals": wanted}), seed)
 
     # ---- routing ---------------------------------------------------------------------------
     def _number_index(self) -> dict[str, str]:
@@ -195,6 +200,10 @@ class Site:
         # http and https serve the same documents (older URLs were http).
         key = f"https://{parts.netloc}{parts.path}"
         route = self._routes.get(key) or self._routes.get(f"http://{parts.netloc}{parts.path}")
+        if route is None and (found := self.hubei.get(url)) is not None:
+            status, text = found
+            kind = "text/xml; charset=utf-8" if text.startswith("<?xml") else CONTENT_TYPES["html"]
+            return Resource(status, text.encode(), kind)
         if route is None:
             return Resource(404, not_found_page().encode())
         kind, arg = route
@@ -325,6 +334,7 @@ class Site:
             "republished": self.republished,
             "portals": sorted(self.world.portals),
             "reports": entries,
+            "hubei": self.hubei.manifest(),
         }
 
 

@@ -31,7 +31,7 @@ from crawler.parsers.challenge import challenge_reason
 from crawler.parsers.detail import parse_detail
 from crawler.parsers.listing import ListRow, parse_listing
 from crawler.parsers.titles import report_year
-from crawler.registry import Portal, Registry, Unit, default_registry, load_registry
+from crawler.registry import Portal, Registry, Unit, spider_registry
 from crawler.report_page import fetch_failure, read_report_page, report_item
 from crawler.selection import select_reports
 from crawler.store.base import sha256_hex
@@ -42,18 +42,20 @@ EVIDENCE_STATUSES = [400, 401, 403, 404, 410, 412, 429, 500, 502, 503, 504, 521]
 
 
 class TrsPortalSpider(scrapy.Spider):
-    """Base spider for one portal of the TRS platform. Subclasses set ``name`` (= registry id)."""
+    """Base spider for one portal of the TRS t-date family. The spider loader (crawler/spiderloader.py)
+    makes one subclass per portal, ``name`` = registry id."""
 
     # The registry id of the portal; defaults to the spider name.
     portal_id: ClassVar[str | None] = None
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, family: bool = False, **kwargs: Any) -> None:
         # Contract checked when the class is defined: a portal spider names itself and never
-        # defines start_requests (Scrapy >= 2.16 silently ignores it).
+        # defines start_requests (Scrapy >= 2.16 silently ignores it). A platform family
+        # (``class HanwebPortalSpider(TrsPortalSpider, family=True)``) is a base, named by its portals.
         super().__init_subclass__(**kwargs)
         if "start_requests" in cls.__dict__:
             raise TypeError(f"{cls.__name__}: define async def start(), not start_requests()")
-        if not getattr(cls, "name", None):
+        if not family and not getattr(cls, "name", None):
             raise TypeError(f"{cls.__name__}: a portal spider needs a name")
 
     def __init__(self, *args: Any, streets: str | None = None, years: str | None = None, **kwargs: Any):
@@ -71,8 +73,7 @@ class TrsPortalSpider(scrapy.Spider):
     def _configure(self, crawler: Crawler) -> None:
         """Arguments and registry, validated once with typed errors (crawler/arguments.py)."""
         settings = crawler.settings
-        path = settings.get("REGISTRY_PATH")
-        self.registry: Registry = load_registry(path) if path else default_registry()
+        self.registry: Registry = spider_registry(settings.get("REGISTRY_PATH") or None)
         self.portal: Portal = self.registry.portal(self.portal_id or self.name)
         self.crawl_id: str = settings.get("CRAWL_ID") or crawl_id(settings.get("JOBDIR"))
         self.allowed_domains = [self.portal.host, *self.portal.attachment_hosts]
@@ -106,7 +107,8 @@ class TrsPortalSpider(scrapy.Spider):
     def _request(self, url: str, callback: Any, errback: Any = None, **cb_kwargs: Any) -> scrapy.Request:
         """A request whose non-2xx answers reach the callback as evidence. Never skipped by the dupefilter:
         list pages change between visits, and report pages are deduplicated by _fetch_report."""
-        meta = {"handle_httpstatus_list": EVIDENCE_STATUSES}
+        # The portal's politeness group is its download slot: portals sharing a server share one budget.
+        meta = {"handle_httpstatus_list": EVIDENCE_STATUSES, "download_slot": self.portal.slot}
         errback = errback or self.navigation_failed
         return scrapy.Request(url, callback, errback=errback, cb_kwargs=cb_kwargs, meta=meta, dont_filter=True)
 
@@ -183,11 +185,8 @@ class TrsPortalSpider(scrapy.Spider):
         self, walk: ColumnWalk, page: int, response: Response, page_capture: PageCapture
     ) -> tuple[str | None, str | None]:
         """(the column's error, None) or (None, the next list page to read, or None at the column's end)."""
-        if reason := challenge_reason(response.status, response.body):
-            walk.item.challenge = True
-            return reason, None
-        if response.status != 200:
-            return f"HTTP {response.status} for {response.url}", None
+        if error := self._unreadable_column_page(walk, response):
+            return error, None
         try:
             listing = parse_listing(response.text, response.url, self.portal.ext)
         except (ValueError, AttributeError) as exc:  # undecodable page: evidence of a broken column
@@ -224,6 +223,15 @@ class TrsPortalSpider(scrapy.Spider):
                 walk.item.pages.append(page_capture)
                 return HtmlResponse(url, status=200, body=body, encoding=last.encoding), page_capture
         self.crawler.stats.inc_value("revalidation/list_due")
+        return None
+
+    def _unreadable_column_page(self, walk: ColumnWalk, response: Response) -> str | None:
+        """Why a fetched column page cannot be read as a list (a challenge, an HTTP error); None if it can."""
+        if reason := challenge_reason(response.status, response.body):
+            walk.item.challenge = True
+            return reason
+        if response.status != 200:
+            return f"HTTP {response.status} for {response.url}"
         return None
 
     def column_failed(self, failure: Failure) -> Iterable[Any]:

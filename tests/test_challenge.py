@@ -17,7 +17,9 @@ from scrapy.utils.test import get_crawler
 
 from crawler.challenge import RETRIED, ChallengeMiddleware
 from crawler.parsers.challenge import challenge_reason
-from spiders.whdonghu import WhdonghuSpider
+from crawler.spiderloader import load_spider
+
+WhdonghuSpider = load_spider("whdonghu")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "whdonghu"
 COLUMN = "https://www.whdonghu.gov.cn/zwgk_6255/xxgknb_6257/bmjdhz/qsejdw_72648/cxgzbsc_72651/index.shtml"

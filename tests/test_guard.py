@@ -12,7 +12,9 @@ from crawler.exceptions import RefusedRequestError
 from crawler.guard import browser_refusal, literal_address, outgoing_refusal, refusal
 from crawler.offsite import GuardMiddleware
 from crawler.registry import RegistryError, default_registry, load_registry
-from spiders.wuchang import WuchangSpider
+from crawler.spiderloader import load_spider
+
+WuchangSpider = load_spider("wuchang")
 
 WUCHANG = default_registry().portal("wuchang")
 FILES = WUCHANG.model_copy(update={"attachment_hosts": ("files.wuchang.gov.cn",)})

@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 from scrapy import Request
-from scrapy.spiderloader import SpiderLoader
+from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler, get_reactor_settings
 
@@ -15,7 +15,7 @@ from crawler.exceptions import SpiderArgumentError
 from spiders.trs import TrsPortalSpider
 
 SETTINGS = get_project_settings()
-LOADER = SpiderLoader.from_settings(SETTINGS)
+LOADER = get_spider_loader(SETTINGS)  # the project's loader: a spider per registry portal
 NAMES = LOADER.list()
 
 
@@ -86,3 +86,19 @@ def test_contract_is_checked_at_class_definition() -> None:
 
         class Nameless(TrsPortalSpider):
             pass
+
+
+def test_a_spider_per_registry_portal_and_no_spider_files() -> None:
+    """Portals are data: the loader makes each spider from its registry entry's platform family."""
+    from pathlib import Path
+
+    from crawler.registry import spider_registry
+    from crawler.spiderloader import FAMILIES
+
+    registry = spider_registry()
+    assert sorted(NAMES) == sorted(registry.portals)
+    for name in NAMES:
+        cls = LOADER.load(name)
+        assert cls.__bases__ == (FAMILIES[registry.portal(name).platform],) and cls.name == name
+    files = {p.stem for p in (Path(__file__).resolve().parent.parent / "spiders").glob("*.py")}
+    assert files == {"__init__", "trs", "hanweb"}

@@ -19,6 +19,8 @@ Leases (:mod:`crawler.cluster.lease`), both in the cluster's Redis:
 * ``portal:{portal}`` — one crawl of a portal in the cluster at a time. A second crawl task for a portal
   whose lease another task holds is ``skipped: portal:wuchang held by <task> on <node> pid <pid>``. (A
   second delivery of the *same* task waits for the lease instead: it is that task's redelivery.)
+* ``group:{group}`` — one crawl at a time of the portals of one politeness group (a registry ``group``
+  shared by several portals, e.g. the county sites of one prefecture's server): the others wait.
 * ``archive:{archive}`` — one crawl per archive at a time, opt-in (``NIANBAO_ARCHIVE_LEASE=1``). Off by
   default since the catalog database (crawler/store/catalog.py) takes version numbers for every writer and
   each crawl writes only its own portal's keys (cross-report findings are derived apart). With it on,
@@ -44,6 +46,7 @@ from crawler.arguments import crawl_id as new_crawl_id
 from crawler.cluster import broker_url
 from crawler.cluster.jobs import Job, JobBook, now
 from crawler.cluster.lease import Lease, Renewer
+from crawler.registry import RegistryError, spider_registry
 from crawler.scheduler import ROOT, command_available, load_schedule, run_scrapy
 
 logger = logging.getLogger(__name__)
@@ -186,6 +189,18 @@ class Run:
         keep.leases.append(lease)
 
 
+def portal_group(portal: str, settings: list[str]) -> str | None:
+    """The politeness group ``portal`` shares with other portals of the registry the crawl will read
+    (``REGISTRY_PATH`` among ``settings``, else the spiders' default); None when it shares it with none."""
+    path = next((item.split("=", 1)[1] for item in settings if item.startswith("REGISTRY_PATH=")), None)
+    try:
+        registry = spider_registry(path or None)
+        slot = registry.portal(portal).slot
+    except (KeyError, RegistryError):
+        return None  # the crawl itself will say what is wrong
+    return slot if sum(1 for p in registry.portals.values() if p.slot == slot) > 1 else None
+
+
 def run_crawl(
     run: Run, portal: str, settings: list[str], derive: bool = False, spider_args: list[str] | None = None
 ) -> Job:
@@ -209,6 +224,12 @@ def run_crawl(
         with run.renewer(portal_lease) as keep:
             book.update(run.job_id, state="running", outcome="", worker=run.node, attempts=job.attempts + 1,
                         started=now(), finished="", exit_status=None)  # fmt: skip
+            # Portals of one politeness group (one server: crawler/registry.py Portal.group) are crawled one
+            # after the other in the cluster, as one process crawls them through one download slot.
+            group = portal_group(portal, settings)
+            group_lease = run.lease(f"group:{group}") if group else None
+            if group_lease is not None:
+                run.wait_for(group_lease, book, keep)
             archive_lease = None
             if archive_lease_enabled():
                 archive_lease = run.lease(f"archive:{archive_identity(settings)}")
@@ -227,9 +248,10 @@ def run_crawl(
                 book.update(run.job_id, state="failed", outcome=f"failed: {exc}", finished=now())
                 raise
             finally:
-                if archive_lease is not None:
-                    keep.leases.remove(archive_lease)
-                    archive_lease.release()
+                for held in (archive_lease, group_lease):
+                    if held is not None:
+                        keep.leases.remove(held)
+                        held.release()
             state, outcome = _exit_outcome(code)
             if keep.lost:
                 outcome += f" (leases lost while running: {', '.join(keep.lost)})"

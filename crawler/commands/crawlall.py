@@ -1,7 +1,9 @@
 """`scrapy crawlall`: crawl every portal (or some) in one process.
 
-Portals are different hosts, so their crawls run side by side; politeness limits still apply per
-host. The exit status is non-zero when any crawl did not finish normally, or when writes are still
+Portals of different politeness groups run side by side; the portals of one group (one server: the
+registry's ``group``, default the host) are crawled one after the other, since each crawl has its own
+downloader and so its own download slots: one group, one request at a time. The exit status is
+non-zero when any crawl did not finish normally, or when writes are still
 spooled because the S3 archive was unreachable at the end.
 """
 
@@ -9,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler import derive
 from crawler.crawlstore import not_durable
+from crawler.registry import RegistryError, spider_registry
 from crawler.store import open_store
 
 
@@ -39,6 +43,32 @@ class Command(ScrapyCommand):
             help="spider argument for every portal (e.g. years=2023-2025)",
         )
 
+    def _group(self, name: str) -> str:
+        """The politeness group of a portal (its download slot); a spider that is no portal is its own."""
+        assert self.settings is not None
+        try:
+            return spider_registry(self.settings.get("REGISTRY_PATH") or None).portal(name).slot
+        except (KeyError, RegistryError):
+            return f"spider:{name}"
+
+    def _chain(self, queue: list[Any], spargs: dict[str, str]) -> None:
+        """Crawl ``queue[0]`` now and the rest of the group when it ends (whatever its outcome). The next
+        crawl joins the process's active crawls before the finished one is waited for, so the process
+        runs until the last crawl of every group has ended."""
+        assert self.crawler_process is not None
+        done: Any = self.crawler_process.crawl(queue[0], **spargs)
+        if len(queue) == 1:
+            return
+        if hasattr(done, "add_done_callback"):  # asyncio.Task (AsyncCrawlerProcess)
+            done.add_done_callback(lambda _task: self._chain(queue[1:], spargs))
+        else:  # Deferred (CrawlerProcess)
+
+            def then(result: Any) -> Any:
+                self._chain(queue[1:], spargs)
+                return result
+
+            done.addBoth(then)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
         names = self.crawler_process.spider_loader.list()
@@ -48,10 +78,13 @@ class Command(ScrapyCommand):
             raise UsageError(f"no spider for {', '.join(unknown)}; known: {', '.join(names)}")
         spargs = dict(arg.split("=", 1) for arg in opts.spargs if "=" in arg)
         crawlers = []
+        groups: dict[str, list[Any]] = {}
         for name in chosen:
             crawler = self.crawler_process.create_crawler(name)
             crawlers.append(crawler)
-            self.crawler_process.crawl(crawler, **spargs)
+            groups.setdefault(self._group(name), []).append(crawler)
+        for queue in groups.values():
+            self._chain(queue, spargs)
         self.crawler_process.start()
         failed = [c.spidercls.name for c in crawlers if not c.stats or c.stats.get_value("finish_reason") != "finished"]
         if failed:

@@ -34,7 +34,7 @@ class Command(ScrapyCommand):
                                  "(--all: of the whole archive), on the extract queue")  # fmt: skip
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        from scrapy.spiderloader import SpiderLoader  # noqa: PLC0415
+        from scrapy.spiderloader import get_spider_loader  # noqa: PLC0415
 
         from crawler.cluster.tasks import enqueue_crawl, redis_client  # noqa: PLC0415
 
@@ -42,7 +42,7 @@ class Command(ScrapyCommand):
         if opts.extract:
             self._enqueue_extracts(args, opts)
             return
-        names = SpiderLoader.from_settings(self.settings).list()
+        names = get_spider_loader(self.settings).list()  # the project loader: a spider per portal
         if opts.all == bool(args):
             raise UsageError("name portals or give --all (not both)")
         portals = names if opts.all else args

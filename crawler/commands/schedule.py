@@ -55,12 +55,12 @@ class Command(ScrapyCommand):
         add("--print-systemd", action="store_true", help="print systemd service/timer units and exit")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        from scrapy.spiderloader import SpiderLoader  # noqa: PLC0415
+        from scrapy.spiderloader import get_spider_loader  # noqa: PLC0415
 
         assert self.settings is not None
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}")
-        names = SpiderLoader.from_settings(self.settings).list()
+        names = get_spider_loader(self.settings).list()  # the project loader: a spider per portal
         portals = [p for p in opts.portals.split(",") if p] if opts.portals else names
         if unknown := sorted(set(portals) - set(names)):
             raise UsageError(f"--portals: no spider named {', '.join(unknown)}")

@@ -32,7 +32,10 @@ _LABEL_COLON_RE = re.compile(rf"({_LABEL_ALT})\s*[:：]")
 _LABEL_ONLY_RE = re.compile(rf"^({_LABEL_ALT})$")
 _SEPARATORS = " |•·\t"
 _BULLET_DATE_RE = re.compile(r"^[•·]\s*(\d{4}-\d{1,2}-\d{1,2})")
-BODY_SELECTORS = ("div.TRS_Editor", "div.trs_editor_view", "div.TRS_UEDITOR", "div.article-content", "div.view")
+# div#zoom: the body of Hanweb (大汉) article pages.
+BODY_SELECTORS = (
+    "div.TRS_Editor", "div.trs_editor_view", "div.TRS_UEDITOR", "div.article-content", "div.view", "div#zoom",
+)  # fmt: skip
 # A label cell whose value sits in the next cell (武昌's 政府信息公开 table: <td>公开日期:</td><td>…</td>).
 _CELLS = ("td", "th", "dt", "dd", "label", "span", "b", "strong", "em", "font", "i")
 # Download servlets name the file in a query parameter (DownloadServlet?filePath=/…/x.pdf) or only in the

@@ -1,4 +1,5 @@
-"""Facts encoded in TRS platform URLs: ``…/YYYYMM/tYYYYMMDD_DOCID.(s)html`` and ``P0YYYYMMDD….ext``."""
+"""Facts encoded in platform URLs: TRS ``…/YYYYMM/tYYYYMMDD_DOCID.(s)html`` and ``P0YYYYMMDD….ext``;
+Hanweb ``/art/YYYY/M/D/art_COL_DOCID.html``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 ARTICLE_RE = re.compile(r"/(\d{6})/t(\d{4})(\d{2})(\d{2})_(\d+)\.s?html?$")
+# Hanweb (大汉) articles: classic /art/{Y}/{M}/{D}/art_{colid}_{docid}.html, newer …/art/{Y}/art_{uuid32}.html.
+HANWEB_ARTICLE_RE = re.compile(r"/art/(\d{4})/(\d{1,2})/(\d{1,2})/art_\d+_(\d+)\.html$")
+HANWEB_UUID_ARTICLE_RE = re.compile(r"/art/\d{4}/art_[0-9a-f]{32}\.html$")
 DOCUMENT_EXTENSIONS = {
     ".pdf": "pdf",
     ".doc": "doc",
@@ -38,18 +42,25 @@ def make_date(year: str | int, month: str | int, day: str | int) -> dt.date | No
 
 def url_date(url: str) -> dt.date | None:
     """The ``tYYYYMMDD`` date of an article URL (the upload date, not necessarily the page date)."""
-    match = ARTICLE_RE.search(urlsplit(url).path)
-    return make_date(match[2], match[3], match[4]) if match else None
+    path = urlsplit(url).path
+    if match := ARTICLE_RE.search(path):
+        return make_date(match[2], match[3], match[4])
+    match = HANWEB_ARTICLE_RE.search(path)
+    return make_date(match[1], match[2], match[3]) if match else None
 
 
 def doc_id(url: str) -> int | None:
-    """The city-wide TRS document id of an article URL."""
-    match = ARTICLE_RE.search(urlsplit(url).path)
-    return int(match[5]) if match else None
+    """The platform instance's document id of an article URL (TRS t-date or classic Hanweb)."""
+    path = urlsplit(url).path
+    if match := ARTICLE_RE.search(path):
+        return int(match[5])
+    match = HANWEB_ARTICLE_RE.search(path)
+    return int(match[4]) if match else None
 
 
 def is_article(url: str) -> bool:
-    return ARTICLE_RE.search(urlsplit(url).path) is not None
+    path = urlsplit(url).path
+    return any(r.search(path) for r in (ARTICLE_RE, HANWEB_ARTICLE_RE, HANWEB_UUID_ARTICLE_RE))
 
 
 def document_kind(url: str) -> str | None:

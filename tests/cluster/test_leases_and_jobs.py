@@ -151,3 +151,42 @@ def test_a_crawl_that_cannot_start_is_a_failed_job_with_its_leases_released(
     job = JobBook(client).get("t-nostart")
     assert job is not None and job.state == "failed" and "setpriv" in job.outcome
     assert client.keys("nianbao:lease:*") == []
+
+
+def test_a_crawl_waits_while_another_portal_of_its_politeness_group_is_crawled(
+    redis_server: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """通城 and 崇阳 sit on one 咸宁 server (config/hubei.yaml group trs-xianning): a crawl of one waits for
+    the other's group lease instead of doubling the load (and is not skipped: it is another portal)."""
+    import threading
+
+    from crawler.cluster.tasks import portal_group
+
+    assert (portal_group("zgtc", []), portal_group("chongyang", []), portal_group("wuchang", [])) == (
+        "trs-xianning", "trs-xianning", None
+    )  # fmt: skip
+    monkeypatch.setenv("NIANBAO_BROKER_URL", redis_server.url)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no setpriv: once it has its leases, the crawl fails to start
+    client = redis_server.client()
+    other = Lease(client, "group:trs-xianning", "chongyang-task on w9@x pid 99")
+    assert other.acquire()
+    errors: list[BaseException] = []
+
+    def crawl() -> None:
+        try:
+            run_crawl(Run(client, "t-zgtc", "w1@here", poll=0.05), "zgtc", ["STORE_URI=s3://b/a"])
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=crawl)
+    thread.start()
+    book = JobBook(client)
+    deadline = time.monotonic() + 30
+    while (job := book.get("t-zgtc")) is None or job.state != "waiting":
+        assert time.monotonic() < deadline and thread.is_alive()
+        time.sleep(0.05)
+    assert job.outcome == "waiting: group:trs-xianning held by chongyang-task on w9@x pid 99"
+    assert other.release()
+    thread.join(30)
+    assert [type(e) for e in errors] == [FileNotFoundError]
+    assert client.keys("nianbao:lease:*") == []  # group and portal leases released

@@ -18,9 +18,11 @@ from crawler.columns import ColumnWalk
 from crawler.items import ColumnItem, PageCapture
 from crawler.parsers.listing import ListRow
 from crawler.registry import default_registry
-from spiders.wuchang import WuchangSpider
+from crawler.spiderloader import load_spider
 from tests.faults.conftest import STREETS, Faulty
 from tests.support import FAST, ROOT
+
+WuchangSpider = load_spider("wuchang")
 
 
 def test_kill_9_mid_crawl_then_resume(faulty: Faulty, tmp_path: Path) -> None:
