@@ -112,6 +112,11 @@ class _Worker:
         return self.process.exitcode
 
 
+class PoolError(OSError):
+    """The pool could not run a reader at all (its machine, not the file): the call failed, no record made.
+    An OSError, so that `scrapy extract` counts it as a failure and goes on to the next file."""
+
+
 class ExtractPool:
     """A fixed number of worker slots; :meth:`submit` queues a call and returns its future at once."""
 
@@ -194,9 +199,12 @@ class ExtractPool:
                     if worker is None or not worker.process.is_alive():
                         worker = _Worker(self._context, self.limits.memory, self.limits.ocr_memory)
                     worker = self._run(worker, task)
-                except Exception as exc:  # the pool itself failed (cannot fork): still an answer
+                except Exception as exc:  # the pool itself failed (cannot fork, no file descriptors left)
+                    # Not a property of the file: no P00 record, which would stand in the archive as if the
+                    # file were unreadable. The caller logs it and the file is read again later.
                     log.exception("extraction worker could not run")
-                    task.future.set_exception(ReadError("worker_crashed", f"{type(exc).__name__}: {exc}"))
+                    failure = PoolError(f"no extraction worker could be started: {type(exc).__name__}: {exc}")
+                    task.future.set_exception(failure)
                     worker = None
         finally:
             if worker is not None:

@@ -5,6 +5,9 @@ refusal is a record with a P00 finding naming the limit, stored once and not rea
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,3 +168,42 @@ def test_parse_reads_in_a_bounded_worker(tmp_path: Path) -> None:
     out = io.StringIO()
     assert run_read(str(path), url=None, fmt="json", out=out, limits=WorkerLimits(memory=512 * MiB)) == 1
     assert '"reason": "grid_limit"' in out.getvalue()
+
+
+# ---- the pool's own failure is not the file's ----------------------------------------------------
+_NO_DESCRIPTORS_LEFT = """
+import json, os, resource
+from crawler.extract.workers import ExtractPool, PoolError, WorkerLimits
+html = "<html><body><h1>武昌区杨园街道办事处2024年政府信息公开工作年度报告</h1></body></html>".encode()
+out = {}
+with ExtractPool(WorkerLimits(workers=1)) as pool:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    held = []
+    try:
+        while True:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+    except OSError:
+        pass
+    failure = pool.extract(html, filename="a.html").exception(timeout=60)
+    out["failure"] = [type(failure).__name__, isinstance(failure, PoolError), str(failure)]
+    for fd in held:
+        os.close(fd)
+    record = pool.extract(html, filename="a.html").result(timeout=120)
+    out["after"] = [record.report_year, sorted({f.rule for f in record.findings if f.rule == "P00"})]
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def test_a_pool_that_cannot_start_a_worker_fails_the_call_instead_of_blaming_the_file() -> None:
+    # Every file descriptor taken: no pipe, no worker. The call fails with PoolError (the crawl logs it and
+    # stores nothing; `scrapy extract` reads the file later), never a P00 "worker_crashed" record that would
+    # stand in the archive as if the file were unreadable; once descriptors are free the pool reads again.
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_DESCRIPTORS_LEFT], capture_output=True, text=True, timeout=300, check=True
+    )
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    name, is_pool_error, message = out["failure"]
+    assert (name, is_pool_error) == ("PoolError", True)
+    assert message.startswith("no extraction worker could be started: ")
+    assert "Too many open files" in message
+    assert out["after"] == [2024, []]
