@@ -47,10 +47,11 @@ class Cluster:
             "NIANBAO_LEASE_TTL": "5",
         }
 
-    def start_worker(self, name: str, *options: str) -> None:
-        """`scrapy worker` in a session of its own, so the test can kill its whole process group."""
+    def start_worker(self, name: str, *options: str, env: dict[str, str] | None = None) -> None:
+        """`scrapy worker` in a session of its own, so the test can kill its whole process group; ``env``
+        adds to the cluster's environment for this worker only."""
         log = (self.tmp / f"worker-{name}.log").open("ab")
-        env = {**self.env, "NIANBAO_SPOOL": str(self.tmp / f"spool-{name}")}  # one node's local spool
+        env = {**self.env, **(env or {}), "NIANBAO_SPOOL": str(self.tmp / f"spool-{name}")}  # one node's spool
         self.workers[name] = subprocess.Popen(
             [sys.executable, "-m", "scrapy", "worker", "--name", f"{name}@test", "--loglevel", "INFO", *options],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
