@@ -200,6 +200,12 @@ def unlisted(
     return results
 
 
+def group_of(status: Status) -> str:
+    """Where a status is shown: under its portal, or for a unit no portal covers (:func:`unlisted`) under its
+    NBS county's code (``420502``)."""
+    return status.portal or (status.nbs or "")[:6]
+
+
 # ---- writes not durable yet (S3 unreachable: spooled locally until `scrapy flush`) ---------------
 # A scope is (street name or None, report year or None); None matches every street / every year.
 _Scope = tuple[str | None, int | None]

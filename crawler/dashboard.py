@@ -25,7 +25,7 @@ from typing import Any
 
 from crawler import records
 from crawler import template as tpl
-from crawler.compliance import STATUS_LABELS, STATUSES, Status
+from crawler.compliance import STATUS_LABELS, STATUSES, Status, group_of
 from crawler.edits import cell_changes
 from crawler.extract.explain import finding_text, severity, table_name
 from crawler.i18n import N_, Translator, translator
@@ -120,6 +120,15 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def _place(registry: Registry, group: str, rows: list[Status]) -> tuple[str, str]:
+    """The name and host heading a group's pages: the portal's, else the county's and the county portal's host
+    the research saw (crawler/data/hubei-county-portals.csv), if any."""
+    if group in registry.portals:
+        portal = registry.portal(group)
+        return portal.name, portal.host
+    return rows[0].legal_district or group, rows[0].evidence.get("county_host") or ""
+
+
 def district_page(portal: str) -> str:
     return f"district-{urllib.parse.quote(portal, safe='')}.html"
 
@@ -193,7 +202,11 @@ def chart(shares: Mapping[str, Mapping[int, float | None]], _: Translator, ident
     years = sorted({y for by_year in shares.values() for y in by_year})
     if not years:
         return ""
-    width, height, left, right, top, bottom = 900, 380, 56, 180, 20, 40
+    # A district with no known share has no line (the table says "—"): the legend lists the lines drawn,
+    # and the chart grows so that it holds them all (27 portals, or the counties of --province).
+    drawn = [(d, by_year) for d, by_year in sorted(shares.items()) if any(v is not None for v in by_year.values())]
+    width, left, right, top, bottom = 900, 56, 180, 20, 40
+    height = max(380, top + 18 * len(drawn) + bottom)
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(year: int) -> float:
@@ -218,7 +231,7 @@ def chart(shares: Mapping[str, Mapping[int, float | None]], _: Translator, ident
         parts.append(
             f'<text x="{x(year):.1f}" y="{height - bottom + 20}" text-anchor="middle" font-size="12">{year}</text>'
         )
-    for n, (district, by_year) in enumerate(sorted(shares.items())):
+    for n, (district, by_year) in enumerate(drawn):
         colour, marker = LINE_COLOURS[n % len(LINE_COLOURS)], MARKERS[n % len(MARKERS)]
         points = [(x(yr), y(share)) for yr, share in sorted(by_year.items()) if share is not None]
         if len(points) > 1:
@@ -390,9 +403,9 @@ def build_site(
     _ = _ or translator()
     by_portal: dict[str, list[Status]] = defaultdict(list)
     for status in statuses:
-        by_portal[status.portal].append(status)
+        by_portal[group_of(status)].append(status)
     history = _history(store)
-    names = {pid: registry.portal(pid).name for pid in by_portal}
+    names = {pid: _place(registry, pid, rows)[0] for pid, rows in by_portal.items()}
     site = {"index.html": _overview(registry, store, statuses, by_portal, history, today, _)}
     for pid, rows in by_portal.items():
         site[district_page(pid)] = _district(registry, store, pid, rows, today, _)
@@ -441,7 +454,7 @@ def _overview(
     _: Translator,
 ) -> str:
     heading = _("Publication of the street offices' annual government information disclosure reports")
-    names = {pid: registry.portal(pid).name for pid in by_portal}
+    names = {pid: _place(registry, pid, rows)[0] for pid, rows in by_portal.items()}
     out = [
         f"<h1>{_e(heading)}</h1>",
         _as_of(today, _),
@@ -453,12 +466,12 @@ def _overview(
         chart(on_time_shares(statuses, names), _),
     ]
     for pid, rows in by_portal.items():
-        portal = registry.portal(pid)
+        name, host = _place(registry, pid, rows)
         out.append(
-            f'<h2 id="{_e(pid)}"><a href="{_e(district_page(pid))}">{_e(portal.name)}</a> '
-            f'<span class="small">{_e(portal.host)}</span></h2>'
+            f'<h2 id="{_e(pid)}"><a href="{_e(district_page(pid))}">{_e(name)}</a> '
+            f'<span class="small">{_e(host)}</span></h2>'
         )
-        out.append(_heatmap(pid, portal.name, rows, _))
+        out.append(_heatmap(pid, name, rows, _))
         out += _problems(store, pid, rows, _)
         out += _incomplete(rows, _)
         checked = [(s, found) for s in rows if s.report_url and (found := _findings(store, s))]
@@ -505,19 +518,18 @@ def _overview(
 
 
 def _district(registry: Registry, store: Store, pid: str, rows: list[Status], today: dt.date, _: Translator) -> str:
-    portal = registry.portal(pid)
-    names = {pid: portal.name}
+    name, host = _place(registry, pid, rows)
     out = [
-        f'<h1>{_e(portal.name)} <span class="small">{_e(portal.host)}</span></h1>',
+        f'<h1>{_e(name)} <span class="small">{_e(host)}</span></h1>',
         _as_of(today, _),
         _legend(rows, _),
         f"<h2>{_e(_(T_ON_TIME_SHARE_PER_DISTRICT_AND_YEAR))}</h2>",
-        chart(on_time_shares(rows, names), _),
+        chart(on_time_shares(rows, {pid: name}), _),
         f"<h2>{_e(_(T_STREETS))}</h2>",
-        _heatmap(pid, portal.name, rows, _),
+        _heatmap(pid, name, rows, _),
         *_problems(store, pid, rows, _),
     ]
-    return _page(f"{portal.name} — nianbao", out, _, [(_("Overview"), "index.html"), (portal.name, "")])
+    return _page(f"{name} — nianbao", out, _, [(_("Overview"), "index.html"), (name, "")])
 
 
 def _street(

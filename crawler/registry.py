@@ -1,4 +1,5 @@
-"""The portal registry (``config/portals.yaml``): districts, streets, columns and deadlines.
+"""The portal registry (``config/portals.yaml`` and ``config/hubei.yaml``): districts, streets, columns and
+deadlines.
 
 Loaded and validated once; a bad file fails with a message that names the file, the entry and the
 key, because the people who edit it are not Python programmers.
@@ -17,10 +18,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+# The Wuhan registry: the first registry file (its defaults apply to all), and alone the replica's Wuhan world.
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "portals.yaml"
-# Registry files beside config/portals.yaml that the spiders also serve (one spider per portal of every
-# file): Hubei's county portals (issue 19). config/portals.yaml alone stays the Wuhan registry that
-# `scrapy status`, the dashboard and the replica's Wuhan world read by default.
+# Registry files read beside config/portals.yaml: Hubei's county portals (issue 19). What the spiders crawl
+# is what every command judges, so every reader of the default registry reads them all (:func:`registry_spec`).
 EXTRA_PATHS = (DEFAULT_PATH.parent / "hubei.yaml",)
 
 Status = Literal["seen", "inferred", "unverified"]
@@ -258,12 +259,12 @@ def _describe(path: Path, raw: dict, error: ValidationError) -> str:
 
 
 def load_registry(path: str | os.PathLike[str] | None = None) -> Registry:
-    """Read and validate the registry; raise :class:`RegistryError` naming file, entry and key.
+    """Read and validate the registry (:func:`registry_spec`); raise :class:`RegistryError` naming file, entry
+    and key.
 
     ``path`` may name several files separated by ``os.pathsep`` (``config/portals.yaml:config/hubei.yaml``):
     their portals are merged (an id defined twice is an error) and the first file's defaults apply."""
-    spec = os.fspath(path or os.environ.get("NIANBAO_REGISTRY") or DEFAULT_PATH)
-    files = [part for part in spec.split(os.pathsep) if part]
+    files = [part for part in registry_spec(os.fspath(path) if path else None).split(os.pathsep) if part]
     if len(files) > 1:
         return _merge([_load_one(Path(f)) for f in files], files)
     return _load_one(Path(files[0]))
@@ -279,9 +280,10 @@ def _merge(registries: list[Registry], files: list[str]) -> Registry:
     return registries[0].model_copy(update={"portals": portals})
 
 
-def spider_registry_spec(setting: str | None) -> str:
-    """The registry files the spiders serve: the REGISTRY_PATH setting, else $NIANBAO_REGISTRY, else
-    config/portals.yaml and every file of :data:`EXTRA_PATHS` (config/hubei.yaml)."""
+def registry_spec(setting: str | None = None) -> str:
+    """The registry files the project reads — the spiders and every command that judges or shows their
+    results: ``setting`` (REGISTRY_PATH, an explicit path), else $NIANBAO_REGISTRY, else config/portals.yaml
+    and every file of :data:`EXTRA_PATHS` (config/hubei.yaml)."""
     if setting:
         return setting
     if env := os.environ.get("NIANBAO_REGISTRY"):
@@ -289,14 +291,14 @@ def spider_registry_spec(setting: str | None) -> str:
     return os.pathsep.join(str(p) for p in (DEFAULT_PATH, *EXTRA_PATHS) if p.is_file())
 
 
-def spider_registry(setting: str | None = None) -> Registry:
-    """The registry of every portal that has a spider (crawler/spiderloader.py): the files a setting
-    names are read afresh (tests rewrite them), the default ones once."""
-    return load_registry(setting) if setting else _default_spider_registry(spider_registry_spec(None))
+def default_registry(setting: str | None = None) -> Registry:
+    """The registry (:func:`registry_spec`) of the spiders and the commands: the files a setting names are
+    read afresh (tests rewrite them), the default ones once."""
+    return load_registry(setting) if setting else _cached_registry(registry_spec())
 
 
 @functools.cache
-def _default_spider_registry(spec: str) -> Registry:
+def _cached_registry(spec: str) -> Registry:
     return load_registry(spec)
 
 
@@ -319,8 +321,3 @@ def _load_one(path: Path) -> Registry:
         return Registry.model_validate(data)
     except ValidationError as exc:
         raise RegistryError(_describe(path, data, exc)) from None
-
-
-@functools.cache
-def default_registry() -> Registry:
-    return load_registry()

@@ -24,8 +24,8 @@ STORE_URI = os.environ.get("NIANBAO_STORE_URI", "./data")
 # A mirror of the real portals (mirror convention: https://HOST/PATH is served at {MIRROR}/HOST/PATH).
 # Empty: crawl the real hosts.
 PORTAL_MIRROR = os.environ.get("PORTAL_MIRROR", "")
-# The registry file(s), separated by os.pathsep; empty means config/portals.yaml (or $NIANBAO_REGISTRY)
-# for status and the dashboard, and config/portals.yaml plus config/hubei.yaml for the spiders.
+# The registry file(s), separated by os.pathsep, for the spiders and every command (status, units, dashboard,
+# alert, export, extract); empty means $NIANBAO_REGISTRY, else config/portals.yaml plus config/hubei.yaml.
 REGISTRY_PATH = ""
 # Crawl identifier stamped on every item and log; empty means the UTC start time.
 CRAWL_ID = ""

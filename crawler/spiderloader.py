@@ -13,7 +13,7 @@ from typing import Any
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import SpiderLoader
 
-from crawler.registry import Portal, Registry, spider_registry
+from crawler.registry import Portal, Registry, default_registry
 from spiders.hanweb import HanwebPortalSpider
 from spiders.trs import TrsPortalSpider
 
@@ -35,16 +35,16 @@ def portal_spiders(registry: Registry) -> dict[str, type[TrsPortalSpider]]:
 
 def load_spider(portal_id: str, registry_path: str | None = None) -> type[TrsPortalSpider]:
     """The spider class of one portal (tests and tools that need the class without a loader)."""
-    return spider_class(spider_registry(registry_path or None).portal(portal_id))
+    return spider_class(default_registry(registry_path or None).portal(portal_id))
 
 
 class RegistrySpiderLoader(SpiderLoader):
-    """Scrapy's loader (spiders of SPIDER_MODULES) plus one spider per portal of the registry files the
-    spiders serve (REGISTRY_PATH, else config/portals.yaml and config/hubei.yaml)."""
+    """Scrapy's loader (spiders of SPIDER_MODULES) plus one spider per portal of the registry
+    (REGISTRY_PATH, else config/portals.yaml and config/hubei.yaml)."""
 
     def __init__(self, settings: BaseSettings):
         super().__init__(settings)
-        for pid, cls in portal_spiders(spider_registry(settings.get("REGISTRY_PATH") or None)).items():
+        for pid, cls in portal_spiders(default_registry(settings.get("REGISTRY_PATH") or None)).items():
             if pid in self._spiders:
                 raise ValueError(f"spider {pid!r} is both a module spider and a registry portal")
             self._found[pid].append((__name__, cls.__name__))

@@ -1,5 +1,6 @@
 """Which NBS units the portal registry covers: the join of ``crawler/units.py`` (every township unit, by
-code) and ``config/portals.yaml`` (the portals and the units they publish, each with its ``nbs`` code).
+code) and the portal registry (``config/portals.yaml`` and ``config/hubei.yaml``: the portals and the units
+they publish, each with its ``nbs`` code).
 
 A unit is
 

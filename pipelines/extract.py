@@ -35,7 +35,7 @@ from crawler.crawlstore import for_crawler
 from crawler.edits import refresh_events
 from crawler.extract.workers import ExtractPool, WorkerLimits, limit_reason
 from crawler.items import ReportItem, to_json
-from crawler.registry import load_registry
+from crawler.registry import default_registry
 from crawler.store import Store, StoreError
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class ExtractPipeline:
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         if not crawler.settings.getbool("EXTRACT_ENABLED"):
             raise NotConfigured("EXTRACT_ENABLED is off")
-        registry = load_registry(crawler.settings.get("REGISTRY_PATH") or None)
+        registry = default_registry(crawler.settings.get("REGISTRY_PATH") or None)
         return cls(
             for_crawler(crawler),
             records.deadline_policies(registry),

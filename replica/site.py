@@ -14,7 +14,7 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.registry import EXTRA_PATHS, Registry, default_registry, load_registry
+from crawler.registry import DEFAULT_PATH, EXTRA_PATHS, Registry, load_registry
 from replica import documents, reports, variants
 from replica.hubei import HubeiWorld
 from replica.pages import detail_page, link_page, list_page, not_found_page, robots_txt
@@ -53,7 +53,9 @@ class _ReportDocs:
 class Site:
     def __init__(self, seed: int = 0, registry: Registry | None = None, portals: tuple[str, ...] | None = None):
         self.seed = seed
-        self.registry = registry or default_registry()
+        # The Wuhan world is config/portals.yaml's alone (replica/reality.py models those portals); Hubei's
+        # county portals have a world of their own below.
+        self.registry = registry or load_registry(DEFAULT_PATH)
         self.world: World = build_world(self.registry, seed, portals)
         self.republished = False
         self._lock = threading.RLock()

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.parsers.challenge import challenge_reason  # noqa: E402
-from crawler.registry import Portal, default_registry  # noqa: E402
+from crawler.registry import Portal  # noqa: E402
 from crawler.store import open_store  # noqa: E402
 from replica.server import start_in_thread  # noqa: E402
 from replica.site import Site  # noqa: E402
@@ -118,8 +118,9 @@ def save(portal: Portal, mirror: str, work: Path) -> None:
 
 
 def main(names: list[str]) -> None:
-    registry = default_registry()
-    server = start_in_thread(Site(seed=0), port=0)
+    site = Site(seed=0)
+    registry = site.registry  # the Wuhan portals the replica's world models
+    server = start_in_thread(site, port=0)
     try:
         with tempfile.TemporaryDirectory() as work:
             for name in names or sorted(registry.portals):

@@ -31,7 +31,7 @@ from crawler.parsers.challenge import challenge_reason
 from crawler.parsers.detail import parse_detail
 from crawler.parsers.listing import ListRow, parse_listing
 from crawler.parsers.titles import report_year
-from crawler.registry import Portal, Registry, Unit, spider_registry
+from crawler.registry import Portal, Registry, Unit, default_registry
 from crawler.report_page import fetch_failure, read_report_page, report_item
 from crawler.selection import select_reports
 from crawler.store.base import sha256_hex
@@ -73,7 +73,7 @@ class TrsPortalSpider(scrapy.Spider):
     def _configure(self, crawler: Crawler) -> None:
         """Arguments and registry, validated once with typed errors (crawler/arguments.py)."""
         settings = crawler.settings
-        self.registry: Registry = spider_registry(settings.get("REGISTRY_PATH") or None)
+        self.registry: Registry = default_registry(settings.get("REGISTRY_PATH") or None)
         self.portal: Portal = self.registry.portal(self.portal_id or self.name)
         self.crawl_id: str = settings.get("CRAWL_ID") or crawl_id(settings.get("JOBDIR"))
         self.allowed_domains = [self.portal.host, *self.portal.attachment_hosts]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
 import yaml
 
-from crawler.registry import DEFAULT_PATH, RegistryError, load_registry
+from crawler.registry import DEFAULT_PATH, EXTRA_PATHS, RegistryError, default_registry, load_registry, registry_spec
 
 
 def test_every_researched_portal_and_status_is_carried_over() -> None:
-    registry = load_registry()
+    registry = load_registry(DEFAULT_PATH)  # config/portals.yaml alone (config/hubei.yaml: tests/test_families.py)
     assert sorted(registry.portals) == sorted(
         ["wuchang", "qiaokou", "hongshan", "jiangan", "jianghan", "hanyang", "qingshan", "dongxihu",
          "caidian", "jiangxia", "huangpi", "xinzhou", "wehdz", "whkfq", "whdonghu"]
@@ -35,6 +36,21 @@ def test_every_researched_portal_and_status_is_carried_over() -> None:
     assert wehdz.street_column(gdj) == "https://www.wehdz.gov.cn/2022/zfxxgk/dfbm/gdj/zfxxgkndbg_44101/"
     assert wehdz.legal_district_of(gdj) == "江夏区"
     assert registry.portal("whkfq").year_column(2024) == "https://www.whkfq.gov.cn/xxgk/zfxxgkndbg/2024/jdbsc/"
+
+
+def test_the_registry_is_every_file_the_spiders_crawl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One registry for the whole project: what the spiders crawl is what status, units, the dashboard,
+    alerts and exports judge — config/portals.yaml and config/hubei.yaml, unless a setting or
+    $NIANBAO_REGISTRY names other files."""
+    monkeypatch.delenv("NIANBAO_REGISTRY", raising=False)
+    assert registry_spec() == os.pathsep.join([str(DEFAULT_PATH), str(EXTRA_PATHS[0])])
+    registry = default_registry()
+    assert len(registry.portals) == 27 and registry.portal("hbdaye").unit("茗山乡").nbs == "420281200000"
+    assert list(load_registry().portals) == list(registry.portals)  # Wuhan's portals first
+    assert default_registry() is registry  # the default files are read once
+    monkeypatch.setenv("NIANBAO_REGISTRY", str(DEFAULT_PATH))
+    assert len(default_registry().portals) == 15 and "hbdaye" not in load_registry().portals
+    assert len(default_registry(str(EXTRA_PATHS[0])).portals) == 12  # a setting wins over the variable
 
 
 def test_deadline_rule_and_per_portal_override(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ NBS_SPELLING = {"李家集街道": "李集街道", "姚家集街道": "姚集街
 
 
 def _units():
-    registry = load_registry()
+    registry = load_registry(DEFAULT_PATH)
     for portal in registry.portals.values():
         for unit in (*portal.streets, *portal.non_street_units):
             yield portal, unit
@@ -42,7 +42,7 @@ def test_every_crawlable_wuhan_street_has_a_unique_existing_code() -> None:
 
 def test_each_code_is_the_streets_own_row() -> None:
     nbs = nbs_units()
-    registry = load_registry()
+    registry = load_registry(DEFAULT_PATH)
     for portal, unit in _units():
         if not unit.nbs:
             continue

@@ -92,10 +92,10 @@ def test_a_spider_per_registry_portal_and_no_spider_files() -> None:
     """Portals are data: the loader makes each spider from its registry entry's platform family."""
     from pathlib import Path
 
-    from crawler.registry import spider_registry
+    from crawler.registry import default_registry
     from crawler.spiderloader import FAMILIES
 
-    registry = spider_registry()
+    registry = default_registry()
     assert sorted(NAMES) == sorted(registry.portals)
     for name in NAMES:
         cls = LOADER.load(name)

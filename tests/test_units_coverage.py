@@ -9,17 +9,18 @@ import pytest
 
 from crawler.commands.units import as_table
 from crawler.i18n import translator
-from crawler.registry import default_registry
+from crawler.registry import DEFAULT_PATH, default_registry, load_registry
 from crawler.units import nbs_units
 from crawler.units_coverage import configured_counties, county_portals, coverage, parse_county_portals
 from tests.support import scrapy
 
 
 def test_hubei_coverage_by_state() -> None:
-    nbs, registry = nbs_units(), default_registry()
+    nbs, registry = nbs_units(), default_registry()  # config/portals.yaml and config/hubei.yaml
     found = coverage(registry, nbs, nbs.in_province("42"))
     assert len(found) == 1475
-    assert Counter(c.state for c in found) == {"covered": 154, "not_listed": 39, "not_covered": 1282}
+    # 154 units carried by Wuhan's portals and 185 by the 12 county portals of config/hubei.yaml.
+    assert Counter(c.state for c in found) == {"covered": 339, "not_listed": 83, "not_covered": 1053}
     by_code = {c.unit.code: c for c in found}
     assert by_code["420106005000"].portals == ("wuchang",) and by_code["420106005000"].state == "covered"
     # NBS 洪山街街道 is the registry's 洪山街道; NBS 李集街道 of 黄陂 is the registry's 李家集街道.
@@ -29,11 +30,22 @@ def test_hubei_coverage_by_state() -> None:
     assert by_code["420111080000"].portals == ("wehdz",)
     # 金水街道 of 江夏区: the county has portals, but no entry lists it.
     assert (by_code["420115008000"].state, by_code["420115008000"].portals) == ("not_listed", ("jiangxia", "wehdz"))
-    daye = by_code["420281200000"]  # 茗山乡 of 大冶市: no portal configured, the research saw its host
-    assert daye.state == "not_covered" and daye.county_portal is not None
-    assert (daye.county_portal.host, daye.county_portal.spider) == ("www.hbdaye.gov.cn", "hbdaye")
-    assert by_code["420502001000"].county_portal is None  # 宜昌 西陵区: no portal seen
+    mingshan = by_code["420281200000"]  # 茗山乡 of 大冶市: crawled by the hbdaye spider
+    assert (mingshan.state, mingshan.portals, mingshan.county_portal) == ("covered", ("hbdaye",), None)
+    farm = by_code["420281401000"]  # 东风农场管理区 of 大冶市: the county's portal lists no such unit
+    assert (farm.state, farm.portals) == ("not_listed", ("hbdaye",))
+    xiling = by_code["420502001000"]  # 宜昌 西陵区: no portal configured, none seen
+    assert (xiling.state, xiling.county_portal) == ("not_covered", None)
     assert configured_counties(registry, nbs)["420113"] == ("whkfq",)  # 汉南区: only through 经开区
+    assert configured_counties(registry, nbs)["420281"] == ("hbdaye",)
+
+
+def test_an_unconfigured_county_names_its_portal_host() -> None:
+    """Without config/hubei.yaml, 大冶市 has no portal configured: its units name the host the research saw."""
+    nbs = nbs_units()
+    [mingshan] = coverage(load_registry(DEFAULT_PATH), nbs, [nbs.units["420281200000"]])
+    assert mingshan.state == "not_covered" and mingshan.county_portal is not None
+    assert (mingshan.county_portal.host, mingshan.county_portal.spider) == ("www.hbdaye.gov.cn", "hbdaye")
 
 
 def test_county_portal_table() -> None:
@@ -66,14 +78,21 @@ def test_scrapy_units_command() -> None:
     hubei = json.loads(scrapy("units", "--province", "42", "--format", "json").stdout)
     assert len(hubei) == 1475
     assert Counter(r["kind"] for r in hubei) == {"街道": 339, "镇": 760, "乡": 160, "other": 216}
+    assert Counter(r["state"] for r in hubei) == {"covered": 339, "not_listed": 83, "not_covered": 1053}
     mingshan = next(r for r in hubei if r["code"] == "420281200000")
     assert mingshan == {
         "code": "420281200000", "name": "茗山乡", "kind": "乡", "owes_report": True, "county_code": "420281",
-        "county": "大冶市", "city": "黄石市", "province": "湖北省", "state": "not_covered", "portals": [],
-        "registry_name": None, "county_host": "www.hbdaye.gov.cn", "county_spider": "hbdaye",
+        "county": "大冶市", "city": "黄石市", "province": "湖北省", "state": "covered", "portals": ["hbdaye"],
+        "registry_name": None, "county_host": None, "county_spider": None,
     }  # fmt: skip
+    xiling = next(r for r in hubei if r["code"] == "420502001000")  # 西陵街道 of 宜昌 西陵区: no portal known
+    assert (xiling["state"], xiling["portals"], xiling["county_host"]) == ("not_covered", [], None)
     daye = scrapy("units", "--county", "420281").stdout.splitlines()
-    assert daye[-1] == "共 18 个单位：已覆盖 0 个，本县门户未登记 0 个，未覆盖 18 个"
-    assert "未覆盖（县级门户 www.hbdaye.gov.cn）" in daye[1]
+    assert daye[-1] == "共 18 个单位：已覆盖 16 个，本县门户未登记 2 个，未覆盖 0 个"
+    assert daye[1].split() == ["420281001000", "东岳路街道", "街道", "大冶市", "420281", "hbdaye"]
+    # With the Wuhan registry alone, 大冶市 is a county not configured yet: its units name its portal host.
+    wuhan = scrapy("units", "--county", "420281", "-s", "REGISTRY_PATH=config/portals.yaml").stdout.splitlines()
+    assert wuhan[-1] == "共 18 个单位：已覆盖 0 个，本县门户未登记 0 个，未覆盖 18 个"
+    assert "未覆盖（县级门户 www.hbdaye.gov.cn）" in wuhan[1]
     bad = scrapy("units", "--county", "429999", check=False)
     assert bad.returncode != 0 and "no NBS 2023 county with code '429999'" in bad.stderr + bad.stdout

@@ -43,7 +43,7 @@ from crawler import keys, records
 from crawler.extract.deadline import Policy
 from crawler.extract.record import Record
 from crawler.extract.workers import ExtractPool, WorkerLimits
-from crawler.registry import load_registry
+from crawler.registry import default_registry
 from crawler.store import Store, StoreError
 
 
@@ -65,7 +65,7 @@ def project_settings(overrides: list[str]) -> Settings:
 
 @functools.cache
 def policies_of(registry_path: str | None) -> dict[str, Policy]:
-    return records.deadline_policies(load_registry(registry_path))
+    return records.deadline_policies(default_registry(registry_path))
 
 
 _pools: dict[WorkerLimits, ExtractPool] = {}

@@ -46,7 +46,7 @@ from crawler.arguments import crawl_id as new_crawl_id
 from crawler.cluster import broker_url
 from crawler.cluster.jobs import Job, JobBook, now
 from crawler.cluster.lease import Lease, Renewer
-from crawler.registry import RegistryError, spider_registry
+from crawler.registry import RegistryError, default_registry
 from crawler.scheduler import ROOT, command_available, load_schedule, run_scrapy
 
 logger = logging.getLogger(__name__)
@@ -191,10 +191,10 @@ class Run:
 
 def portal_group(portal: str, settings: list[str]) -> str | None:
     """The politeness group ``portal`` shares with other portals of the registry the crawl will read
-    (``REGISTRY_PATH`` among ``settings``, else the spiders' default); None when it shares it with none."""
+    (``REGISTRY_PATH`` among ``settings``, else the default one); None when it shares it with none."""
     path = next((item.split("=", 1)[1] for item in settings if item.startswith("REGISTRY_PATH=")), None)
     try:
-        registry = spider_registry(path or None)
+        registry = default_registry(path or None)
         slot = registry.portal(portal).slot
     except (KeyError, RegistryError):
         return None  # the crawl itself will say what is wrong

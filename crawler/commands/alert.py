@@ -9,7 +9,7 @@ from scrapy.commands import ScrapyCommand
 from crawler.alerts import commit_state, deliver, load_config, load_state, plan
 from crawler.commands.status import add_lang_option, lang_translator, parse_today
 from crawler.compliance import judge
-from crawler.registry import default_registry, load_registry
+from crawler.registry import default_registry
 from crawler.store import open_store
 
 
@@ -33,8 +33,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        path = self.settings.get("REGISTRY_PATH")
-        registry = load_registry(path) if path else default_registry()
+        registry = default_registry(self.settings.get("REGISTRY_PATH"))
         store = open_store(self.settings["STORE_URI"])
         today = parse_today(opts.today)
         config = load_config(opts.config)

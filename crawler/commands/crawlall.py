@@ -18,7 +18,7 @@ from scrapy.exceptions import UsageError
 
 from crawler import derive
 from crawler.crawlstore import not_durable
-from crawler.registry import RegistryError, spider_registry
+from crawler.registry import RegistryError, default_registry
 from crawler.store import open_store
 
 
@@ -47,7 +47,7 @@ class Command(ScrapyCommand):
         """The politeness group of a portal (its download slot); a spider that is no portal is its own."""
         assert self.settings is not None
         try:
-            return spider_registry(self.settings.get("REGISTRY_PATH") or None).portal(name).slot
+            return default_registry(self.settings.get("REGISTRY_PATH") or None).portal(name).slot
         except (KeyError, RegistryError):
             return f"spider:{name}"
 

@@ -7,11 +7,18 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands.status import add_lang_option, lang_translator, parse_today, parse_years
+from crawler.commands.status import (
+    add_lang_option,
+    add_province_option,
+    lang_translator,
+    parse_today,
+    parse_years,
+    province_statuses,
+)
 from crawler.compliance import judge
 from crawler.dashboard import build_site
 from crawler.keys import DASHBOARD, dashboard_page
-from crawler.registry import default_registry, load_registry
+from crawler.registry import default_registry
 from crawler.store import open_store
 
 
@@ -20,7 +27,7 @@ class Command(ScrapyCommand):
     requires_crawler_process = False
 
     def syntax(self) -> str:
-        return "[--out DIR] [--today YYYY-MM-DD] [--portal P] [--year Y]"
+        return "[--out DIR] [--today YYYY-MM-DD] [--portal P] [--province 42] [--year Y]"
 
     def short_desc(self) -> str:
         return "Write the static dashboard (chart, heat maps, late and missing list, findings, a page per street)"
@@ -30,17 +37,19 @@ class Command(ScrapyCommand):
         parser.add_argument("--out", default="dashboard", help="output folder (default ./dashboard)")
         parser.add_argument("--today", help="judge as of this date (default: today)")
         parser.add_argument("--portal", help="portal id(s), comma-separated (default: all)")
+        add_province_option(parser)
         parser.add_argument("--year", help="report year(s): 2024, 2023,2024 or 2019-2025")
         add_lang_option(parser)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        path = self.settings.get("REGISTRY_PATH")
-        registry = load_registry(path) if path else default_registry()
+        registry = default_registry(self.settings.get("REGISTRY_PATH"))
+        today, years = parse_today(opts.today), parse_years(opts.year)
+        # The units no portal covers (--province), on a page per county (crawler/dashboard.py).
+        unlisted_units = province_statuses(registry, opts.province, today, years)
         store = open_store(self.settings["STORE_URI"])
-        today = parse_today(opts.today)
         portals = [p for p in opts.portal.split(",") if p] if opts.portal else None
-        statuses = judge(registry, store, today, years=parse_years(opts.year), portals=portals)
+        statuses = judge(registry, store, today, years=years, portals=portals) + unlisted_units
         site = build_site(registry, store, statuses, today, lang_translator(opts.lang))
         out = Path(opts.out)
         out.mkdir(parents=True, exist_ok=True)

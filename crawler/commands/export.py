@@ -12,7 +12,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.export import FORMATS, nbs_codes, report_row, write_rows
 from crawler.records import archived_reports
-from crawler.registry import default_registry, load_registry
+from crawler.registry import default_registry
 from crawler.store import open_store
 
 
@@ -37,8 +37,7 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         if opts.fmt == "parquet" and not opts.output_file:
             raise UsageError("--format parquet needs --output FILE")
-        path = self.settings.get("REGISTRY_PATH")
-        codes = nbs_codes(load_registry(path) if path else default_registry())
+        codes = nbs_codes(default_registry(self.settings.get("REGISTRY_PATH")))
         store = open_store(self.settings["STORE_URI"])
         try:
             rows = [report_row(r, codes) for r in archived_reports(store, opts.portal, opts.year, with_text=False)]

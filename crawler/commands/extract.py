@@ -23,7 +23,7 @@ from tqdm import tqdm
 from crawler import derive, records
 from crawler.edits import refresh_events
 from crawler.extract.workers import ExtractPool, WorkerLimits
-from crawler.registry import load_registry
+from crawler.registry import default_registry
 from crawler.store import Store, StoreError, open_store
 
 
@@ -77,7 +77,7 @@ def _extract_archive(
     registry_path: str | None,
     progress: bool,
 ) -> Summary:
-    policies = records.deadline_policies(load_registry(registry_path))
+    policies = records.deadline_policies(default_registry(registry_path))
 
     def reader(data: bytes, **kwargs: Any) -> records.Record:
         return pool.extract(data, **kwargs).result()

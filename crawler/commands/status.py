@@ -13,9 +13,9 @@ from collections import Counter, defaultdict
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.compliance import STATUS_LABELS, STATUSES, Status, judge, unlisted
+from crawler.compliance import STATUS_LABELS, STATUSES, Status, group_of, judge, unlisted
 from crawler.i18n import N_, Translator, language, translator
-from crawler.registry import default_registry, load_registry
+from crawler.registry import Registry, default_registry
 from crawler.store import open_store
 from crawler.units import nbs_units
 
@@ -67,6 +67,25 @@ def parse_years(value: str | None) -> list[int] | None:
         raise UsageError(f"--year: expected YYYY, YYYY,YYYY or YYYY-YYYY, got {value!r}") from None
 
 
+def add_province_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--province",
+        help="also list, as unknown, the units of this NBS province (2 digits, e.g. 42) that no portal covers",
+    )
+
+
+def province_statuses(
+    registry: Registry, province: str | None, today: dt.date, years: list[int] | None
+) -> list[Status]:
+    """``--province``: ``unknown`` for every unit of the province that no registry entry covers; none without it;
+    a usage error for a code that is no NBS province (call it before judging: a typo fails at once)."""
+    if province is None:
+        return []
+    if not (len(province) == 2 and nbs_units().in_prefix(province)):
+        raise UsageError(f"--province: no NBS 2023 province with code {province!r} (2 digits, e.g. 42)")
+    return unlisted(registry, nbs_units(), province, today, years=years)
+
+
 class Command(ScrapyCommand):
     requires_project = True
     requires_crawler_process = False
@@ -81,30 +100,22 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("--year", help="report year(s): 2024, 2023,2024 or 2019-2025 (default: all due so far)")
         parser.add_argument("--portal", help="portal id(s), comma-separated (default: all)")
-        parser.add_argument(
-            "--province",
-            help="also list, as unknown, the units of this NBS province (2 digits, e.g. 42) that no portal covers",
-        )
+        add_province_option(parser)
         parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
         parser.add_argument("--today", help="judge as of this date (default: today)")
         add_lang_option(parser)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        path = self.settings.get("REGISTRY_PATH")
-        registry = load_registry(path) if path else default_registry()
+        registry = default_registry(self.settings.get("REGISTRY_PATH"))
         portals = [p for p in opts.portal.split(",") if p] if opts.portal else None
         for portal in portals or []:
             registry.portal(portal)  # a typo is an error, not an empty table
-        province = opts.province
-        if province is not None and not (len(province) == 2 and nbs_units().in_prefix(province)):
-            raise UsageError(f"--province: no NBS 2023 province with code {province!r} (2 digits, e.g. 42)")
         today, years = parse_today(opts.today), parse_years(opts.year)
+        unlisted_units = province_statuses(registry, opts.province, today, years)
         statuses = judge(
             registry, open_store(self.settings["STORE_URI"]), today, years=years, portals=portals
-        )  # fmt: skip
-        if province is not None:
-            statuses += unlisted(registry, nbs_units(), province, today, years=years)
+        ) + unlisted_units  # fmt: skip
         render = {"json": as_json, "csv": as_csv, "table": as_table}[opts.format]
         print(render(statuses, lang_translator(opts.lang)))
         if any(s.status in ("late", "missing") for s in statuses):
@@ -132,7 +143,7 @@ def as_table(statuses: list[Status], _: Translator) -> str:
     by_portal: dict[str, dict[str, dict[int, Status]]] = defaultdict(lambda: defaultdict(dict))
     for s in statuses:
         # Units no portal covers (--province) are grouped by their county.
-        group = s.portal or f"{s.legal_district} {(s.nbs or '')[:6]}"
+        group = s.portal or f"{s.legal_district} {group_of(s)}"
         by_portal[group][s.street][s.year] = s
     lines: list[str] = []
     for portal, streets in by_portal.items():

@@ -15,7 +15,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.commands.status import add_lang_option, lang_translator, ljust, width
 from crawler.i18n import N_, Translator
-from crawler.registry import default_registry, load_registry
+from crawler.registry import default_registry
 from crawler.units import Unit, nbs_units
 from crawler.units_coverage import Coverage, coverage
 
@@ -47,8 +47,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        path = self.settings.get("REGISTRY_PATH")
-        registry = load_registry(path) if path else default_registry()
+        registry = default_registry(self.settings.get("REGISTRY_PATH"))
         units = select(opts.province, opts.county)
         rows = coverage(registry, nbs_units(), units)
         _ = lang_translator(opts.lang)

@@ -26,11 +26,11 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler, get_reactor_settings
 
 from crawler.items import ColumnItem, ReportItem
-from crawler.registry import DEFAULT_PATH, default_registry
+from crawler.registry import DEFAULT_PATH, load_registry
 from spiders.trs import TrsPortalSpider
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-REGISTRY = default_registry()
+REGISTRY = load_registry(DEFAULT_PATH)  # the Wuhan portals whose pages scripts/fixtures.py saves from the replica
 PORTALS = sorted(REGISTRY.portals)
 SETTINGS = get_project_settings()
 LOADER = get_spider_loader(SETTINGS)  # the project's loader: a spider per registry portal
