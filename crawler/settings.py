@@ -159,6 +159,10 @@ EXTRACT_TIMEOUT = 120
 # Reports whose files' bytes are read and handed to the workers at a time (those bytes wait in memory); the others
 # queue without their bytes (read back from the archive in turn), so the crawl never waits for extraction.
 EXTRACT_MAX_PENDING = 8
+# Where the crawl hands its new files: "pool" (the default: the workers above, the crawl's close waits for them
+# and derives the cross-report findings) or "queue" (the cluster's extract queue, docs/scaling.md: the crawl
+# ends with its fetches, `scrapy worker --queues extract` makes the records and then the findings).
+EXTRACT_HANDOFF = os.environ.get("NIANBAO_EXTRACT_HANDOFF", "pool")
 EXTENSIONS = {
     # One JSON-lines log per crawl in the archive (evidence for status and alerts).
     "crawler.extensions.crawllog.CrawlLog": 500,

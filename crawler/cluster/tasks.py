@@ -1,5 +1,7 @@
 """The Celery app of a nianbao cluster and its tasks: crawl one portal; derive (status, alerts…) after it;
-extract one archived file (crawler/cluster/extract.py), on a queue of its own so it can run on spare CPUs.
+extract one archived file (crawler/cluster/extract.py), on a queue of its own so it can run on spare CPUs;
+derive a portal's cross-report findings once the extractions a crawl queued (``EXTRACT_HANDOFF=queue``)
+are done, on the same queue.
 
 Delivery: tasks are acknowledged late (``acks_late``) and put back when the process running them dies
 (``task_reject_on_worker_lost``); a worker takes one task at a time per pool process (prefetch 1). If a
@@ -94,6 +96,7 @@ def make_app() -> Celery:
             "nianbao.crawl": {"queue": CRAWL_QUEUE},
             "nianbao.derive": {"queue": DERIVE_QUEUE},
             "nianbao.extract": {"queue": EXTRACT_QUEUE},
+            "nianbao.derive_reports": {"queue": EXTRACT_QUEUE},
         },
         # Look for the unacked tasks of dead workers every 5 s (kombu's default: every 10th of 10 s ticks).
         broker_transport_options={
@@ -357,6 +360,51 @@ def run_extract(run: Run, key: str, sha256: str, settings: list[str]) -> Job:
     return book.get(run.job_id) or job
 
 
+def run_derive_reports(run: Run, portal: str, prefixes: list[str], after: list[str], settings: list[str]) -> Job | None:
+    """The cross-report findings of ``portal``'s reports ``prefixes``, as a ``pool`` crawl derives them at its
+    close (crawler/derive.py :func:`~crawler.derive.derive_portal`, then the edit events' cells), once the
+    extract jobs ``after`` (the crawl's, queued before this one) are final; the final record, or None while
+    one of them is not (the task is then retried: waiting here would hold a worker slot an extraction
+    it waits for may need)."""
+    from crawler import derive  # noqa: PLC0415
+    from crawler.edits import refresh_events  # noqa: PLC0415
+    from crawler.store import StoreError, open_store  # noqa: PLC0415
+
+    book = JobBook(run.client)
+    job = book.get(run.job_id)
+    if job is None:
+        job = Job(run.job_id, "derive", portal, "queued", settings=tuple(settings), enqueued=now())
+        book.add(job)
+    if job.final:
+        return job
+    # An expired or unknown job record is not waited for: nothing would ever make it final.
+    if unfinished := [j for j in book.all(after) if not j.final]:
+        book.update(run.job_id, state="waiting", outcome=f"waiting: {len(unfinished)} extraction(s) of its crawl")
+        return None
+    # One derive of a portal's findings at a time: each rewrites the portal's signature file.
+    lease = run.lease(f"derive:{portal}@{archive_identity(settings)}")
+    with run.renewer() as keep:
+        run.wait_for(lease, book, keep)
+        book.update(run.job_id, state="running", outcome="", worker=run.node, attempts=job.attempts + 1,
+                    started=now())  # fmt: skip
+        uri = dict(item.partition("=")[::2] for item in settings).get("STORE_URI") or "./data"
+        try:
+            store = open_store(uri if "://" in uri else str(ROOT / uri))
+            try:
+                changed = derive.derive_portal(store, portal, prefixes)
+                refresh_events(store)  # edit events gain the cell changes, as at a pool crawl's close
+            finally:
+                store.close()
+            state, outcome = "succeeded", f"succeeded: derived findings of {changed} object(s) changed"
+        except (StoreError, OSError) as exc:
+            state, outcome = "failed", f"failed: the archive: {type(exc).__name__}: {exc}"
+        finally:
+            keep.leases.remove(lease)
+            lease.release()
+        book.update(run.job_id, state=state, outcome=outcome, finished=now())
+    return book.get(run.job_id) or job
+
+
 # ---- Celery glue ------------------------------------------------------------------------------------
 def _keepalive(task: Any) -> Callable[[], None] | None:
     """Refresh this delivery's entry in the Redis transport's unacked index, so the visibility timeout
@@ -399,6 +447,16 @@ def extract_task(self: Any, key: str, sha256: str, settings: list[str]) -> str:
     return job.outcome
 
 
+@app.task(name="nianbao.derive_reports", bind=True)
+def derive_reports_task(self: Any, portal: str, prefixes: list[str], after: list[str], settings: list[str]) -> str:
+    job = run_derive_reports(
+        Run(redis_client(), self.request.id, _node(self), _keepalive(self)), portal, prefixes, after, settings
+    )
+    if job is None:  # the crawl's extractions are not all done: look again in a few seconds, for as long as it takes
+        raise self.retry(countdown=2, max_retries=None)
+    return job.outcome
+
+
 def enqueue_crawl(
     portal: str,
     settings: list[str],
@@ -438,6 +496,22 @@ def enqueue_extract(key: str, sha256: str, settings: list[str], client: redis.Re
         Job(job_id, "extract", keys.portal_of(key) or "", "queued", settings=tuple(settings), enqueued=now(), file=key)
     )
     extract_task.apply_async(args=[key, sha256, list(settings)], task_id=job_id, queue=EXTRACT_QUEUE)
+    return job_id
+
+
+def enqueue_derive_reports(
+    portal: str, prefixes: list[str], after: list[str], settings: list[str], client: redis.Redis | None = None
+) -> str:
+    """Queue the cross-report findings of ``portal``'s reports ``prefixes``, derived once the extract jobs
+    ``after`` are final (on the extract queue, behind them); the task id."""
+    from celery.utils import uuid  # noqa: PLC0415
+
+    job_id = uuid()
+    JobBook(client or redis_client()).add(
+        Job(job_id, "derive", portal, "queued", settings=tuple(settings), enqueued=now())
+    )
+    args = [portal, list(prefixes), list(after), list(settings)]
+    derive_reports_task.apply_async(args=args, task_id=job_id, queue=EXTRACT_QUEUE)
     return job_id
 
 
