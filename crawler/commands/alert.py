@@ -6,9 +6,7 @@ import argparse
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.alerts import commit_state, deliver, load_config, load_state, plan
 from crawler.commands.status import add_lang_option, lang_translator, parse_today
-from crawler.compliance import judge
 from crawler.registry import default_registry
 from crawler.store import open_store
 
@@ -32,6 +30,9 @@ class Command(ScrapyCommand):
         add_lang_option(parser)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.alerts import commit_state, deliver, load_config, load_state, plan  # noqa: PLC0415
+        from crawler.compliance import judge  # noqa: PLC0415
+
         assert self.settings is not None
         registry = default_registry(self.settings.get("REGISTRY_PATH"))
         store = open_store(self.settings["STORE_URI"])

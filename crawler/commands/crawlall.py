@@ -16,7 +16,6 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler import derive
 from crawler.crawlstore import not_durable
 from crawler.registry import RegistryError, default_registry
 from crawler.store import open_store
@@ -70,6 +69,8 @@ class Command(ScrapyCommand):
             done.addBoth(then)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler import derive  # noqa: PLC0415
+
         assert self.crawler_process is not None
         names = self.crawler_process.spider_loader.list()
         chosen = [p for p in opts.portals.split(",") if p] if opts.portals else names

@@ -15,8 +15,6 @@ from crawler.commands.status import (
     parse_years,
     province_statuses,
 )
-from crawler.compliance import judge
-from crawler.dashboard import build_site
 from crawler.keys import DASHBOARD, dashboard_page
 from crawler.registry import default_registry
 from crawler.store import open_store
@@ -42,6 +40,9 @@ class Command(ScrapyCommand):
         add_lang_option(parser)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.compliance import judge  # noqa: PLC0415
+        from crawler.dashboard import build_site  # noqa: PLC0415
+
         assert self.settings is not None
         registry = default_registry(self.settings.get("REGISTRY_PATH"))
         today, years = parse_today(opts.today), parse_years(opts.year)

@@ -16,10 +16,7 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler import records
 from crawler.commands.status import add_lang_option, as_table, lang_translator, ljust, rjust
-from crawler.compliance import judge
-from crawler.extract.explain import severity
 from crawler.i18n import Translator
 from crawler.keys import crawl_log
 from crawler.store import open_store
@@ -73,6 +70,8 @@ class Command(ScrapyCommand):
             self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.compliance import judge  # noqa: PLC0415
+
         assert self.crawler_process is not None and self.settings is not None
         _ = self.translator
         print(_("replica: serving {portal} at {url} (mirror of {real})", portal=opts.portal, url=self.server.url,
@@ -133,6 +132,9 @@ def summarise(store: Any, portal: str, crawl_id: str | None, _: Translator) -> s
 
 def summarise_records(store: Any, portal: str, _: Translator) -> str:
     """What extraction read from the archived reports: templates and validation findings."""
+    from crawler import records  # noqa: PLC0415
+    from crawler.extract.explain import severity  # noqa: PLC0415
+
     primaries = [p[1] for r in records.archived_reports(store, portal, with_text=False) if (p := r.primary) is not None]
     if not primaries:
         return _("records: none (extraction off: run scrapy extract)")

@@ -11,7 +11,6 @@ import argparse
 
 from scrapy.commands import ScrapyCommand
 
-from crawler import derive
 from crawler.store import open_store
 
 
@@ -30,6 +29,8 @@ class Command(ScrapyCommand):
         parser.add_argument("--portal", action="append", default=None, help="only this portal (repeatable)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler import derive  # noqa: PLC0415
+
         assert self.settings is not None
         store = open_store(self.settings["STORE_URI"])
         try:

@@ -12,7 +12,6 @@ import json
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.edits import decode_text, json_diff, text_diff
 from crawler.store import StoreError, open_store
 from crawler.store.base import sha256_hex
 
@@ -32,6 +31,8 @@ class Command(ScrapyCommand):
         return "Show what changed between two versions of an archived file"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.edits import decode_text, json_diff, text_diff  # noqa: PLC0415
+
         assert self.settings is not None
         if len(args) != 3 or not args[1].isdigit() or not args[2].isdigit():
             raise UsageError("expected KEY V1 V2 (version numbers as listed by `scrapy history`)")

@@ -10,8 +10,6 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.export import FORMATS, nbs_codes, report_row, write_rows
-from crawler.records import archived_reports
 from crawler.registry import default_registry
 from crawler.store import open_store
 
@@ -27,6 +25,8 @@ class Command(ScrapyCommand):
         return "Export one row per archived report with every table value (for researchers)"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
+        from crawler.export import FORMATS  # noqa: PLC0415
+
         super().add_options(parser)
         parser.add_argument("--format", dest="fmt", choices=FORMATS, default="csv")
         parser.add_argument("--year", type=int, default=None, help="only reports of this year")
@@ -34,6 +34,9 @@ class Command(ScrapyCommand):
         parser.add_argument("--output", "-O", dest="output_file", default=None, help="file (default stdout)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.export import nbs_codes, report_row, write_rows  # noqa: PLC0415
+        from crawler.records import archived_reports  # noqa: PLC0415
+
         assert self.settings is not None
         if opts.fmt == "parquet" and not opts.output_file:
             raise UsageError("--format parquet needs --output FILE")

@@ -15,16 +15,16 @@ import argparse
 import collections
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.commands import ScrapyCommand
-from tqdm import tqdm
 
-from crawler import derive, records
-from crawler.edits import refresh_events
-from crawler.extract.workers import ExtractPool, WorkerLimits
 from crawler.registry import default_registry
 from crawler.store import Store, StoreError, open_store
+
+if TYPE_CHECKING:
+    from crawler import records
+    from crawler.extract.workers import ExtractPool, WorkerLimits
 
 
 @dataclass
@@ -60,6 +60,8 @@ def extract_archive(
     progress: bool = True,
     limits: WorkerLimits | None = None,
 ) -> Summary:
+    from crawler.extract.workers import ExtractPool  # noqa: PLC0415
+
     with ExtractPool(limits) as pool:
         return _extract_archive(
             store, pool, portal=portal, year=year, changed_only=changed_only, registry_path=registry_path,
@@ -77,6 +79,11 @@ def _extract_archive(
     registry_path: str | None,
     progress: bool,
 ) -> Summary:
+    from tqdm import tqdm  # noqa: PLC0415
+
+    from crawler import derive, records  # noqa: PLC0415
+    from crawler.edits import refresh_events  # noqa: PLC0415
+
     policies = records.deadline_policies(default_registry(registry_path))
 
     def reader(data: bytes, **kwargs: Any) -> records.Record:
@@ -135,6 +142,8 @@ class Command(ScrapyCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.extract.workers import WorkerLimits  # noqa: PLC0415
+
         assert self.settings is not None
         store = open_store(self.settings["STORE_URI"])
         try:

@@ -6,7 +6,6 @@ import argparse
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.edits import note_edits
 from crawler.store import StoreError, open_store
 
 
@@ -18,6 +17,8 @@ class Command(ScrapyCommand):
         return "Replay puts spooled while S3 was unreachable (non-zero exit if some remain)"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.edits import note_edits  # noqa: PLC0415
+
         assert self.settings is not None
         store = open_store(self.settings["STORE_URI"])
         flush = getattr(store, "flush", None)

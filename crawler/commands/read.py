@@ -13,17 +13,17 @@ import dataclasses
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar, TextIO
+from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler import template as tpl
 from crawler.commands.status import add_lang_option, lang_translator, ljust, rjust, width
-from crawler.extract import Record
-from crawler.extract.explain import finding_text, severity, table_name
-from crawler.extract.workers import ExtractPool, WorkerLimits
 from crawler.i18n import Translator, translator
+
+if TYPE_CHECKING:
+    from crawler.extract import Record
+    from crawler.extract.workers import WorkerLimits
 
 
 def render_table(record: Record, _: Translator | None = None) -> str:
@@ -32,6 +32,9 @@ def render_table(record: Record, _: Translator | None = None) -> str:
 
 
 def _table_lines(record: Record, _: Translator) -> Iterator[str]:
+    from crawler import template as tpl  # noqa: PLC0415
+    from crawler.extract.explain import finding_text, severity, table_name  # noqa: PLC0415
+
     data = record.to_dict()
     for key, value in data.items():
         if key in ("sections", "findings") or (key.startswith(("t2_", "t3_", "t4_")) and isinstance(value, dict)):
@@ -103,6 +106,8 @@ def run_read(
     _: Translator | None = None,
 ) -> int:
     """Extract ``path`` (in one bounded worker) and print it; the exit status (1 on a parse failure)."""
+    from crawler.extract.workers import ExtractPool, WorkerLimits  # noqa: PLC0415
+
     with ExtractPool(dataclasses.replace(limits or WorkerLimits(), workers=1)) as pool:
         record = pool.extract_file(path, url=url).result()
     if fmt == "json":
@@ -130,6 +135,8 @@ class Command(ScrapyCommand):
         add_lang_option(parser)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.extract.workers import WorkerLimits  # noqa: PLC0415
+
         if len(args) != 1:
             raise UsageError("give exactly one FILE")
         if not Path(args[0]).is_file():

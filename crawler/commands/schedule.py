@@ -11,8 +11,6 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
-from crawler.scheduler import ROOT, Scheduler, crontab, load_schedule, systemd_units
-
 
 def parse_until(value: str | None, tz: dt.tzinfo) -> dt.datetime | None:
     """``--until``: an ISO date-time (naive: in the schedule's time zone) or ``+SECONDS`` from now."""
@@ -56,6 +54,8 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         from scrapy.spiderloader import get_spider_loader  # noqa: PLC0415
+
+        from crawler.scheduler import ROOT, Scheduler, crontab, load_schedule, systemd_units  # noqa: PLC0415
 
         assert self.settings is not None
         if args:

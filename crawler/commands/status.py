@@ -9,15 +9,17 @@ import io
 import json
 import unicodedata
 from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.compliance import STATUS_LABELS, STATUSES, Status, group_of, judge, unlisted
 from crawler.i18n import N_, Translator, language, translator
 from crawler.registry import Registry, default_registry
 from crawler.store import open_store
-from crawler.units import nbs_units
+
+if TYPE_CHECKING:
+    from crawler.compliance import Status
 
 SYMBOLS = {"on_time": "✓", "pending": "…", "unknown": "?"}  # the same in every language
 CELL = {"premature": N_("early"), "missing": N_("MISSING")}
@@ -79,6 +81,9 @@ def province_statuses(
 ) -> list[Status]:
     """``--province``: ``unknown`` for every unit of the province that no registry entry covers; none without it;
     a usage error for a code that is no NBS province (call it before judging: a typo fails at once)."""
+    from crawler.compliance import unlisted  # noqa: PLC0415
+    from crawler.units import nbs_units  # noqa: PLC0415
+
     if province is None:
         return []
     if not (len(province) == 2 and nbs_units().in_prefix(province)):
@@ -106,6 +111,8 @@ class Command(ScrapyCommand):
         add_lang_option(parser)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.compliance import judge  # noqa: PLC0415
+
         assert self.settings is not None
         registry = default_registry(self.settings.get("REGISTRY_PATH"))
         portals = [p for p in opts.portal.split(",") if p] if opts.portal else None
@@ -140,6 +147,8 @@ def as_csv(statuses: list[Status], _: Translator) -> str:
 
 
 def as_table(statuses: list[Status], _: Translator) -> str:
+    from crawler.compliance import STATUS_LABELS, STATUSES, group_of  # noqa: PLC0415
+
     by_portal: dict[str, dict[str, dict[int, Status]]] = defaultdict(lambda: defaultdict(dict))
     for s in statuses:
         # Units no portal covers (--province) are grouped by their county.

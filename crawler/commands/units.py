@@ -8,7 +8,7 @@ import csv
 import io
 import json
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -16,8 +16,10 @@ from scrapy.exceptions import UsageError
 from crawler.commands.status import add_lang_option, lang_translator, ljust, width
 from crawler.i18n import N_, Translator
 from crawler.registry import default_registry
-from crawler.units import Unit, nbs_units
-from crawler.units_coverage import Coverage, coverage
+
+if TYPE_CHECKING:
+    from crawler.units import Unit
+    from crawler.units_coverage import Coverage
 
 T_CODE, T_NAME, T_KIND, T_COUNTY, T_PORTAL = N_("code"), N_("name"), N_("kind"), N_("county"), N_("portal")
 T_SUMMARY = N_(
@@ -46,6 +48,9 @@ class Command(ScrapyCommand):
         add_lang_option(parser)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.units import nbs_units  # noqa: PLC0415
+        from crawler.units_coverage import coverage  # noqa: PLC0415
+
         assert self.settings is not None
         registry = default_registry(self.settings.get("REGISTRY_PATH"))
         units = select(opts.province, opts.county)
@@ -56,6 +61,8 @@ class Command(ScrapyCommand):
 
 def select(province: str | None, county: str | None) -> tuple[Unit, ...]:
     """The units of a county, of a province, or all; a usage error for a code that is not one."""
+    from crawler.units import nbs_units  # noqa: PLC0415
+
     nbs = nbs_units()
     if county:
         if province and not county.startswith(province):

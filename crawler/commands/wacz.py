@@ -9,7 +9,6 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.store import StoreError, open_store
-from crawler.wacz import package
 
 
 class Command(ScrapyCommand):
@@ -28,6 +27,8 @@ class Command(ScrapyCommand):
         parser.add_argument("--crawl", default=None, help="up to and including this crawl id (default: all)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from crawler.wacz import package  # noqa: PLC0415
+
         assert self.settings is not None
         if len(args) != 1:
             raise UsageError("expected one PORTAL")
