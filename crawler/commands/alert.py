@@ -7,7 +7,7 @@ import argparse
 from scrapy.commands import ScrapyCommand
 
 from crawler.alerts import commit_state, deliver, load_config, load_state, plan
-from crawler.commands.status import add_lang_option, lang_translator, parse_today
+from crawler.commands.status import add_lang_option, lang_translator, parse_portals, parse_today
 from crawler.compliance import judge
 from crawler.registry import default_registry
 from crawler.store import open_store
@@ -37,7 +37,7 @@ class Command(ScrapyCommand):
         store = open_store(self.settings["STORE_URI"])
         today = parse_today(opts.today)
         config = load_config(opts.config)
-        portals = [p for p in opts.portal.split(",") if p] if opts.portal else None
+        portals = parse_portals(opts.portal, registry)
         statuses = judge(registry, store, today, portals=portals)
         state = load_state(store)
         due = plan(statuses, registry, store, state, today, config, lang_translator(opts.lang))

@@ -21,6 +21,7 @@ from scrapy.commands import ScrapyCommand
 from tqdm import tqdm
 
 from crawler import derive, records
+from crawler.commands.status import parse_portals
 from crawler.edits import refresh_events
 from crawler.extract.workers import ExtractPool, WorkerLimits
 from crawler.registry import default_registry
@@ -136,6 +137,8 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
+        # a typo is a usage error, not "0 files extracted"
+        parse_portals(opts.portal, default_registry(self.settings.get("REGISTRY_PATH") or None))
         store = open_store(self.settings["STORE_URI"])
         try:
             summary = extract_archive(
