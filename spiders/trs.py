@@ -8,6 +8,7 @@ what a page means is decided by pure modules (``crawler.parsers``, ``.selection`
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, ClassVar, Self
@@ -89,6 +90,9 @@ class TrsPortalSpider(scrapy.Spider):
         self.revalidate_days: int = days if days is not None else settings.getint("REVALIDATE_DAYS", 7)
         self.checked: dict[str, revalidation.Checked] | None = None  # read from the archive at start()
         self.list_pages: dict[str, revalidation.ListChecked] | None = None  # idem: later list pages carried
+        # The archived copies of the later list pages not due today, read at start() with the crawl logs
+        # (url → (body, why it is carried)): a callback never waits on the archive (S3 GETs).
+        self.list_copies: dict[str, tuple[bytes, str]] = {}
 
     async def start(self) -> AsyncIterator[Any]:
         if self.portal.column is None and self.portal.discovery is None:
@@ -98,11 +102,30 @@ class TrsPortalSpider(scrapy.Spider):
             # The one read of the archive this needs: the portal's crawl logs (each fetched report, its day
             # and listing row). With window 0 every page is fetched anyway: nothing to read.
             self.store = for_crawler(self.crawler)
-            self.checked, self.list_pages = revalidation.scan(crawl_logs(self.store, self.portal.id))
+            # Off the reactor's thread: on S3 these reads are GETs, and requests wait for nothing else.
+            self.checked, self.list_pages = await asyncio.to_thread(self._read_history)
         for walk in walks(self.portal, self.crawl_id, self.units, self.years):
             yield self._page_request(walk, 0)
         if self.to_discover and self.portal.discovery is not None:
             yield self._request(self.portal.discovery.start, self.parse_navigation, step=0)
+
+    def _read_history(self) -> tuple[dict[str, revalidation.Checked], dict[str, revalidation.ListChecked]]:
+        """The portal's crawl logs read (crawler/revalidation.py), and the archive's copies of the later list
+        pages not due today kept in ``list_copies`` (a copy that cannot be read or does not match its hash
+        is not kept: that page is asked of the portal, as if due)."""
+        checked, list_pages = revalidation.scan(crawl_logs(self.store, self.portal.id))
+        for url, last in list_pages.items():
+            decision = revalidation.due(url, last.checked_on, self.today, self.revalidate_days, False, last.failed)
+            if decision.due:
+                continue
+            try:
+                body = self.store.get(last.store_key, last.version)
+            except Exception as exc:  # the archive's copy cannot be read: ask the portal, as if due
+                self.logger.warning("%s: archived list page %s unreadable (%s)", self.portal.id, url, exc)
+                continue
+            if sha256_hex(body) == last.sha256:
+                self.list_copies[url] = (body, decision.reason)
+        return checked, list_pages
 
     def _request(self, url: str, callback: Any, errback: Any = None, **cb_kwargs: Any) -> scrapy.Request:
         """A request whose non-2xx answers reach the callback as evidence. Never skipped by the dupefilter:
@@ -204,24 +227,19 @@ class TrsPortalSpider(scrapy.Spider):
         return None, None
 
     def _carried_page(self, walk: ColumnWalk, url: str) -> tuple[Response, PageCapture] | None:
-        """A later list page not due today (crawler/revalidation.py): the archive's copy of it, else None."""
+        """A later list page not due today (crawler/revalidation.py), of a column whose first page did not
+        change: the archive's copy of it (read at start), else None."""
         last = self.list_pages.get(url) if self.list_pages is not None else None
-        if last is not None and not walk.changed:
-            decision = revalidation.due(url, last.checked_on, self.today, self.revalidate_days, False, last.failed)
-            body = b""
-            if not decision.due:
-                try:
-                    body = self.store.get(last.store_key, last.version)
-                except Exception as exc:  # the archive's copy cannot be read: ask the portal, as if due
-                    self.logger.warning("%s: archived list page %s unreadable (%s)", self.portal.id, url, exc)
-            if body and sha256_hex(body) == last.sha256:
-                self.crawler.stats.inc_value("revalidation/list_carried")
-                walk.visited.add(url)
-                page_capture = PageCapture(url, 200, last.fetched_at, last.rows, last.sha256, last.store_key,
-                                           last.version, checked_on=last.checked_on, encoding=last.encoding,
-                                           carried=decision.reason)  # fmt: skip
-                walk.item.pages.append(page_capture)
-                return HtmlResponse(url, status=200, body=body, encoding=last.encoding), page_capture
+        copy = self.list_copies.get(url) if last is not None and not walk.changed else None
+        if last is not None and copy is not None:
+            body, reason = copy
+            self.crawler.stats.inc_value("revalidation/list_carried")
+            walk.visited.add(url)
+            page_capture = PageCapture(url, 200, last.fetched_at, last.rows, last.sha256, last.store_key,
+                                       last.version, checked_on=last.checked_on, encoding=last.encoding,
+                                       carried=reason)  # fmt: skip
+            walk.item.pages.append(page_capture)
+            return HtmlResponse(url, status=200, body=body, encoding=last.encoding), page_capture
         self.crawler.stats.inc_value("revalidation/list_due")
         return None
 

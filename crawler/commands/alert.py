@@ -6,7 +6,7 @@ import argparse
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands.status import add_lang_option, lang_translator, parse_today
+from crawler.commands.status import add_lang_option, lang_translator, parse_portals, parse_today
 from crawler.registry import default_registry
 from crawler.store import open_store
 
@@ -38,7 +38,7 @@ class Command(ScrapyCommand):
         store = open_store(self.settings["STORE_URI"])
         today = parse_today(opts.today)
         config = load_config(opts.config)
-        portals = [p for p in opts.portal.split(",") if p] if opts.portal else None
+        portals = parse_portals(opts.portal, registry)
         statuses = judge(registry, store, today, portals=portals)
         state = load_state(store)
         due = plan(statuses, registry, store, state, today, config, lang_translator(opts.lang))

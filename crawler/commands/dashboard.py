@@ -11,6 +11,7 @@ from crawler.commands.status import (
     add_lang_option,
     add_province_option,
     lang_translator,
+    parse_portals,
     parse_today,
     parse_years,
     province_statuses,
@@ -49,7 +50,7 @@ class Command(ScrapyCommand):
         # The units no portal covers (--province), on a page per county (crawler/dashboard.py).
         unlisted_units = province_statuses(registry, opts.province, today, years)
         store = open_store(self.settings["STORE_URI"])
-        portals = [p for p in opts.portal.split(",") if p] if opts.portal else None
+        portals = parse_portals(opts.portal, registry)
         statuses = judge(registry, store, today, years=years, portals=portals) + unlisted_units
         site = build_site(registry, store, statuses, today, lang_translator(opts.lang))
         out = Path(opts.out)

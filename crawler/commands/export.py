@@ -10,6 +10,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands.status import parse_portals
 from crawler.registry import default_registry
 from crawler.store import open_store
 
@@ -40,7 +41,9 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         if opts.fmt == "parquet" and not opts.output_file:
             raise UsageError("--format parquet needs --output FILE")
-        codes = nbs_codes(default_registry(self.settings.get("REGISTRY_PATH")))
+        registry = default_registry(self.settings.get("REGISTRY_PATH"))
+        parse_portals(opts.portal, registry)  # a typo is a usage error, not an empty export
+        codes = nbs_codes(registry)
         store = open_store(self.settings["STORE_URI"])
         try:
             rows = [report_row(r, codes) for r in archived_reports(store, opts.portal, opts.year, with_text=False)]

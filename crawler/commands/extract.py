@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.commands import ScrapyCommand
 
+from crawler.commands.status import parse_portals
 from crawler.registry import default_registry
 from crawler.store import Store, StoreError, open_store
 
@@ -145,6 +146,8 @@ class Command(ScrapyCommand):
         from crawler.extract.workers import WorkerLimits  # noqa: PLC0415
 
         assert self.settings is not None
+        # a typo is a usage error, not "0 files extracted"
+        parse_portals(opts.portal, default_registry(self.settings.get("REGISTRY_PATH") or None))
         store = open_store(self.settings["STORE_URI"])
         try:
             summary = extract_archive(

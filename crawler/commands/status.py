@@ -69,6 +69,18 @@ def parse_years(value: str | None) -> list[int] | None:
         raise UsageError(f"--year: expected YYYY, YYYY,YYYY or YYYY-YYYY, got {value!r}") from None
 
 
+def parse_portals(value: str | None, registry: Registry) -> list[str] | None:
+    """``--portal a,b``: the registry's portal ids named (None: all). A name the registry does not know is a
+    usage error listing the known ones: a typo must not give an empty table, dashboard or export."""
+    if not value:
+        return None
+    portals = [p for p in value.split(",") if p]
+    if unknown := [p for p in portals if p not in registry.portals]:
+        known = ", ".join(registry.portals)
+        raise UsageError(f"--portal: no portal {', '.join(unknown)} in the registry; known: {known}")
+    return portals
+
+
 def add_province_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--province",
@@ -115,9 +127,7 @@ class Command(ScrapyCommand):
 
         assert self.settings is not None
         registry = default_registry(self.settings.get("REGISTRY_PATH"))
-        portals = [p for p in opts.portal.split(",") if p] if opts.portal else None
-        for portal in portals or []:
-            registry.portal(portal)  # a typo is an error, not an empty table
+        portals = parse_portals(opts.portal, registry)
         today, years = parse_today(opts.today), parse_years(opts.year)
         unlisted_units = province_statuses(registry, opts.province, today, years)
         statuses = judge(

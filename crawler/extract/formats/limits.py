@@ -17,6 +17,11 @@ class Limits:
     max_pages: int = 200  # PDF pages read
     max_ocr_pages: int = 30  # scanned pages sent to OCR
     ocr_dpi: int = 200
+    # Pages of one scan read at once, a thread each. A worker reads one file, and scans are few among a
+    # portal's files: most of the time the machine's other core is idle while a scan is read page by page
+    # (8.5 CPU s per A4 page; bench/RESULTS.md). Each model run keeps one thread, so when both workers read
+    # scans their four threads share the two cores at the same CPU cost, not more.
+    ocr_threads: int = 2
     # A page bitmap for OCR, checked from the page size before rendering: A3 at 200 dpi is 7.8 M pixels; a
     # 14 400 pt page (the PDF maximum, 554 bytes on disk) would be 1.6 G pixels, 4.7 GB rendered (issue 12).
     # OCR of a 40 M pixel page outgrew the 2 GiB OCR allowance (bench/hostile.py): 16 M is A2 at 200 dpi.

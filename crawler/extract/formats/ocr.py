@@ -18,8 +18,11 @@ Speed (bench/extract.py, bench/RESULTS.md): recognition dominates. A page is ren
 its scanned image has (not upsampled), the angle classifier is not run (the page is already straight; a
 report page is not upside down), the recogniser's minimum input width is lowered so that the hundreds
 of one-digit table cells are not each padded to a 320-pixel line, crops go to the recogniser in batches
-of about the same width (a short heading is not padded to a full prose line), and each model runs on one
-thread (the pool runs one worker per core).
+of about the same width (a short heading is not padded to a full prose line), and each model run has one
+thread. A scan's pages are read two at a time and a page's recogniser batches two at a time
+(``Limits.ocr_threads``, a Python thread each: ONNX Runtime and OpenCV release the GIL), so a worker
+reading a scan uses both cores of a machine whose crawl is waiting on the network; when both workers read
+scans, their threads share the cores at the same CPU cost (single-threaded runs do not spin).
 
 The models ship inside the rapidocr wheel (no download at run time, docs/readers.md §3). One engine per
 process, made on first use (≈1 GB RAM) and kept for the process's next files.
@@ -27,11 +30,13 @@ process, made on first use (≈1 GB RAM) and kept for the process's next files.
 
 from __future__ import annotations
 
+import collections
 import io
 import logging
 import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -156,10 +161,13 @@ def read_image(data: bytes, limits: Limits) -> str:
         raise
     except Exception as exc:  # PIL raises many types on damaged images
         raise ReadError("malformed", f"cannot decode the image: {type(exc).__name__}: {exc}") from None
-    return "\n".join(page_lines(grey))
+    return "\n".join(page_lines(grey, limits.ocr_threads))
 
 
 def read_scanned_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
+    """The scanned pages' lines, ``limits.ocr_threads`` pages read at once (each on its own thread, every
+    model run on one: ONNX Runtime and OpenCV release the GIL), in page order. PDFium is not thread-safe:
+    pages are rendered here, on the calling thread, one page ahead of the readers."""
     import pypdfium2  # noqa: PLC0415  (a pdfplumber dependency)
 
     try:
@@ -167,27 +175,50 @@ def read_scanned_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
     except Exception as exc:
         raise ReadError("malformed", f"PDFium cannot open it: {exc}") from None
     pages: list[list[Item]] = []
-    try:
-        if len(pdf) > limits.max_ocr_pages:
-            warnings.append(f"OCR of the first {limits.max_ocr_pages} of {len(pdf)} pages only")
-        for index in range(min(len(pdf), limits.max_ocr_pages)):
-            page = pdf[index]
-            dpi = render_dpi(page, limits)
-            width, height = page.get_size()  # points; the bitmap is allocated from these, so check first
-            pixels = round(width * dpi / 72) * round(height * dpi / 72)
-            if pixels > limits.max_render_pixels:
-                page.close()
-                raise ReadError(
-                    "render_limit",
-                    f"page {index + 1} is {width:g} × {height:g} pt: {pixels} pixels at {dpi:g} dpi, "
-                    f"limit {limits.max_render_pixels}",
-                )
-            image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
-            page.close()
-            pages.append(page_items(image))
-    finally:
-        pdf.close()
+    # The models' allowance for the whole file: per page, two threads would restore each other's limit.
+    with ocr_address_space(), ThreadPoolExecutor(max(1, limits.ocr_threads), thread_name_prefix="ocr") as readers:
+        reading: collections.deque[tuple[int, Future[list[Item]]]] = collections.deque()  # (pixels, page)
+        try:
+            if len(pdf) > limits.max_ocr_pages:
+                warnings.append(f"OCR of the first {limits.max_ocr_pages} of {len(pdf)} pages only")
+            for index in range(min(len(pdf), limits.max_ocr_pages)):
+                image = _render(pdf, index, limits)
+                pixels = image.width * image.height
+                # Pages in hand: at most one per thread, and never more pixels together than the largest
+                # page allowed alone (memory grows with the pixels read at once; the OCR allowance is sized
+                # for one page at max_render_pixels): two A4 pages at once, a page at the cap alone.
+                while reading and (
+                    len(reading) >= max(1, limits.ocr_threads)
+                    or pixels + sum(size for size, _page in reading) > limits.max_render_pixels
+                ):
+                    pages.append(reading.popleft()[1].result())
+                reading.append((pixels, readers.submit(page_items, image, limits.ocr_threads)))
+                del image  # the reader holds the bitmap now
+            pages += [page.result() for _size, page in reading]
+        finally:
+            for _size, page in reading:
+                page.cancel()  # a page failed: the ones not started are not read for nothing
+            pdf.close()
     return "\n".join(assemble(pages))
+
+
+def _render(pdf: Any, index: int, limits: Limits) -> Any:
+    """Page ``index`` as a greyscale PIL image at its scan's resolution (:func:`render_dpi`); a page whose
+    bitmap would pass ``limits.max_render_pixels`` is refused before it is allocated."""
+    page = pdf[index]
+    try:
+        dpi = render_dpi(page, limits)
+        width, height = page.get_size()  # points; the bitmap is allocated from these, so check first
+        pixels = round(width * dpi / 72) * round(height * dpi / 72)
+        if pixels > limits.max_render_pixels:
+            raise ReadError(
+                "render_limit",
+                f"page {index + 1} is {width:g} × {height:g} pt: {pixels} pixels at {dpi:g} dpi, "
+                f"limit {limits.max_render_pixels}",
+            )
+        return page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    finally:
+        page.close()
 
 
 def render_dpi(page: Any, limits: Limits) -> float:
@@ -209,26 +240,26 @@ def render_dpi(page: Any, limits: Limits) -> float:
     return float(min(limits.ocr_dpi, max(MIN_SCAN_DPI, round(best))))
 
 
-def page_lines(image: Any) -> list[str]:
+def page_lines(image: Any, threads: int = 1) -> list[str]:
     """The lines of one page image: prose lines and tsv table rows, top to bottom."""
-    return assemble([page_items(image)])
+    return assemble([page_items(image, threads)])
 
 
-def page_items(image: Any) -> list[Item]:
-    """One page image read: its prose lines and tables, top to bottom."""
+def page_items(image: Any, threads: int = 1) -> list[Item]:
+    """One page image read: its prose lines and tables, top to bottom (``threads`` recogniser runs at once)."""
     import numpy as np  # noqa: PLC0415
 
     pixels = deskew(np.asarray(image))
     with ocr_address_space():  # the models need more than the other readers (limits.py)
-        boxes = recognise(pixels)
+        boxes = recognise(pixels, threads)
     height = float(pixels.shape[0])
     return [item for item in items_from_boxes(boxes, rulings(pixels, boxes)) if not _page_number(item, height)]
 
 
-def recognise(pixels: Any) -> list[Box]:
+def recognise(pixels: Any, threads: int = 1) -> list[Box]:
     """The page's text boxes: rapidocr's detector finds them, a box the detector ran over two lines of a
-    cell (close lines of a wrapped label) is cut into its lines, and the recogniser reads every box in one
-    batch."""
+    cell (close lines of a wrapped label) is cut into its lines, and the recogniser reads them in batches,
+    ``threads`` batches at once."""
     import cv2  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
 
@@ -250,7 +281,7 @@ def recognise(pixels: Any) -> list[Box]:
     missed = _missed(pixels, rects, line)
     colour = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR)
     crops = [colour[y0:y1, x0:x1] for x0, y0, x1, y1 in rects + missed]
-    texts, scores = _read_crops(ocr._load_rec_model(), crops)
+    texts, scores = _read_crops(ocr._load_rec_model(), crops, threads)
     threshold = float(ocr.cfg.Global.text_score)
     boxes = []
     for n, ((x0, y0, x1, y1), text, score) in enumerate(zip(rects + missed, texts, scores, strict=True)):
@@ -260,27 +291,36 @@ def recognise(pixels: Any) -> list[Box]:
     return boxes
 
 
-def _read_crops(recogniser: Any, crops: list[Any]) -> tuple[list[str], list[float]]:
+def _read_crops(recogniser: Any, crops: list[Any], threads: int = 1) -> tuple[list[str], list[float]]:
     """The text and confidence of every crop. The recogniser pads every crop of a batch to the widest one's
     width: batches are made of crops of about the same width (a heading batched with full-width prose lines
-    would be read at five times its width), at most ``REC_BATCH`` of them."""
+    would be read at five times its width), at most ``REC_BATCH`` of them. Recognition is most of a page's
+    time (~0.2 ms per pixel of line width): ``threads`` batches are read at once (the recogniser keeps no
+    state between calls, and ONNX Runtime runs one session from several threads)."""
     from rapidocr.ch_ppocr_rec.typings import TextRecInput  # noqa: PLC0415
 
     ratio = [max(REC_MIN_RATIO, crop.shape[1] / crop.shape[0]) for crop in crops]
     order = sorted(range(len(crops)), key=ratio.__getitem__)
-    texts = [""] * len(crops)
-    scores = [0.0] * len(crops)
+    batches: list[list[int]] = []
     start = 0
     while start < len(order):
         end = start + 1
         limit = REC_SAME_WIDTH * ratio[order[start]]
         while end < len(order) and end - start < REC_BATCH and ratio[order[end]] <= limit:
             end += 1
-        batch = order[start:end]
-        read = recogniser(TextRecInput(img=[crops[i] for i in batch]))  # rapidocr 3.10's recogniser (pinned)
-        for i, text, score in zip(batch, read.txts, read.scores, strict=True):
-            texts[i], scores[i] = text, float(score)
+        batches.append(order[start:end])
         start = end
+    batches.sort(key=lambda batch: -ratio[batch[-1]] * len(batch))  # the costliest first: threads end together
+
+    def read(batch: list[int]) -> Any:
+        return recogniser(TextRecInput(img=[crops[i] for i in batch]))  # rapidocr 3.10's recogniser (pinned)
+
+    texts = [""] * len(crops)
+    scores = [0.0] * len(crops)
+    with ThreadPoolExecutor(max(1, threads), thread_name_prefix="ocr-rec") as readers:
+        for batch, read_batch in zip(batches, readers.map(read, batches), strict=True):
+            for i, text, score in zip(batch, read_batch.txts, read_batch.scores, strict=True):
+                texts[i], scores[i] = text, float(score)
     return texts, scores
 
 
