@@ -58,7 +58,13 @@ logger = logging.getLogger(__name__)
 HANDOFFS = ("pool", "queue")  # EXTRACT_HANDOFF: this crawl's worker pool, or the cluster's extract queue
 # The crawl's settings an extract task reads (crawler/cluster/extract.py), passed with the crawl's values so
 # the queue makes the records this crawl's own pool would have made.
-TASK_SETTINGS = ("REGISTRY_PATH", "EXTRACT_MEMORY_MB", "EXTRACT_OCR_MEMORY_MB", "EXTRACT_TIMEOUT")
+TASK_SETTINGS = (
+    "REGISTRY_PATH",
+    "EXTRACT_MEMORY_MB",
+    "EXTRACT_OCR_MEMORY_MB",
+    "EXTRACT_TIMEOUT",
+    "EXTRACT_OCR_PAGE_TIME",
+)
 
 
 class ExtractPipeline:

@@ -28,6 +28,7 @@ import queue
 import resource
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ log = logging.getLogger(__name__)
 LIMIT_REASONS = frozenset(
     ("memory_limit", "time_limit", "worker_crashed", "render_limit", "grid_limit", "zip_bomb", "too_large")
 )
+# What a worker sends its parent after each scanned page it read, before its answer (a 3-tuple).
+PAGE_READ = ("page_read",)
 _PR_SET_PDEATHSIG = 1
 _M_ARENA_MAX = -8
 # Native libraries (ONNX Runtime, OpenBLAS, OpenCV) otherwise start a thread pool per core, each with its
@@ -59,12 +62,15 @@ _WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MALLOC_AREN
 @dataclass(frozen=True)
 class WorkerLimits:
     """How many workers, and what one file may cost (settings EXTRACT_WORKERS, EXTRACT_MEMORY_MB,
-    EXTRACT_TIMEOUT)."""
+    EXTRACT_TIMEOUT, EXTRACT_OCR_MEMORY_MB, EXTRACT_OCR_PAGE_TIME)."""
 
     workers: int = 2
     memory: int = 1 << 30  # bytes of address space per worker (soft RLIMIT_AS)
     timeout: float = 120.0  # seconds per file, then the worker is killed
     ocr_memory: int = 2 << 30  # while the OCR models run (hard RLIMIT_AS; formats/limits.py)
+    # Seconds more for each scanned page read: a 30-page scan at ~4 s a page (more on a busy machine) needs
+    # more than the per-file limit, yet a page that never ends still meets the limit (formats/ocr.py).
+    ocr_page_time: float = 20.0
 
     @classmethod
     def from_settings(cls, settings: Any) -> WorkerLimits:
@@ -73,6 +79,7 @@ class WorkerLimits:
             memory=settings.getint("EXTRACT_MEMORY_MB", cls.memory >> 20) << 20,
             timeout=settings.getfloat("EXTRACT_TIMEOUT", cls.timeout),
             ocr_memory=settings.getint("EXTRACT_OCR_MEMORY_MB", cls.ocr_memory >> 20) << 20,
+            ocr_page_time=settings.getfloat("EXTRACT_OCR_PAGE_TIME", cls.ocr_page_time),
         )
 
 
@@ -218,20 +225,30 @@ class ExtractPool:
             worker.stop(kill=True)
             worker = _Worker(self._context, self.limits.memory, self.limits.ocr_memory)
             worker.conn.send((task.fn, task.args, task.kwargs))
-        timeout = self.limits.timeout
-        if not worker.conn.poll(timeout):
-            worker.stop(kill=True)
-            _sweep()
-            log.warning("extraction worker killed: no answer within %s s", timeout)
-            task.future.set_exception(ReadError("time_limit", f"reading took longer than the {timeout:g} s limit"))
-            return None
-        try:
-            status, value, retire = worker.conn.recv()
-        except (EOFError, OSError):
-            code = worker.stop(kill=True)
-            _sweep()
-            task.future.set_exception(self._death(code))
-            return None
+        timeout, pages = self.limits.timeout, 0
+        deadline = time.monotonic() + timeout
+        while True:
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                worker.stop(kill=True)
+                _sweep()
+                limit = f"{timeout:g} s limit"
+                if pages:
+                    limit += f" and {self.limits.ocr_page_time:g} s per page read"
+                log.warning("extraction worker killed: no answer within the %s", limit)
+                task.future.set_exception(ReadError("time_limit", f"reading took longer than the {limit}"))
+                return None
+            try:
+                message = worker.conn.recv()
+            except (EOFError, OSError):
+                code = worker.stop(kill=True)
+                _sweep()
+                task.future.set_exception(self._death(code))
+                return None
+            if message != PAGE_READ:
+                break
+            pages += 1
+            deadline += self.limits.ocr_page_time
+        status, value, retire = message
         if status == "ok":
             task.future.set_result(value)
         else:
@@ -292,6 +309,7 @@ def _worker_main(conn: Connection, memory: int, ocr_memory: int) -> None:
     hard = ceiling if hard == resource.RLIM_INFINITY else min(ceiling, hard)
     resource.setrlimit(resource.RLIMIT_AS, (min(memory, hard), hard))
     resident = 0  # address space the OCR models keep once loaded: the worker's limits count above it
+    ocr.on_page_read = lambda: conn.send(PAGE_READ)
     while True:
         try:
             fn, args, kwargs = conn.recv()

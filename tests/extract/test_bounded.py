@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,6 +117,19 @@ def test_the_time_limit_kills_the_worker_and_the_pool_goes_on() -> None:
         with pytest.raises(Exception, match="time_limit: reading took longer than the 5 s limit"):
             pool.submit(worker_tasks.sleep, 600).result()
         assert pool.submit(worker_tasks.sleep, 0).result() == 0
+
+
+def test_each_scanned_page_read_extends_the_time_limit_but_a_stuck_page_still_meets_it() -> None:
+    with ExtractPool(WorkerLimits(workers=1, timeout=4, ocr_page_time=4)) as pool:
+        assert pool.submit(worker_tasks.sleep, 0).result() == 0  # the worker is up: its start is not timed
+        # 3 pages of 3 s: 9 s, more than the 4 s per file, read in full since each page read allows 4 s more.
+        assert pool.submit(worker_tasks.scan_pages, 3, 3.0).result() == 3
+        # One page read, then a page that never ends: killed at 4 + 4 s, not allowed to run on.
+        started = time.monotonic()
+        with pytest.raises(Exception, match="time_limit: reading took longer than the 4 s limit and 4 s per page read"):
+            pool.submit(worker_tasks.scan_pages, 1, 0.5, stall=600).result()
+        assert time.monotonic() - started < 60
+        assert pool.submit(worker_tasks.sleep, 0).result() == 0  # a fresh worker
 
 
 # ---- stored once, not retried --------------------------------------------------------------------

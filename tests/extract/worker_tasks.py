@@ -44,3 +44,15 @@ def ocr_state() -> tuple[int, int, int, int, int]:
 
     soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
     return os.getpid(), ocr.engine_loads(), ocr.resident_space(), ocr.address_space(), soft
+
+
+def scan_pages(pages: int, seconds: float, stall: float = 0.0) -> int:
+    """Stands for OCR of a scan: ``pages`` pages of ``seconds`` each, each reported as OCR reports a page
+    read; then, if ``stall``, a page that takes ``stall`` seconds and is never read."""
+    from crawler.extract.formats import ocr
+
+    for _ in range(pages):
+        time.sleep(seconds)
+        ocr._page_read()
+    time.sleep(stall)
+    return pages

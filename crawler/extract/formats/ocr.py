@@ -35,7 +35,7 @@ import io
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
@@ -50,6 +50,10 @@ log = logging.getLogger(__name__)
 
 _ENGINE: dict[str, Any] = {}  # "engine" → the RapidOCR instance, made on first use
 _ENGINE_LOCK = threading.Lock()
+# Called after each scanned page is read (on the thread that called the reader). An extraction worker
+# sets it to tell its parent, which then allows the file EXTRACT_OCR_PAGE_TIME more (workers.py): a long
+# scan that makes progress is not killed by the per-file limit, a stuck page still is.
+on_page_read: Callable[[], None] | None = None
 MAX_IMAGE_PIXELS = 60_000_000  # ~ A3 at 400 dpi; larger images are refused (decompression bombs)
 MIN_SCAN_DPI = 100  # a page image scanned coarser than this is rendered at this resolution
 # rapidocr's defaults, changed for speed (measured in bench/RESULTS.md, the scan corpus reads the same):
@@ -161,7 +165,14 @@ def read_image(data: bytes, limits: Limits) -> str:
         raise
     except Exception as exc:  # PIL raises many types on damaged images
         raise ReadError("malformed", f"cannot decode the image: {type(exc).__name__}: {exc}") from None
-    return "\n".join(page_lines(grey, limits.ocr_threads))
+    lines = page_lines(grey, limits.ocr_threads)
+    _page_read()
+    return "\n".join(lines)
+
+
+def _page_read() -> None:
+    if on_page_read is not None:
+        on_page_read()
 
 
 def read_scanned_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
@@ -192,9 +203,12 @@ def read_scanned_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
                     or pixels + sum(size for size, _page in reading) > limits.max_render_pixels
                 ):
                     pages.append(reading.popleft()[1].result())
+                    _page_read()
                 reading.append((pixels, readers.submit(page_items, image, limits.ocr_threads)))
                 del image  # the reader holds the bitmap now
-            pages += [page.result() for _size, page in reading]
+            while reading:
+                pages.append(reading.popleft()[1].result())
+                _page_read()
         finally:
             for _size, page in reading:
                 page.cancel()  # a page failed: the ones not started are not read for nothing
