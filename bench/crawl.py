@@ -1,6 +1,6 @@
 """Crawl benchmark: prints figures, asserts nothing.
 
-    .venv/bin/python bench/crawl.py [--out bench/RESULTS.md]
+    .venv/bin/python bench/crawl.py [--out bench/RESULTS.md]   (--out: adds the run as the file's newest section)
 
 * baseline: ``scrapy bench`` (Scrapy's own local link-following benchmark), run in this script;
 * 1×: a full crawl of the replica's 武昌区 (14 streets, 95 reports) with politeness off;
@@ -12,7 +12,9 @@
   wall time (Python's start-up and shutdown included) beside it; peak RSS of each crawl process;
 * a no-change re-crawl of 1× the next day (``REVALIDATE_TODAY``: tiered revalidation asks again for the
   list pages and that day's share of the reports): requests, bytes the server sent and wall time, as
-  fractions of the full crawl (``--recrawl-only``: just these two crawls);
+  fractions of the full crawl; then one a day to the end of the revalidation window (``REVALIDATE_DAYS``)
+  and their mean; then the full crawl and the next day's at the crawl's default politeness (about one
+  request a second per host, a few minutes) (``--recrawl-only``: just these crawls);
 * a full crawl of 1× with extraction on beside the same crawl with it off (``--extraction-only``: just
   these), alternated, the best of two each: what extraction adds to a crawl's time (issue 16 item 2); and
   the crawl handing its files to the cluster's extract queue (``EXTRACT_HANDOFF=queue``, a ``redis-server``
@@ -44,6 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from crawler import settings as defaults  # noqa: E402
 from crawler.registry import DEFAULT_PATH, load_registry  # noqa: E402
 from replica.server import ReplicaServer, start_in_thread  # noqa: E402
 from replica.site import Site  # noqa: E402
@@ -51,6 +54,12 @@ from replica.site import Site  # noqa: E402
 # Politeness off; extraction off, so pages/s measures crawling (bench/extract.py measures extraction).
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
         "-s", "LOG_LEVEL=INFO", "-s", "EXTRACT_ENABLED=False"]  # fmt: skip
+
+
+# The crawl's own politeness settings, restored over FAST (the last -s of a name wins) for polite_line.
+POLITE = [arg for name in ("DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "CONCURRENT_REQUESTS_PER_DOMAIN")
+          for arg in ("-s", f"{name}={getattr(defaults, name)}")]  # fmt: skip
+WINDOW = defaults.REVALIDATE_DAYS
 
 
 def run(args: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> tuple[float, int, str]:
@@ -114,6 +123,32 @@ def recrawl_line(one: tuple[float, ...], again: tuple[float, ...]) -> str:
     """The no-change re-crawl beside the full crawl, in the shape compared from run to run (issue 16)."""
     return (f"no-change re-crawl: {again[4]} requests ({100 * again[4] / one[4]:.1f} % of the full crawl's "
             f"requests), {again[0]:.1f} s ({100 * again[0] / one[0]:.1f} % of the full crawl's time)")  # fmt: skip
+
+
+def window_line(
+    server: ReplicaServer, store: Path, one: tuple[float, ...], again: tuple[float, ...], day: dt.date
+) -> str:
+    """The no-change re-crawls of 1× on each day of one revalidation window: ``again``, the first (on the day
+    after the full crawl into ``store``), then one a day from ``day``. A day draws the share of the reports
+    that falls due on it, which varies; the window's mean is what a daily schedule makes (issue 16 item 1)."""
+    later = [crawl(["crawl", "wuchang"], server, store, day + dt.timedelta(days=n)) for n in range(WINDOW - 1)]
+    days = [again, *later]
+    requests = [day[4] for day in days]
+    mean_requests, mean_seconds = sum(requests) / WINDOW, sum(day[0] for day in days) / WINDOW
+    return (f"over the {WINDOW} days of the window (REVALIDATE_DAYS={WINDOW}), daily no-change re-crawls made "
+            f"{', '.join(map(str, requests))} requests: on average {mean_requests:.1f} "
+            f"({100 * mean_requests / one[4]:.1f} % of the full crawl's requests), {mean_seconds:.1f} s "
+            f"({100 * mean_seconds / one[0]:.1f} % of the full crawl's time)")  # fmt: skip
+
+
+def polite_line(server: ReplicaServer, today: dt.date) -> str:
+    """The full crawl of 1× and its next day's re-crawl at the crawl's default politeness (about one request
+    a second per host), where a crawl's time is its requests' (the figures of issue 16 were taken so)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        one = crawl(["crawl", "wuchang"], server, Path(tmp) / "one", today, more=POLITE)
+        again = crawl(["crawl", "wuchang"], server, Path(tmp) / "one", today + dt.timedelta(days=1), more=POLITE)
+    return (f"at the default politeness (DOWNLOAD_DELAY={defaults.DOWNLOAD_DELAY:g} s, AutoThrottle): full crawl "
+            f"{one[4]} requests in {one[0]:.1f} s; {recrawl_line(one, again)}")  # fmt: skip
 
 
 def extraction_line(server: ReplicaServer, rounds: int = 2) -> str:
@@ -193,7 +228,7 @@ def queue_line(server: ReplicaServer, rounds: int = 2) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="also write the results as markdown here")
-    parser.add_argument("--recrawl-only", action="store_true", help="only the full crawl of 1× and its re-crawl")
+    parser.add_argument("--recrawl-only", action="store_true", help="only the full crawl of 1× and its re-crawls")
     parser.add_argument("--extraction-only", action="store_true", help="only 1× with extraction on and off")
     parser.add_argument("--no-extract-bench", action="store_true", help="skip bench/extract.py's table")
     opts = parser.parse_args()
@@ -220,8 +255,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             one = crawl(["crawl", "wuchang"], server, Path(tmp) / "one", today)
             again = crawl(["crawl", "wuchang"], server, Path(tmp) / "one", tomorrow)
-        say(f"1×  wuchang: {one[4]} requests in {one[0]:.1f} s")
-        say(recrawl_line(one, again))
+            say(f"1×  wuchang: {one[4]} requests in {one[0]:.1f} s")
+            say(recrawl_line(one, again))
+            say(window_line(server, Path(tmp) / "one", one, again, tomorrow + dt.timedelta(days=1)))
+        say(polite_line(server, today))
         say(f"load average after the run {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
         server.shutdown()
         return
@@ -234,6 +271,7 @@ def main() -> None:
         one = crawl(["crawl", "wuchang"], server, Path(tmp) / "one", today)
         ten = crawl(["crawlall", "--portals", ",".join(wuhan)], server, Path(tmp) / "ten", today)
         again = crawl(["crawl", "wuchang"], server, Path(tmp) / "one", tomorrow)  # the next day's crawl
+        window = window_line(server, Path(tmp) / "one", one, again, tomorrow + dt.timedelta(days=1))
     ten_label = f"10× all {len(wuhan)} Wuhan portals"
     for label, (secs, peak, responses, sent, _requests, running) in (("1×  wuchang", one), (ten_label, ten)):
         # Like for like: `scrapy bench` counts its spider's 10 s of running, not its process's start and end.
@@ -245,6 +283,8 @@ def main() -> None:
     say(f"no-change re-crawl of 1×: {again[3] / 1e3:.1f} kB served ({share_bytes:.3%} of the full crawl), "
         f"{again[0]:.1f} s ({share_time:.0%} of the full crawl's time); {again[2]} responses")  # fmt: skip
     say(recrawl_line(one, again))
+    say(window)
+    say(polite_line(server, today))
     say(extraction_line(server))
     say(queue_line(server))
     # Extraction has its own benchmark; its table is printed and recorded as it comes.
@@ -267,21 +307,32 @@ def main() -> None:
     say(f"machine: {machine}")
     server.shutdown()
     if opts.out:
-        text = (
-            "# Crawl benchmark\n\nProduced by `.venv/bin/python bench/crawl.py --out bench/RESULTS.md` on "
-            f"{time.strftime('%Y-%m-%d')}. Figures are printed, never asserted. Pages/s count the crawl's "
-            "own running time (Scrapy's start_time to finish_time, as `scrapy bench` counts its 10 s), the process's "
-            "wall time beside; other crawl times are wall times, including starting a `scrapy` process; "
-            "the no-change re-crawl runs as on the next day: it asks again for "
-            "every list page and that day's share of the archived reports (tiered revalidation, "
-            "`REVALIDATE_DAYS`), each answered 304 with no body. "
-            "Peak RSS is Scrapy's `memusage/max` of the crawl process; bytes are response bodies the replica "
-            "sent. The crawls run with extraction off; extraction is measured on its own below.\n\n"
-        )
-        text += "\n".join(f"- {line}" for line in lines)
-        if extraction:
-            text += f"\n\n## Extraction (`bench/extract.py`)\n\n```\n{extraction}\n```\n"
-        opts.out.write_text(text, encoding="utf-8")
+        record(opts.out, lines, extraction)
+
+
+TITLE = "# Crawl benchmark\n"
+
+
+def record(out: Path, lines: list[str], extraction: str) -> None:
+    """Add this run to ``out`` as its newest section, under the title: the earlier runs stay beside it
+    (bench/RESULTS.md keeps the before and after figures of each change)."""
+    section = (
+        f"## Run of {time.strftime('%Y-%m-%d %H:%M')} UTC (`bench/crawl.py --out`)\n\n"
+        "Figures are printed, never asserted. Pages/s count the crawl's "
+        "own running time (Scrapy's start_time to finish_time, as `scrapy bench` counts its 10 s), the process's "
+        "wall time beside; other crawl times are wall times, including starting a `scrapy` process; "
+        "the no-change re-crawl runs as on the next day: it asks again for "
+        "every column's first list page and that day's share of the archived reports (tiered revalidation, "
+        "`REVALIDATE_DAYS`), each answered 304 with no body. "
+        "Peak RSS is Scrapy's `memusage/max` of the crawl process; bytes are response bodies the replica "
+        "sent. The crawls run with extraction off; extraction is measured on its own below.\n\n"
+    )
+    section += "\n".join(f"- {line}" for line in lines) + "\n"
+    if extraction:
+        section += f"\nExtraction (`bench/extract.py`):\n\n```\n{extraction}\n```\n"
+    earlier = out.read_text(encoding="utf-8") if out.exists() else TITLE
+    body = earlier.removeprefix(TITLE).lstrip("\n")
+    out.write_text(f"{TITLE}\n{section}\n{body}", encoding="utf-8")
 
 
 if __name__ == "__main__":
