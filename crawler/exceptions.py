@@ -9,5 +9,9 @@ class SpiderArgumentError(NianbaoError, ValueError):
     """A spider argument (``-a name=value``) is malformed."""
 
 
+class SettingError(NianbaoError, ValueError):
+    """A setting (``-s NAME=value`` or crawler/settings.py) has a value the project cannot use."""
+
+
 class RefusedRequestError(NianbaoError):
     """A request the guard (crawler/guard.py) refused before any connection: the reason is the message."""

@@ -43,6 +43,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler import keys
 from crawler.crawlstore import for_crawler
+from crawler.exceptions import SettingError
 from crawler.items import ReportItem, to_json
 from crawler.registry import default_registry
 from crawler.store import Store, StoreError
@@ -93,7 +94,7 @@ class ExtractPipeline:
             raise NotConfigured("EXTRACT_ENABLED is off")
         handoff = crawler.settings.get("EXTRACT_HANDOFF") or "pool"
         if handoff not in HANDOFFS:
-            raise ValueError(f"EXTRACT_HANDOFF must be one of {', '.join(HANDOFFS)}, not {handoff!r}")
+            raise SettingError(f"EXTRACT_HANDOFF must be one of {', '.join(HANDOFFS)}, not {handoff!r}")
         if handoff == "queue":
             return QueueHandoff.from_crawler(crawler)
         from crawler import records  # noqa: PLC0415

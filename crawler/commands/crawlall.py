@@ -2,21 +2,20 @@
 
 Portals of different politeness groups run side by side; the portals of one group (one server: the
 registry's ``group``, default the host) are crawled one after the other, since each crawl has its own
-downloader and so its own download slots: one group, one request at a time. The exit status is
-non-zero when any crawl did not finish normally, or when writes are still
-spooled because the S3 archive was unreachable at the end.
+downloader and so its own download slots: one group, one request at a time. The exit status
+(crawler/commands/outcome.py) is 2 for a wrong argument or setting, 1 when any crawl failed or did not
+finish normally, or when writes are still spooled because the S3 archive was unreachable at the end.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.crawlstore import not_durable
+from crawler.commands.outcome import Outcome
 from crawler.registry import RegistryError, default_registry
 from crawler.store import open_store
 
@@ -55,7 +54,7 @@ class Command(ScrapyCommand):
         crawl joins the process's active crawls before the finished one is waited for, so the process
         runs until the last crawl of every group has ended."""
         assert self.crawler_process is not None
-        done: Any = self.crawler_process.crawl(queue[0], **spargs)
+        done: Any = self.outcome.follow(self.crawler_process.crawl(queue[0], **spargs))
         if len(queue) == 1:
             return
         if hasattr(done, "add_done_callback"):  # asyncio.Task (AsyncCrawlerProcess)
@@ -78,6 +77,7 @@ class Command(ScrapyCommand):
         if unknown:
             raise UsageError(f"no spider for {', '.join(unknown)}; known: {', '.join(names)}")
         spargs = dict(arg.split("=", 1) for arg in opts.spargs if "=" in arg)
+        self.outcome = Outcome("crawlall")
         crawlers = []
         groups: dict[str, list[Any]] = {}
         for name in chosen:
@@ -87,17 +87,12 @@ class Command(ScrapyCommand):
         for queue in groups.values():
             self._chain(queue, spargs)
         self.crawler_process.start()
-        failed = [c.spidercls.name for c in crawlers if not c.stats or c.stats.get_value("finish_reason") != "finished"]
-        if failed:
-            print(f"crawls that did not finish: {', '.join(failed)}")
-            self.exitcode = 1
         assert self.settings is not None
-        if problem := not_durable(self.settings["STORE_URI"]):  # S3 unreachable at the end (see crawl.py)
-            print(f"crawls not durable: {problem}", file=sys.stderr)
-            self.exitcode = 1
-        elif self.settings.getbool("EXTRACT_ENABLED"):
+        self.exitcode = self.outcome.status(crawlers, self.settings["STORE_URI"])
+        if self.outcome.archived and self.settings.getbool("EXTRACT_ENABLED"):
             # Each crawl's close derived its own portal's findings; the copy findings the portals' new
-            # reports change in one another are refreshed once here, not at every close (crawler/derive.py).
+            # reports change in one another are refreshed once here, not at every close (crawler/derive.py),
+            # crawls that did not finish included (what they stored is evidence too).
             store = open_store(self.settings["STORE_URI"])
             try:
                 derive.refresh(store)

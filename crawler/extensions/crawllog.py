@@ -39,7 +39,7 @@ from crawler.crawlstore import for_crawler
 from crawler.extensions import archive_portal
 from crawler.items import to_json
 from crawler.store import Store
-from crawler.store.base import ArchiveBusyError, hold_lock, utcnow
+from crawler.store.base import ArchiveBusyError, StoreError, hold_lock, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -86,12 +86,16 @@ class CrawlLog:
         portal = _portal(spider)
         crawl_id = str(getattr(spider, "crawl_id", "unknown"))
         self.spool = self._spool_path(portal, crawl_id)
-        if not self.crawler.settings.get("JOBDIR"):
-            self._archive_leftovers(portal)
         self.count = sum(1 for _ in self.spool.open(encoding="utf-8")) if self.spool.exists() else 0
         self.handle = self.spool.open("a", encoding="utf-8")
         # Held until the handle closes: marks this spool as alive to every other crawl.
         fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if self.crawler.settings.get("JOBDIR"):
+            return
+        try:  # after our own spool is open: whatever happens to the archive, this crawl has its log
+            self._archive_leftovers(portal)
+        except StoreError as exc:  # an archive that cannot be reached: they wait for the next crawl
+            logger.warning("%s: logs of crawls that died stay in %s (%s)", portal, self.spool.parent, exc)
 
     def _archive_leftovers(self, portal: str) -> None:
         """Spools of crawls of this portal that died: archive them as incomplete logs."""

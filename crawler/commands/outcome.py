@@ -1,0 +1,80 @@
+"""How `scrapy crawl` and `scrapy crawlall` end: one line, not a traceback, for what the operator can
+fix (an argument, a setting, the registry, the archive), and an exit status that is 0 only when every
+crawl finished and its evidence is in the archive.
+
+Scrapy runs a crawl as an asyncio task (a Deferred under the plain reactor) and leaves an exception that
+ends it to asyncio's "Task exception was never retrieved" traceback at exit, with status 1 for a
+mistyped ``-a years=`` as for a bug. Exit statuses: 2, the command line or configuration is wrong
+(nothing was fetched); 1, a crawl failed, did not finish, or its writes are still spooled.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from crawler.crawlstore import not_durable
+from crawler.exceptions import NianbaoError
+from crawler.registry import RegistryError
+from crawler.store import StoreError
+
+USAGE = (NianbaoError, RegistryError)  # what the command line, settings or registry got wrong
+EXPLAINED = (*USAGE, StoreError)  # errors whose message says it all (the archive: unreachable, no credentials…)
+
+
+class Outcome:
+    """The failures of a command's crawls, collected as they end, and the exit status they make."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.failures: list[BaseException] = []
+        self.archived = False  # set by status(): everything the crawls wrote is in the archive
+
+    def follow(self, done: Any) -> Any:
+        """Collect the exception ``done`` (a crawl's task or Deferred) ends with; returns ``done``."""
+        if hasattr(done, "add_done_callback"):  # asyncio.Task (AsyncCrawlerProcess)
+
+            def ended(task: Any) -> None:
+                if not task.cancelled() and (error := task.exception()) is not None:  # retrieved: no asyncio log
+                    self.failures.append(error)
+
+            done.add_done_callback(ended)
+        else:  # Deferred (CrawlerProcess)
+
+            def failed(failure: Any) -> None:
+                self.failures.append(failure.value)
+
+            done.addErrback(failed)
+        return done
+
+    def status(self, crawlers: list[Crawler], store_uri: str) -> int:
+        """Tell the operator what went wrong, on stderr, and return the exit status."""
+        for error in self.failures:
+            if isinstance(error, EXPLAINED):
+                print(f"scrapy {self.command}: error: {error}", file=sys.stderr)
+            else:  # a bug: its traceback is what its report needs
+                traceback.print_exception(error)
+        if any(isinstance(error, USAGE) for error in self.failures):
+            return 2
+        status = 1 if self.failures else 0
+        unfinished = [
+            f"{c.spidercls.name} ({reason})"
+            for c in crawlers
+            if c.stats is not None and (reason := c.stats.get_value("finish_reason")) not in (None, "finished")
+        ]
+        if unfinished:
+            print(f"crawls that did not finish: {', '.join(unfinished)}", file=sys.stderr)
+            status = 1
+        try:
+            problem = not_durable(store_uri)
+        except StoreError as exc:  # an archive that cannot even be opened (its error may be printed above)
+            problem = str(exc)
+        if problem and not any(str(error) == problem for error in self.failures):  # not said twice
+            # S3 unreachable at the end: the evidence waits in the spool
+            print(f"crawl not durable: {problem}", file=sys.stderr)
+            status = 1
+        self.archived = problem is None
+        return status

@@ -1,0 +1,63 @@
+"""`scrapy crawl` and `scrapy crawlall` end with one line the operator can act on and an honest status:
+2 for a wrong argument or setting (no traceback, nothing fetched), 1 for a crawl that could not read its
+archive at the start (not 0, as Scrapy says for a spider whose start failed)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.support import crawl, scrapy
+
+DEAD = "http://127.0.0.1:9/"  # nothing is fetched in these tests: a refused port, never the network
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("-a", "years=abc"), "years: expected YYYY, YYYY,YYYY or YYYY-YYYY, got 'abc'"),
+        (("-a", "streets=nowhere"), "streets: 'nowhere' is not a crawlable street of wuchang (crawlable: yyj,"),
+        (("-s", "EXTRACT_ENABLED=True", "-s", "EXTRACT_HANDOFF=bogus"),
+         "EXTRACT_HANDOFF must be one of pool, queue, not 'bogus'"),
+    ],
+)  # fmt: skip
+def test_a_wrong_argument_or_setting_is_one_line_and_status_2(
+    tmp_path: Path, extra: tuple[str, ...], message: str
+) -> None:
+    proc = crawl("wuchang", DEAD, tmp_path / "archive", *extra, check=False)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert f"scrapy crawl: error: {message}" in proc.stderr
+    assert "Traceback" not in proc.stderr and "never retrieved" not in proc.stderr
+    assert not (tmp_path / "archive" / "_crawls").exists()  # refused before anything was fetched or logged
+
+
+def test_crawlall_says_the_same(tmp_path: Path) -> None:
+    proc = scrapy(
+        "crawlall", "--portals", "wuchang,hanyang", "-a", "years=2024-abc", "-s", f"STORE_URI={tmp_path / 'a'}",
+        "-s", f"PORTAL_MIRROR={DEAD}", check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    error = "scrapy crawlall: error: years: expected YYYY, YYYY,YYYY or YYYY-YYYY, got '2024-abc'"
+    assert proc.stderr.count(error) == 2 and "Traceback" not in proc.stderr  # one line per portal
+
+
+def test_an_archive_unreachable_at_the_start_is_a_failed_crawl(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # an S3 endpoint nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    env = {"AWS_ENDPOINT_URL_S3": endpoint, "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s",
+           "NIANBAO_SPOOL": str(tmp_path / "spool"), "NIANBAO_CATALOG_URL": ""}  # fmt: skip
+    opts = ["-s", "STORE_URI=s3://archive/gone", "-s", f"PORTAL_MIRROR={DEAD}", "-s", "RETRY_TIMES=0",
+            "-s", f"CRAWLLOG_SPOOL={tmp_path / 'crawllog'}", "-s", f"WARC_DIR={tmp_path / 'warc'}"]  # fmt: skip
+    proc = scrapy("crawl", "wuchang", *opts, env=env, check=False, timeout=120)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    # The spider's start reads the portal's crawl logs from the archive: it cannot, so nothing is fetched.
+    assert "Error while reading start items and requests: s3://archive/gone: object store unreachable" in proc.stderr
+    assert "crawls that did not finish: wuchang (start_error)" in proc.stderr
+    # The crawl's own log (its summary says start_error) is kept for `scrapy flush`, not lost to a crash of
+    # the crawl-log extension, which opens its spool before it touches the archive.
+    assert "Error caught on signal handler" not in proc.stderr
+    assert "crawl not durable: 1 writes spooled; run scrapy flush (the archive s3://archive/gone" in proc.stderr
+    assert "downloader/request_count" not in proc.stderr  # no request was made
