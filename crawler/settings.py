@@ -155,10 +155,10 @@ EXTRACT_MEMORY_MB = 1024
 # later files get EXTRACT_MEMORY_MB above what the models keep, never more than this in all.
 EXTRACT_OCR_MEMORY_MB = 2048
 # Seconds one file may take before its worker (and any LibreOffice it started) is killed: P00 "time_limit".
-EXTRACT_TIMEOUT = 120
+EXTRACT_TIMEOUT = 120.0
 # Seconds more for each scanned page OCR has read in that file (up to 30 pages): a long scan that makes
 # progress is read in full; a page that never ends still meets EXTRACT_TIMEOUT.
-EXTRACT_OCR_PAGE_TIME = 20
+EXTRACT_OCR_PAGE_TIME = 20.0
 # Reports whose files' bytes are read and handed to the workers at a time (those bytes wait in memory); the others
 # queue without their bytes (read back from the archive in turn), so the crawl never waits for extraction.
 EXTRACT_MAX_PENDING = 8

@@ -8,7 +8,9 @@ import socket
 from pathlib import Path
 
 import pytest
+from scrapy.settings import Settings
 
+from crawler.setting_types import wrong_settings
 from tests.support import crawl, scrapy
 
 DEAD = "http://127.0.0.1:9/"  # nothing is fetched in these tests: a refused port, never the network
@@ -21,6 +23,8 @@ DEAD = "http://127.0.0.1:9/"  # nothing is fetched in these tests: a refused por
         (("-a", "streets=nowhere"), "streets: 'nowhere' is not a crawlable street of wuchang (crawlable: yyj,"),
         (("-s", "EXTRACT_ENABLED=True", "-s", "EXTRACT_HANDOFF=bogus"),
          "EXTRACT_HANDOFF must be one of pool, queue, not 'bogus'"),
+        (("-s", "REVALIDATE_DAYS=x"), "REVALIDATE_DAYS: expected an integer, got 'x'"),
+        (("-s", "DOWNLOAD_DELAY=1,5"), "DOWNLOAD_DELAY: expected a number, got '1,5'"),
     ],
 )  # fmt: skip
 def test_a_wrong_argument_or_setting_is_one_line_and_status_2(
@@ -31,6 +35,17 @@ def test_a_wrong_argument_or_setting_is_one_line_and_status_2(
     assert f"scrapy crawl: error: {message}" in proc.stderr
     assert "Traceback" not in proc.stderr and "never retrieved" not in proc.stderr
     assert not (tmp_path / "archive" / "_crawls").exists()  # refused before anything was fetched or logged
+
+
+def test_settings_are_read_as_their_defaults_type() -> None:
+    settings = Settings({"REVALIDATE_DAYS": "7", "EXTRACT_OCR_PAGE_TIME": "2.5", "DOWNLOAD_TIMEOUT": "30.5"})
+    assert wrong_settings(settings) == []  # Scrapy reads DOWNLOAD_TIMEOUT (default 180) as a number
+    settings.setdict({"REVALIDATE_DAYS": "7.5", "EXTRACT_ENABLED": "maybe", "CONCURRENT_REQUESTS": "eight"})
+    assert wrong_settings(settings) == [
+        "CONCURRENT_REQUESTS: expected a number, got 'eight'",
+        "EXTRACT_ENABLED: expected true or false, got 'maybe'",
+        "REVALIDATE_DAYS: expected an integer, got '7.5'",
+    ]
 
 
 def test_crawlall_says_the_same(tmp_path: Path) -> None:

@@ -23,8 +23,11 @@ class Command(ScrapyCrawl):
             super().run(args, opts)  # Scrapy's own usage errors
             return
         assert self.crawler_process is not None and self.settings is not None
-        crawler = self._create_crawler(args[0])
         outcome = Outcome("crawl")
+        if outcome.refuse(self.settings):
+            self.exitcode = 2
+            return
+        crawler = self._create_crawler(args[0])
         outcome.follow(self.crawler_process.crawl(crawler, **opts.spargs))
         self.crawler_process.start()
         self.exitcode = outcome.status([crawler], self.settings["STORE_URI"])

@@ -78,6 +78,10 @@ class Command(ScrapyCommand):
             raise UsageError(f"no spider for {', '.join(unknown)}; known: {', '.join(names)}")
         spargs = dict(arg.split("=", 1) for arg in opts.spargs if "=" in arg)
         self.outcome = Outcome("crawlall")
+        assert self.settings is not None
+        if self.outcome.refuse(self.settings):
+            self.exitcode = 2
+            return
         crawlers = []
         groups: dict[str, list[Any]] = {}
         for name in chosen:
@@ -87,7 +91,6 @@ class Command(ScrapyCommand):
         for queue in groups.values():
             self._chain(queue, spargs)
         self.crawler_process.start()
-        assert self.settings is not None
         self.exitcode = self.outcome.status(crawlers, self.settings["STORE_URI"])
         if self.outcome.archived and self.settings.getbool("EXTRACT_ENABLED"):
             # Each crawl's close derived its own portal's findings; the copy findings the portals' new

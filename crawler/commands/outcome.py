@@ -15,10 +15,12 @@ import traceback
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 
 from crawler.crawlstore import not_durable
 from crawler.exceptions import NianbaoError
 from crawler.registry import RegistryError
+from crawler.setting_types import wrong_settings
 from crawler.store import StoreError
 
 USAGE = (NianbaoError, RegistryError)  # what the command line, settings or registry got wrong
@@ -49,6 +51,13 @@ class Outcome:
 
             done.addErrback(failed)
         return done
+
+    def refuse(self, settings: BaseSettings) -> bool:
+        """Whether the crawl must not start, its settings being wrong (said, one line each)."""
+        problems = wrong_settings(settings)
+        for problem in problems:
+            print(f"scrapy {self.command}: error: {problem}", file=sys.stderr)
+        return bool(problems)
 
     def status(self, crawlers: list[Crawler], store_uri: str) -> int:
         """Tell the operator what went wrong, on stderr, and return the exit status."""
