@@ -8,12 +8,13 @@ spider file is written. Spiders of ``SPIDER_MODULES`` that are not portals (none
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import SpiderLoader
 
-from crawler.registry import Portal, Registry, default_registry
+from crawler.registry import Portal, Registry, RegistryError, default_registry
 from spiders.hanweb import HanwebPortalSpider
 from spiders.trs import TrsPortalSpider
 
@@ -44,7 +45,14 @@ class RegistrySpiderLoader(SpiderLoader):
 
     def __init__(self, settings: BaseSettings):
         super().__init__(settings)
-        for pid, cls in portal_spiders(default_registry(settings.get("REGISTRY_PATH") or None)).items():
+        try:
+            registry = default_registry(settings.get("REGISTRY_PATH") or None)
+        except RegistryError as exc:
+            # Scrapy builds the loader before any command runs, where no handler turns an error into a
+            # usage message: a broken registry is one line and exit 2, as a wrong argument is.
+            print(f"scrapy: error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+        for pid, cls in portal_spiders(registry).items():
             if pid in self._spiders:
                 raise ValueError(f"spider {pid!r} is both a module spider and a registry portal")
             self._found[pid].append((__name__, cls.__name__))

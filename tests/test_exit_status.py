@@ -76,3 +76,12 @@ def test_an_archive_unreachable_at_the_start_is_a_failed_crawl(tmp_path: Path) -
     assert "Error caught on signal handler" not in proc.stderr
     assert "crawl not durable: 1 writes spooled; run scrapy flush (the archive s3://archive/gone" in proc.stderr
     assert "downloader/request_count" not in proc.stderr  # no request was made
+
+
+def test_a_broken_registry_is_named_not_a_traceback(tmp_path: Path) -> None:
+    registry = tmp_path / "portals.yaml"
+    registry.write_text("portals:\n  wuchang: {host: 1}\n", encoding="utf-8")
+    proc = scrapy("crawl", "wuchang", "-s", f"REGISTRY_PATH={registry}", check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"scrapy: error: {registry}: invalid registry\n")
+    assert "  entry portals.wuchang.host: Input should be a valid string\n" in proc.stderr
