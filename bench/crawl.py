@@ -121,8 +121,13 @@ def crawl(
 
 def recrawl_line(one: tuple[float, ...], again: tuple[float, ...]) -> str:
     """The no-change re-crawl beside the full crawl, in the shape compared from run to run (issue 16)."""
-    return (f"no-change re-crawl: {again[4]} requests ({100 * again[4] / one[4]:.1f} % of the full crawl's "
-            f"requests), {again[0]:.1f} s ({100 * again[0] / one[0]:.1f} % of the full crawl's time)")  # fmt: skip
+    return f"no-change re-crawl: {share(one, again[4], f'{again[4]} requests', again[0])}"
+
+
+def share(one: tuple[float, ...], requests: float, said: str, seconds: float) -> str:
+    """``said`` (the requests as printed) and ``seconds`` as fractions of the full crawl ``one``."""
+    return (f"{said} ({100 * requests / one[4]:.1f} % of the full crawl's requests), {seconds:.1f} s "
+            f"({100 * seconds / one[0]:.1f} % of the full crawl's time)")  # fmt: skip
 
 
 def window_line(
@@ -132,13 +137,12 @@ def window_line(
     after the full crawl into ``store``), then one a day from ``day``. A day draws the share of the reports
     that falls due on it, which varies; the window's mean is what a daily schedule makes (issue 16 item 1)."""
     later = [crawl(["crawl", "wuchang"], server, store, day + dt.timedelta(days=n)) for n in range(WINDOW - 1)]
-    days = [again, *later]
-    requests = [day[4] for day in days]
-    mean_requests, mean_seconds = sum(requests) / WINDOW, sum(day[0] for day in days) / WINDOW
+    recrawls = [again, *later]
+    requests = [recrawl[4] for recrawl in recrawls]
+    mean_requests, mean_seconds = sum(requests) / WINDOW, sum(recrawl[0] for recrawl in recrawls) / WINDOW
     return (f"over the {WINDOW} days of the window (REVALIDATE_DAYS={WINDOW}), daily no-change re-crawls made "
-            f"{', '.join(map(str, requests))} requests: on average {mean_requests:.1f} "
-            f"({100 * mean_requests / one[4]:.1f} % of the full crawl's requests), {mean_seconds:.1f} s "
-            f"({100 * mean_seconds / one[0]:.1f} % of the full crawl's time)")  # fmt: skip
+            f"{', '.join(map(str, requests))} requests: on average "
+            f"{share(one, mean_requests, f'{mean_requests:.1f}', mean_seconds)}")  # fmt: skip
 
 
 def polite_line(server: ReplicaServer, today: dt.date) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands.outcome import Outcome
+from crawler.commands.outcome import Outcome, when_done
 from crawler.registry import RegistryError, default_registry
 from crawler.store import open_store
 
@@ -54,18 +54,9 @@ class Command(ScrapyCommand):
         crawl joins the process's active crawls before the finished one is waited for, so the process
         runs until the last crawl of every group has ended."""
         assert self.crawler_process is not None
-        done: Any = self.outcome.follow(self.crawler_process.crawl(queue[0], **spargs))
-        if len(queue) == 1:
-            return
-        if hasattr(done, "add_done_callback"):  # asyncio.Task (AsyncCrawlerProcess)
-            done.add_done_callback(lambda _task: self._chain(queue[1:], spargs))
-        else:  # Deferred (CrawlerProcess)
-
-            def then(result: Any) -> Any:
-                self._chain(queue[1:], spargs)
-                return result
-
-            done.addBoth(then)
+        done = self.outcome.follow(self.crawler_process.crawl(queue[0], **spargs))
+        if len(queue) > 1:
+            when_done(done, lambda _error: self._chain(queue[1:], spargs))
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         from crawler import derive  # noqa: PLC0415

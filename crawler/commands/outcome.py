@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
 
 from crawler.crawlstore import not_durable
 from crawler.exceptions import NianbaoError
@@ -25,6 +27,20 @@ from crawler.store import StoreError
 
 USAGE = (NianbaoError, RegistryError)  # what the command line, settings or registry got wrong
 EXPLAINED = (*USAGE, StoreError)  # errors whose message says it all (the archive: unreachable, no credentials…)
+
+
+def when_done(done: Any, callback: Callable[[BaseException | None], None]) -> None:
+    """Call ``callback`` with the exception a crawl ended with (None if none) when ``done`` ends: an
+    asyncio.Task (AsyncCrawlerProcess; the exception is retrieved, so asyncio does not print it at exit)
+    or a Deferred (CrawlerProcess; its failure is consumed)."""
+    if hasattr(done, "add_done_callback"):
+        done.add_done_callback(lambda task: callback(None if task.cancelled() else task.exception()))
+    else:
+
+        def ended(result: Any) -> None:
+            callback(result.value if isinstance(result, Failure) else None)
+
+        done.addBoth(ended)
 
 
 class Outcome:
@@ -37,19 +53,12 @@ class Outcome:
 
     def follow(self, done: Any) -> Any:
         """Collect the exception ``done`` (a crawl's task or Deferred) ends with; returns ``done``."""
-        if hasattr(done, "add_done_callback"):  # asyncio.Task (AsyncCrawlerProcess)
 
-            def ended(task: Any) -> None:
-                if not task.cancelled() and (error := task.exception()) is not None:  # retrieved: no asyncio log
-                    self.failures.append(error)
+        def ended(error: BaseException | None) -> None:
+            if error is not None:
+                self.failures.append(error)
 
-            done.add_done_callback(ended)
-        else:  # Deferred (CrawlerProcess)
-
-            def failed(failure: Any) -> None:
-                self.failures.append(failure.value)
-
-            done.addErrback(failed)
+        when_done(done, ended)
         return done
 
     def refuse(self, settings: BaseSettings) -> bool:

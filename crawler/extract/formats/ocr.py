@@ -189,6 +189,11 @@ def read_scanned_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
     # The models' allowance for the whole file: per page, two threads would restore each other's limit.
     with ocr_address_space(), ThreadPoolExecutor(max(1, limits.ocr_threads), thread_name_prefix="ocr") as readers:
         reading: collections.deque[tuple[int, Future[list[Item]]]] = collections.deque()  # (pixels, page)
+
+        def take() -> None:  # the oldest page in hand, once read (in page order)
+            pages.append(reading.popleft()[1].result())
+            _page_read()
+
         try:
             if len(pdf) > limits.max_ocr_pages:
                 warnings.append(f"OCR of the first {limits.max_ocr_pages} of {len(pdf)} pages only")
@@ -202,13 +207,11 @@ def read_scanned_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
                     len(reading) >= max(1, limits.ocr_threads)
                     or pixels + sum(size for size, _page in reading) > limits.max_render_pixels
                 ):
-                    pages.append(reading.popleft()[1].result())
-                    _page_read()
+                    take()
                 reading.append((pixels, readers.submit(page_items, image, limits.ocr_threads)))
                 del image  # the reader holds the bitmap now
             while reading:
-                pages.append(reading.popleft()[1].result())
-                _page_read()
+                take()
         finally:
             for _size, page in reading:
                 page.cancel()  # a page failed: the ones not started are not read for nothing
