@@ -42,6 +42,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -67,6 +68,8 @@ PART_SIZE = 8 * 1024 * 1024
 # Printable ASCII passes through; everything else (CJK in URLs, control characters) is percent-encoded,
 # because S3 user metadata travels in HTTP headers.
 _META_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%") + " "
+# Seconds between looks at a bucket whose versioning was never enabled, before refusing it (_ensure_writable).
+CREATOR_WAIT = (0.5, 1.0, 2.0, 4.0)
 _META_BUDGET = 1800  # S3 allows 2 KiB of user metadata; leave room for the keys
 
 
@@ -307,7 +310,13 @@ class S3Backend(Store):
             if _status(exc) != 404:
                 raise StoreError(f"{self.uri}: cannot use bucket {self.bucket!r}: {exc}") from exc
             self._create_bucket()
-        status = self._call(self.client.get_bucket_versioning, Bucket=self.bucket).get("Status")
+        status = self._versioning()
+        for pause in CREATOR_WAIT if status is None else ():
+            # Never enabled may be a bucket another writer has just created and not yet versioned (two
+            # workers starting on a fresh archive): give its creator a moment before refusing.
+            time.sleep(pause)
+            if (status := self._versioning()) is not None:
+                break
         if status != "Enabled":
             if not self.allow_unversioned:
                 raise StoreError(
@@ -317,6 +326,10 @@ class S3Backend(Store):
                 )
             logger.warning("%s: bucket versioning is %s; old versions can be overwritten", self.uri, status)
         self._writable = True
+
+    def _versioning(self) -> str | None:
+        """The bucket's versioning status: "Enabled", "Suspended", or None (never enabled)."""
+        return self._call(self.client.get_bucket_versioning, Bucket=self.bucket).get("Status")
 
     def _create_bucket(self) -> None:
         kwargs: dict[str, Any] = {"Bucket": self.bucket}

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,22 @@ def test_open_store_creates_a_versioned_bucket_and_records_version_ids(
 def test_metadata_values_are_ascii_safe() -> None:
     assert meta_value("https://x/杨园?a=1 b") == "https://x/%E6%9D%A8%E5%9B%AD?a=1 b"
     assert meta_value("evil\r\nX-Injected: 1") == "evil%0D%0AX-Injected: 1"
+
+
+def test_a_bucket_another_writer_is_creating_is_waited_for(weed: WeedServer, s3_env: dict[str, str]) -> None:
+    # Two workers start on a fresh archive: one has created the bucket and not yet enabled versioning when
+    # the other looks at it. The second must write, versioned, not refuse the bucket as never versioned.
+    client: Any = weed.client()
+    client.create_bucket(Bucket="racing-bucket")
+    enable = {"Bucket": "racing-bucket", "VersioningConfiguration": {"Status": "Enabled"}}
+    creator = threading.Timer(1.0, client.put_bucket_versioning, kwargs=enable)
+    creator.start()
+    try:
+        result = open_store("s3://racing-bucket/a").put("k", b"x")
+    finally:
+        creator.join()
+    assert result.created and result.version.backend_id not in ("", "null")
+    assert client.get_bucket_versioning(Bucket="racing-bucket")["Status"] == "Enabled"
 
 
 def test_refuses_an_unversioned_bucket_unless_allowed(
