@@ -211,6 +211,10 @@ def crawl_health(
                               url=column.get("column_url")))  # fmt: skip
         if len(failed) > 10:
             problems.append(_("… and {n} more columns could not be crawled", n=len(failed) - 10))
+        if unarchived := [i for i in items if i.get("pipeline_error")]:
+            # Read from the portal, refused by the store: not evidence until a crawl archives them.
+            problems.append(_("{n} item(s) read from the portal could not be fully archived: {error}",
+                              n=len(unarchived), error=unarchived[0]["pipeline_error"]))  # fmt: skip
         # A report not due for revalidation (crawler/revalidation.py) is carried, not fetched: still found.
         if columns and not any(i.get("type") in ("ReportItem", "CarriedReport") for i in items):
             problems.append(_("this crawl found no report at all: the pages may have changed"))

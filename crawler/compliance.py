@@ -15,6 +15,9 @@ read from the clock here). The rules (docs/report-format.md §5, docs/portals.md
   deadline and the street is known to exist; otherwise ``unknown`` with the reason — never crawled,
   crawl failed, a challenge page, the report page could not be fetched, the street unverified. A
   failed crawl is never ``missing``.
+* what a crawl read but could not archive (an item the archive pipeline failed on, ``pipeline_error`` in
+  its crawl log: the store refused the write) is not evidence: such a report page or column proves
+  nothing, and is named in the reason of an ``unknown`` when nothing archived decides the status.
 * what is not durable yet is ``unknown``: a (street, year) that writes still waiting in the local S3
   spool are about (a crawl's log, its pages and files) — the archive alone may contradict them — until
   ``scrapy flush`` has stored them.
@@ -93,6 +96,10 @@ class _Seen:
     columns: dict[tuple[str | None, int | None], dict[str, Any]] = field(default_factory=dict)  # newest
     failures: dict[tuple[str, int | None], dict[str, Any]] = field(default_factory=dict)  # newest per report
     discovered: set[str] = field(default_factory=set)  # street names found on the portal itself
+    # Read but not archived (pipeline_error): report pages, newest per (street, year); columns read since
+    # the newest archived one of their slot.
+    unarchived_reports: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    unarchived_columns: dict[tuple[str | None, int | None], dict[str, Any]] = field(default_factory=dict)
 
 
 def _captured_at(column: dict[str, Any]) -> str | None:
@@ -105,16 +112,30 @@ def _gather(store: Store, portal: Portal) -> _Seen:
     for crawl_id, items in crawl_logs(store, portal.id):
         for item in items:
             kind = item.get("type")
-            if kind == "ReportItem":
+            if kind == "ReportItem" and item.get("pipeline_error") and not _page_archived(item):
+                seen.unarchived_reports[(item["street"], item["year"])] = {**item, "crawl_id": crawl_id}
+            elif kind == "ReportItem":
                 seen.reports.setdefault((item["street"], item["year"]), {**item, "crawl_id": crawl_id})
             elif kind == "ColumnItem":
                 column_key = (item.get("street"), item.get("year"))
-                seen.columns[column_key] = {**item, "crawl_id": crawl_id, "captured_at": _captured_at(item)}
+                read = {**item, "crawl_id": crawl_id, "captured_at": _captured_at(item)}
+                if item.get("pipeline_error"):  # not evidence, not even of the street's existence
+                    seen.unarchived_columns[column_key] = read
+                    continue
+                seen.columns[column_key] = read
+                seen.unarchived_columns.pop(column_key, None)
                 if item.get("discovered") and item.get("ok") and item.get("street"):
                     seen.discovered.add(item["street"])
             elif kind == "FetchFailure":
                 seen.failures[(item["street"], item.get("year"))] = {**item, "crawl_id": crawl_id}
     return seen
+
+
+def _page_archived(report: dict[str, Any]) -> bool:
+    """Whether a report item's page is in the archive: a pipeline that failed after the archive's (the
+    catalogue's report.json) does not take the archived page away."""
+    files = report.get("files") or [{}]
+    return files[0].get("store_key") is not None
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -284,6 +305,15 @@ def _judge_one(
     if failure is not None and column is not None and failure["crawl_id"] == column.get("crawl_id"):
         reason = Text("a report page was listed but could not be fetched: {error}", error=failure["error"])
         return replace(base, reason=reason, evidence={**evidence, "failure": failure})
+    if (unarchived := seen.unarchived_reports.get((unit.name, year))) is not None:
+        reason = Text("a report page was read but could not be archived: {error}", error=unarchived["pipeline_error"])
+        return replace(base, reason=reason, evidence={**evidence, "unarchived": _unarchived(unarchived)})
+    newer = seen.unarchived_columns.get(slot)
+    if newer is not None and (column is None or not _after_deadline(column, deadline)):
+        # The one reading since the deadline (or at all) is not in the archive: it cannot prove an absence.
+        reason = Text("the column was read on {date} but could not be archived: {error}",
+                      date=(newer.get("captured_at") or "")[:10], error=newer["pipeline_error"])  # fmt: skip
+        return replace(base, reason=reason, evidence={**evidence, "unarchived": _unarchived(newer)})
     if column is None:
         why = Text("the street's column was never crawled")
         if portal.layout == "per_street" and unit not in portal.crawlable_streets() and portal.discovery is None:
@@ -309,9 +339,9 @@ def _judge_one(
             why=badly_linked[0]["reason"],
         )
         return replace(base, reason=reason, evidence={**evidence, "listed": badly_linked})
-    captured = column.get("captured_at")
-    if not captured or dt.date.fromisoformat(captured[:10]) <= deadline:
+    if not _after_deadline(column, deadline):
         return replace(base, reason=Text("not crawled since the deadline passed"))
+    captured = str(column["captured_at"])
     exists = (
         unit.status != "unverified"
         or unit.name in seen.discovered
@@ -327,6 +357,17 @@ def _judge_one(
         deadline=base.deadline, date=captured[:10],
     )  # fmt: skip
     return replace(base, status="missing", reason=reason)
+
+
+def _after_deadline(column: dict[str, Any], deadline: dt.date) -> bool:
+    captured: str | None = column.get("captured_at")
+    return captured is not None and dt.date.fromisoformat(captured[:10]) > deadline
+
+
+def _unarchived(item: dict[str, Any]) -> dict[str, Any]:
+    """What the evidence says of an item read but not archived: where, when, and the store's error."""
+    fields = ("type", "crawl_id", "url", "column_url", "captured_at", "pipeline_error")
+    return {k: item[k] for k in fields if item.get(k) is not None}
 
 
 def _doc_date(store: Store, report: dict[str, Any]) -> dt.date | None:

@@ -1,17 +1,27 @@
 """`scrapy crawl` and `scrapy crawlall` end with one line the operator can act on and an honest status:
 2 for a wrong argument or setting (no traceback, nothing fetched), 1 for a crawl that could not read its
-archive at the start (not 0, as Scrapy says for a spider whose start failed)."""
+archive at the start (not 0, as Scrapy says for a spider whose start failed) or that read a page its
+archive refused to store."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import json
+import pkgutil
 import socket
+import urllib.request
 from pathlib import Path
 
 import pytest
 from scrapy.settings import Settings
 
+from crawler import commands as commands_pkg
+from crawler.project_command import ProjectCommand
 from crawler.setting_types import wrong_settings
-from tests.support import crawl, scrapy
+from crawler.store import LocalStore
+from replica.server import ReplicaServer
+from tests.support import crawl, crawl_log, scrapy
 
 DEAD = "http://127.0.0.1:9/"  # nothing is fetched in these tests: a refused port, never the network
 
@@ -46,6 +56,33 @@ def test_settings_are_read_as_their_defaults_type() -> None:
         "EXTRACT_ENABLED: expected true or false, got 'maybe'",
         "REVALIDATE_DAYS: expected an integer, got '7.5'",
     ]
+
+
+@pytest.mark.parametrize(
+    ("command", "setting", "message"),
+    [
+        (("extract",), "EXTRACT_WORKERS=two", "EXTRACT_WORKERS: expected an integer, got 'two'"),
+        (("schedule", "--once"), "EXTRACT_TIMEOUT=2m", "EXTRACT_TIMEOUT: expected a number, got '2m'"),
+        (("status",), "REVALIDATE_DAYS=x", "REVALIDATE_DAYS: expected an integer, got 'x'"),
+    ],
+)
+def test_every_command_refuses_a_setting_it_cannot_read(
+    tmp_path: Path, command: tuple[str, ...], setting: str, message: str
+) -> None:
+    archive = tmp_path / "archive"
+    proc = scrapy(*command, "-s", setting, "-s", f"STORE_URI={archive}", check=False)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert proc.stderr == f"scrapy {command[0]}: error: {message}\n"  # before it ran: no traceback, no log
+    assert not archive.exists()
+
+
+def test_every_project_command_is_a_project_command() -> None:
+    commands = [
+        importlib.import_module(f"crawler.commands.{m.name}") for m in pkgutil.iter_modules(commands_pkg.__path__)
+    ]
+    classes = {module.__name__: module.Command for module in commands if hasattr(module, "Command")}
+    assert len(classes) >= 22 and "crawler.commands.extract" in classes
+    assert [name for name, cls in classes.items() if not issubclass(cls, ProjectCommand)] == []
 
 
 def test_crawlall_says_the_same(tmp_path: Path) -> None:
@@ -85,3 +122,30 @@ def test_a_broken_registry_is_named_not_a_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"scrapy: error: {registry}: invalid registry\n")
     assert "  entry portals.wuchang.host: Input should be a valid string\n" in proc.stderr
+
+
+def test_a_page_the_archive_refused_fails_the_crawl_and_proves_no_absence(
+    replica: ReplicaServer, tmp_path: Path
+) -> None:
+    # A disk fault on one object: where the blob of 杨园街道's list page would go, a directory stands, so
+    # the local store cannot write it (even as root). The replica has no 杨园街道 report for 2022 or 2023.
+    with urllib.request.urlopen(f"{replica.url}/www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/") as response:
+        sha256 = hashlib.sha256(response.read()).hexdigest()
+    archive = tmp_path / "archive"
+    store = LocalStore(archive)
+    store.blob_path(sha256).mkdir(parents=True)
+    proc = crawl("wuchang", replica.url, archive, "-a", "streets=yyj", "-a", "years=2022-2024", check=False)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "crawls with items not fully archived (pipeline_error in the crawl log): wuchang (1)" in proc.stderr
+    column = next(i for i in crawl_log(store, "wuchang") if i["type"] == "ColumnItem")
+    assert column["street"] == "杨园街道" and "Is a directory" in column["pipeline_error"]
+    assert column["pages"][0]["store_key"] is None  # the page the column's verdict would rest on
+    assert store.latest("wuchang/yyj/2024/page.html") is not None  # the rest of the crawl was archived
+
+    status = scrapy("status", "--portal", "wuchang", "--year", "2022", "--today", "2026-06-01", "--format",
+                    "json", "--lang", "en", "-s", f"STORE_URI={archive}", check=False)  # fmt: skip
+    yyj = next(s for s in json.loads(status.stdout) if s["street"] == "杨园街道")
+    # Read on the portal, lost on the way to the archive: unknown, not missing.
+    assert yyj["status"] == "unknown", yyj
+    assert yyj["reason"].startswith("the column was read on 20") and "could not be archived: " in yyj["reason"]
+    assert yyj["evidence"]["unarchived"]["column_url"] == "https://www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from scrapy.commands import ScrapyCommand
-
 from crawler.commands.status import add_lang_option, lang_translator, parse_portals, parse_today
+from crawler.project_command import ProjectCommand
 from crawler.registry import default_registry
 from crawler.store import open_store
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = True
     requires_crawler_process = False
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.project_command import ProjectCommand
 from crawler.store import Store, StoreError, open_store
 
 
@@ -18,7 +18,7 @@ def rebuild(store: Store) -> tuple[int, int]:
     return dropped, len(store.index)
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = True
     requires_crawler_process = False
 

@@ -15,18 +15,16 @@ import argparse
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
 from crawler.commands.outcome import Outcome
+from crawler.project_command import ProjectCommand
 
 
-class Command(ScrapyCrawl):
+class Command(ProjectCommand, ScrapyCrawl):  # settings checked first
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             super().run(args, opts)  # Scrapy's own usage errors
             return
         assert self.crawler_process is not None and self.settings is not None
         outcome = Outcome("crawl")
-        if outcome.refuse(self.settings):
-            self.exitcode = 2
-            return
         crawler = self._create_crawler(args[0])
         outcome.follow(self.crawler_process.crawl(crawler, **opts.spargs))
         self.crawler_process.start()

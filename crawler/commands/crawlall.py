@@ -12,15 +12,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands.outcome import Outcome, when_done
+from crawler.project_command import ProjectCommand
 from crawler.registry import RegistryError, default_registry
 from crawler.store import open_store
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = True
 
     def syntax(self) -> str:
@@ -61,7 +61,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         from crawler import derive  # noqa: PLC0415
 
-        assert self.crawler_process is not None
+        assert self.crawler_process is not None and self.settings is not None
         names = self.crawler_process.spider_loader.list()
         chosen = [p for p in opts.portals.split(",") if p] if opts.portals else names
         unknown = sorted(set(chosen) - set(names))
@@ -69,10 +69,6 @@ class Command(ScrapyCommand):
             raise UsageError(f"no spider for {', '.join(unknown)}; known: {', '.join(names)}")
         spargs = dict(arg.split("=", 1) for arg in opts.spargs if "=" in arg)
         self.outcome = Outcome("crawlall")
-        assert self.settings is not None
-        if self.outcome.refuse(self.settings):
-            self.exitcode = 2
-            return
         crawlers = []
         groups: dict[str, list[Any]] = {}
         for name in chosen:

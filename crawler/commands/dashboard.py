@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scrapy.commands import ScrapyCommand
-
 from crawler.commands.status import (
     add_lang_option,
     add_province_option,
@@ -17,11 +15,12 @@ from crawler.commands.status import (
     province_statuses,
 )
 from crawler.keys import DASHBOARD, dashboard_page
+from crawler.project_command import ProjectCommand
 from crawler.registry import default_registry
 from crawler.store import open_store
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = True
     requires_crawler_process = False
 

@@ -13,16 +13,17 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands.outcome import Outcome
 from crawler.commands.status import add_lang_option, as_table, lang_translator, ljust, rjust
 from crawler.i18n import Translator
 from crawler.keys import crawl_log
+from crawler.project_command import ProjectCommand
 from crawler.store import open_store
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = True
 
     def syntax(self) -> str:
@@ -77,7 +78,8 @@ class Command(ScrapyCommand):
         print(_("replica: serving {portal} at {url} (mirror of {real})", portal=opts.portal, url=self.server.url,
                 real=f"https://{self._host(opts.portal)}/"))  # fmt: skip
         crawler = self.crawler_process.create_crawler(opts.portal)
-        self.crawler_process.crawl(crawler)
+        outcome = Outcome("demo")  # the exit status of `scrapy crawl`
+        outcome.follow(self.crawler_process.crawl(crawler))
         self.crawler_process.start()
         self.server.shutdown()
         store = open_store(self.settings["STORE_URI"])
@@ -91,8 +93,7 @@ class Command(ScrapyCommand):
             "scrapy status · scrapy dashboard · scrapy alert --dry-run · scrapy export --format csv · scrapy verify"
         )
         print("\n" + _("next: {commands} (see README)", commands=commands))
-        if crawler.stats and crawler.stats.get_value("finish_reason") != "finished":
-            self.exitcode = 1
+        self.exitcode = outcome.status([crawler], self.settings["STORE_URI"])
 
     def _host(self, portal: str) -> str:
         return self.site.world.portals[portal].host

@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.project_command import ProjectCommand
 from crawler.store import StoreError, open_store
 from crawler.store.base import sha256_hex
 
@@ -20,7 +20,7 @@ def _show(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = True
     requires_crawler_process = False
 

@@ -17,9 +17,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from scrapy.commands import ScrapyCommand
-
 from crawler.commands.status import parse_portals
+from crawler.project_command import ProjectCommand
 from crawler.registry import default_registry
 from crawler.store import Store, StoreError, open_store
 
@@ -123,7 +122,7 @@ def _extract_archive(
     return summary
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = True
     requires_crawler_process = False
 

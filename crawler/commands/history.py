@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.project_command import ProjectCommand
 from crawler.store import open_store
 from crawler.store.base import safe_key
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = True
     requires_crawler_process = False
 

@@ -6,8 +6,9 @@ import argparse
 import json
 import time
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+
+from crawler.project_command import ProjectCommand
 
 COLUMNS = ("id", "kind", "portal", "state", "outcome", "crawl_id", "worker", "attempts", "started", "finished", "file")
 
@@ -20,7 +21,7 @@ def render_table(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = True
     requires_crawler_process = False
 

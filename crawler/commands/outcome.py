@@ -5,7 +5,8 @@ crawl finished and its evidence is in the archive.
 Scrapy runs a crawl as an asyncio task (a Deferred under the plain reactor) and leaves an exception that
 ends it to asyncio's "Task exception was never retrieved" traceback at exit, with status 1 for a
 mistyped ``-a years=`` as for a bug. Exit statuses: 2, the command line or configuration is wrong
-(nothing was fetched); 1, a crawl failed, did not finish, or its writes are still spooled.
+(nothing was fetched); 1, a crawl failed, did not finish, left items it read out of the archive (a
+pipeline failed on them), or its writes are still spooled.
 """
 
 from __future__ import annotations
@@ -16,13 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.crawlstore import not_durable
 from crawler.exceptions import NianbaoError
 from crawler.registry import RegistryError
-from crawler.setting_types import wrong_settings
 from crawler.store import StoreError
 
 USAGE = (NianbaoError, RegistryError)  # what the command line, settings or registry got wrong
@@ -61,13 +60,6 @@ class Outcome:
         when_done(done, ended)
         return done
 
-    def refuse(self, settings: BaseSettings) -> bool:
-        """Whether the crawl must not start, its settings being wrong (said, one line each)."""
-        problems = wrong_settings(settings)
-        for problem in problems:
-            print(f"scrapy {self.command}: error: {problem}", file=sys.stderr)
-        return bool(problems)
-
     def status(self, crawlers: list[Crawler], store_uri: str) -> int:
         """Tell the operator what went wrong, on stderr, and return the exit status."""
         for error in self.failures:
@@ -85,6 +77,18 @@ class Outcome:
         ]
         if unfinished:
             print(f"crawls that did not finish: {', '.join(unfinished)}", file=sys.stderr)
+            status = 1
+        # Items a pipeline failed on (the store refused a page): read from the portal, not in the archive.
+        unarchived = [
+            f"{c.spidercls.name} ({count})"
+            for c in crawlers
+            if c.stats is not None and (count := c.stats.get_value("item_error_count", 0))
+        ]
+        if unarchived:
+            print(
+                f"crawls with items not fully archived (pipeline_error in the crawl log): {', '.join(unarchived)}",
+                file=sys.stderr,
+            )
             status = 1
         try:
             problem = not_durable(store_uri)

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands.status import add_lang_option, lang_translator, ljust, rjust, width
 from crawler.i18n import Translator, translator
+from crawler.project_command import ProjectCommand
 
 if TYPE_CHECKING:
     from crawler.extract import Record
@@ -117,7 +117,7 @@ def run_read(
     return 1 if any(f.rule == "P00" for f in record.findings) else 0
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = False
     requires_crawler_process = False
     default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 from typing import ClassVar
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.project_command import ProjectCommand
 
-class Command(ScrapyCommand):
+
+class Command(ProjectCommand):
     requires_project = True
     requires_crawler_process = False
     default_settings: ClassVar[dict[str, object]] = {"LOG_ENABLED": False}

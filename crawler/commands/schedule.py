@@ -7,9 +7,10 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
+
+from crawler.project_command import ProjectCommand
 
 
 def parse_until(value: str | None, tz: dt.tzinfo) -> dt.datetime | None:
@@ -25,7 +26,7 @@ def parse_until(value: str | None, tz: dt.tzinfo) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = True
     requires_crawler_process = False
 

@@ -11,10 +11,10 @@ import unicodedata
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.i18n import N_, Translator, language, translator
+from crawler.project_command import ProjectCommand
 from crawler.registry import Registry, default_registry
 from crawler.store import open_store
 
@@ -103,7 +103,7 @@ def province_statuses(
     return unlisted(registry, nbs_units(), province, today, years=years)
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = True
     requires_crawler_process = False
 

@@ -10,11 +10,11 @@ import json
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands.status import add_lang_option, lang_translator, ljust, width
 from crawler.i18n import N_, Translator
+from crawler.project_command import ProjectCommand
 from crawler.registry import default_registry
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ FIELDS = ("code", "name", "kind", "owes_report", "county_code", "county", "city"
           "registry_name", "county_host", "county_spider")  # fmt: skip
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = True
     requires_crawler_process = False
 

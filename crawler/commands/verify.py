@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from scrapy.commands import ScrapyCommand
-
+from crawler.project_command import ProjectCommand
 from crawler.store import Store, StoreError, open_store
 from crawler.store.base import Version, sha256_hex
 
@@ -78,7 +77,7 @@ def catalog_problems(store: Store, ledger: list[Version], prefix: str = "") -> l
     return problems
 
 
-class Command(ScrapyCommand):
+class Command(ProjectCommand):
     requires_project = True
     requires_crawler_process = False
 

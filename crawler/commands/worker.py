@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.project_command import ProjectCommand
 
-class Command(ScrapyCommand):
+
+class Command(ProjectCommand):
     requires_project = True
     requires_crawler_process = False  # each crawl runs as its own `scrapy crawl` process
 

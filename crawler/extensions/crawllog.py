@@ -122,6 +122,8 @@ class CrawlLog:
     def item_error(self, item: Any, failure: Any) -> None:
         # A pipeline failed on this item: keep it in the log, marked, so nothing is silently lost.
         self.item_errors += 1
+        if self.crawler.stats is not None:  # the crawl's exit status counts them (crawler/commands/outcome.py)
+            self.crawler.stats.inc_value("item_error_count")
         self._write({**to_json(item), "pipeline_error": str(getattr(failure, "value", failure))})
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

@@ -66,6 +66,7 @@ def test_each_transition_is_sent_once_and_health_goes_to_its_own_route(receiver:
         column("杨园街道"),
         column("中南路街道"), report("中南路街道", 2024, "2025-02-05", "2025-02-05"),
         column("粮道街道", ok=False),
+        column("南湖街道", pipeline_error="[Errno 28] No space left on device"),  # read, not archived
         {"type": "CrawlSummary", "finish_reason": "finished"},
     ])  # fmt: skip
     alert(archive, config, "2025-02-10")
@@ -78,6 +79,8 @@ def test_each_transition_is_sent_once_and_health_goes_to_its_own_route(receiver:
     assert "截至2025-02-10未在门户网站发现" in next(m["message"] for m in office if "杨园" in m["title"])
     assert "逾期5天" in next(m["message"] for m in office if "中南路" in m["title"])
     assert [m["title"] for m in ops] == ["【抓取异常】武昌区"] and "粮道街道：栏目无法抓取" in ops[0]["message"]
+    assert "1 项从门户读取的内容未能完整存档：[Errno 28] No space left on device" in ops[0]["message"]
+    assert not any("南湖" in m["title"] for m in office)  # not archived: no absence proven
 
     # A rerun the same day sends nothing new.
     receiver.received.clear()

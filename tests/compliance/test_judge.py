@@ -122,6 +122,52 @@ def test_a_failure_in_an_older_crawl_does_not_outlive_a_newer_complete_crawl(tmp
     assert status_of(run(store, dt.date(2025, 6, 1)), "杨园街道").status == "missing"
 
 
+STORE_ERROR = "[Errno 28] No space left on device"
+
+
+def test_what_was_read_but_not_archived_proves_nothing(tmp_path: Path) -> None:
+    refused_column = column("杨园街道", fetched="2025-03-01T00:00:00Z", pipeline_error=STORE_ERROR)
+    refused_report = {**report("中南路街道", 2024, "2025-01-10", "2025-01-10"), "pipeline_error": STORE_ERROR}
+    listing = [{"street": "中南路街道", "year": 2024, "url": refused_report["url"]}]
+    store = store_with(tmp_path, [refused_column, column("中南路街道", reports=listing), refused_report])
+    statuses = run(store, dt.date(2025, 6, 1))
+    yy = status_of(statuses, "杨园街道")  # without the store's error this column would prove it missing
+    assert (yy.status, yy.reason) == (
+        "unknown",
+        f"the column was read on 2025-03-01 but could not be archived: {STORE_ERROR}",
+    )
+    assert yy.evidence["unarchived"]["captured_at"] == "2025-03-01T00:00:00Z" and "pages" not in yy.evidence
+    zn = status_of(statuses, "中南路街道")  # published on time, but no archived page shows it
+    assert (zn.status, zn.reason) == ("unknown", f"a report page was read but could not be archived: {STORE_ERROR}")
+    assert zn.evidence["unarchived"]["url"] == refused_report["url"] and zn.report_url is None
+
+
+def test_archived_evidence_stands_beside_a_later_reading_that_was_not_archived(tmp_path: Path) -> None:
+    late_refusal = column("杨园街道", fetched="2025-04-01T00:00:00Z", pipeline_error=STORE_ERROR)
+    early_refusal = column("南湖街道", fetched="2025-02-05T00:00:00Z", pipeline_error=STORE_ERROR)
+    store = store_with(
+        tmp_path,
+        [column("杨园街道"), early_refusal, {**report("中南路街道", 2024, None, "2025-01-10"), "pipeline_error": "x"}],
+        [late_refusal, column("南湖街道", fetched="2025-03-01T00:00:00Z"), column("中南路街道"),
+         report("中南路街道", 2024, "2025-01-10", "2025-01-10")],
+    )  # fmt: skip
+    statuses = run(store, dt.date(2025, 6, 1))
+    yy = status_of(statuses, "杨园街道")  # the archived capture of 10 February still proves the absence
+    assert (yy.status, yy.evidence["captured_at"]) == ("missing", "2025-02-10T02:00:00Z")
+    assert status_of(statuses, "南湖街道").status == "missing"  # archived again after the refusal
+    assert status_of(statuses, "中南路街道").status == "on_time"  # archived on the second crawl
+
+
+def test_a_report_whose_page_was_archived_before_a_later_pipeline_failed_counts(tmp_path: Path) -> None:
+    page = {"url": "https://…/t1_1.html", "role": "page", "store_key": "wuchang/x/2024/page.html", "version": 1}
+    catalogue_refused = {**report("杨园街道", 2024, "2025-01-10", "2025-01-10"), "files": [page],
+                         "pipeline_error": f"wuchang/x/2024/report.json: {STORE_ERROR}"}  # fmt: skip
+    status = status_of(
+        run(store_with(tmp_path, [column("杨园街道"), catalogue_refused]), dt.date(2025, 6, 1)), "杨园街道"
+    )
+    assert (status.status, status.evidence["files"][0]["store_key"]) == ("on_time", "wuchang/x/2024/page.html")
+
+
 def test_reports_do_not_unpublish_and_unverified_streets_are_unknown(tmp_path: Path) -> None:
     store = store_with(tmp_path, [column("杨园街道"), report("杨园街道", 2024, "2025-01-10", "2025-01-10")],
                        [column("杨园街道", fetched="2025-05-01T00:00:00Z")])  # fmt: skip
