@@ -10,6 +10,7 @@ from typing import Any
 
 from crawler import template as tpl
 from crawler.extract.text import Document, nfkc, squash
+from crawler.numerals import arabic_dates
 
 YEAR = re.compile(r"(\d{4})\s*年")
 FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -102,7 +103,7 @@ def template_version(doc: Document, report_year: int | None) -> str:
 def extract_metadata(doc: Document, crawl_meta: Mapping[str, Any] | None = None) -> Metadata:
     meta = dict(crawl_meta or {})
     title = find_title(doc)
-    title_norm = nfkc(title) if title else ""
+    title_norm = arabic_dates(nfkc(title)) if title else ""  # 二〇二三年度… → 2023年度…
     year_match = YEAR.search(title_norm)
     report_year = int(year_match.group(1)) if year_match else None
 

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from crawler.numerals import arabic_dates
+
 BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _WHITESPACE = re.compile(r"\s+")
 _QUOTES = re.compile("[\"“”'‘’]")
@@ -78,7 +80,8 @@ class Document:
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines: tuple[str, ...] = tuple(BOOKMARK.sub("", line) for line in text.split("\n"))
-        self.norm: tuple[str, ...] = tuple(nfkc(line) for line in self.lines)
+        # Dates in Chinese numerals (二〇二四年一月二十五日) read as digits by every date and year pattern.
+        self.norm: tuple[str, ...] = tuple(arabic_dates(nfkc(line)) for line in self.lines)
         self.labels: tuple[str, ...] = tuple(label(line) for line in self.lines)
 
     def __len__(self) -> int:

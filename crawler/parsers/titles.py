@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from crawler.numerals import arabic_dates
 from crawler.registry import Unit
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -17,7 +18,8 @@ _NOT_A_REPORT = ("要点", "通知", "决算", "预算", "公示", "部署", "�
 
 
 def normalise(title: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", title))
+    """NFKC, no whitespace, years in digits (二〇二三年度… → 2023年度…)."""
+    return re.sub(r"\s+", "", arabic_dates(unicodedata.normalize("NFKC", title)))
 
 
 def is_annual_report(title: str) -> bool:
