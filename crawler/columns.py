@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy.http import Response
 
 from crawler.items import ColumnItem, PageCapture
 from crawler.parsers.listing import Listing, ListRow
-from crawler.parsers.titles import is_annual_report, match_unit, report_year
+from crawler.parsers.titles import is_annual_report, report_year
 from crawler.registry import Portal, Unit
-from crawler.selection import Chosen, Selection, same_or
+from crawler.selection import Chosen, Selection, whose_report
 from crawler.store.base import sha256_hex, utcnow
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def note_listing(walk: ColumnWalk, listing: Listing, page: int, url: str, portal
         entry: dict[str, Any] = {"url": link.href, "title": link.title, "reason": link.reason}
         if is_annual_report(link.title):
             # A report the portal lists but links badly: its street-year is unknown, never missing.
-            unit = same_or(match_unit([link.title], portal.streets), walk.unit)
+            unit = whose_report(link.title, portal, walk.unit).unit
             entry.update(street=unit.name if unit else None, year=report_year(link.title) or walk.year)
         walk.item.skipped.append(entry)
 
@@ -127,7 +127,11 @@ def finish_column(walk: ColumnWalk, error: str | None, selection: Selection) -> 
         item.incomplete = "; ".join(dict.fromkeys(walk.problems))[:2000]
         logger.warning("%s: column %s incomplete: %s", item.portal, walk.base, item.incomplete)
     for skipped in selection.skipped:
-        item.skipped.append(asdict(skipped))
+        entry: dict[str, Any] = {"url": skipped.url, "title": skipped.title, "reason": skipped.reason}
+        if skipped.street is not None:
+            # A report the portal lists but off its hosts: its street-year is unknown, never missing.
+            entry.update(street=skipped.street, year=skipped.year or walk.year)
+        item.skipped.append(entry)
         if skipped.reason.startswith("refused: "):
             logger.warning("%s: listed link %s %s", item.portal, skipped.url, skipped.reason)
     reason = "title cut or missing in the list; page opened to read it"

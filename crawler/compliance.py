@@ -334,10 +334,18 @@ def _judge_one(
         s for s in column.get("skipped", []) if s.get("street") == unit.name and s.get("year") == year
     ]  # fmt: skip
     if badly_linked:
-        reason = Text(
-            "the column lists a report for this year but its link cannot be followed: {why}",
-            why=badly_linked[0]["reason"],
-        )
+        first = badly_linked[0]
+        if str(first["reason"]).startswith("refused: "):
+            # Never fetched (crawler/guard.py), so no evidence either way; the link is named for whoever
+            # checks it by hand.
+            reason = Text(
+                "the column lists a report for this year but links it to {url}, which the crawler may not fetch: {why}",
+                url=first.get("url"), why=str(first["reason"]).removeprefix("refused: "),
+            )  # fmt: skip
+        else:
+            reason = Text(
+                "the column lists a report for this year but its link cannot be followed: {why}", why=first["reason"]
+            )
         return replace(base, reason=reason, evidence={**evidence, "listed": badly_linked})
     if not _after_deadline(column, deadline):
         return replace(base, reason=Text("not crawled since the deadline passed"))

@@ -16,11 +16,11 @@ from crawler.guard import refusal
 from crawler.items import FetchFailure, FileRecord, ReportItem
 from crawler.parsers.detail import Detail
 from crawler.parsers.listing import ListRow
-from crawler.parsers.titles import is_annual_report, match_unit, report_year
+from crawler.parsers.titles import is_annual_report, report_year
 from crawler.parsers.urls import doc_id, file_name
 from crawler.registry import Portal, Unit
 from crawler.responses import capture_meta
-from crawler.selection import same_or
+from crawler.selection import not_own, whose_report
 from crawler.store.base import safe_name
 
 logger = logging.getLogger(__name__)
@@ -59,10 +59,16 @@ def read_report_page(
             failure = f"title unreadable in the list ({row.title!r}) and on the page"
             return ReportPage(title, unit, report_year(row.title) or column_year, failure=failure)
         return ReportPage(title, unit, None, not_report=f"not an annual report after all ({title})")
-    unit = same_or(match_unit([detail.title, row.title, detail.publisher], portal.streets), unit) or unit
+    # The same rule as the list's (crawler/selection.py): a page titled as the district's or a 局's is
+    # not the report of the street whose column listed it, whoever published it.
+    named = whose_report(title, portal, unit, also=(detail.title, row.title, detail.publisher))
     year = report_year(title) or report_year(row.title)
-    if unit is None:  # an opened row of a per-year column: the report of another unit (区政府, a 局)
+    if named.unit is None:
+        if named.other is not None and unit is not None:
+            return ReportPage(title, None, year, not_report=f"{not_own(named, unit)} ({title})")
+        # An opened row of a per-year column: the report of another unit (区政府, a 局).
         return ReportPage(title, None, year, not_report=f"the report of no registered street ({title})")
+    unit = named.unit
     if year is None:
         return ReportPage(title, unit, None, failure=f"no report year in title {title!r}")
     findings += [f"{skipped.reason} ({skipped.label or repr(skipped.href)})" for skipped in detail.skipped]

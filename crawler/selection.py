@@ -2,20 +2,25 @@
 
 A column lists rows (:class:`~crawler.parsers.listing.ListRow`); :func:`select_reports` decides, for
 every row, whether it is refused by the fetch policy (:mod:`crawler.guard`), has a title too cut to
-decide (its page is opened to read it), is not an annual report, names no registered street, is
-superseded by a later publication of the same street-year (the higher TRS document id wins), or is the
-street-year's report. Nothing is fetched here; the spider fetches what the selection names.
+decide (its page is opened to read it), is not an annual report, names no registered street, names
+another body (the district, a 局), is superseded by a later publication of the same street-year (the higher
+TRS document id wins), or is the street-year's report. Nothing is fetched here; the spider fetches what
+the selection names. :func:`whose_report` is the one rule for which body a report's title names; the
+report page's verdict (crawler/report_page.py) applies it too.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from crawler.guard import refusal
 from crawler.parsers.listing import ListRow
-from crawler.parsers.titles import is_annual_report, match_unit, might_be_annual_report, report_year
+from crawler.parsers.titles import is_annual_report, match_unit, might_be_annual_report, normalise, report_year
 from crawler.parsers.urls import doc_id
 from crawler.registry import Portal, Unit
+from crawler.template import DISTRICT_NAMES
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,10 @@ class Skipped:
     url: str
     title: str
     reason: str
+    # A refused row whose title names a report: the portal lists that street-year's report, so it is
+    # unknown, never missing (crawler/compliance.py). Year None: the column's year, if it has one.
+    street: str | None = None
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,94 @@ def same_or(matched: Unit | None, current: Unit | None) -> Unit | None:
     return matched
 
 
+@dataclass(frozen=True)
+class Named:
+    """Whose report a title is: ``unit``'s, or (``unit`` None) ``other``'s, a body that is no registered
+    street (the district, a 局), or nobody's that is known (both None: a per-year column's title naming
+    no one)."""
+
+    unit: Unit | None
+    other: str | None = None
+
+
+# Where a title names its body: before 政府信息公开, once the report year is taken out (the year comes
+# first in "2025年武昌区政府信息公开…").
+_YEAR = re.compile(r"(?:19|20)\d{2}年度?")
+_PREFIXES = ("湖北省", "武汉市")
+_GOVERNMENT = ("", "人民政府办公室", "人民政府", "政府办公室", "政府办", "政府")
+# A department of the district. 办 alone is not enough: a street's own office (城乡工作办事处, 党政办) or a
+# short name the registry lacks would otherwise lose its report and become "missing".
+_DEPARTMENT = re.compile(r"(?:局|委员会|管委会|委|办公室|政府办)$")
+# What names a street, town or community office (XX街道, XX镇党政办), not a department of the district; a
+# department's own name may hold 乡 or 村 (城乡建设局, 农业农村局).
+_STREET_OFFICE = re.compile(r"街道|办事处|社区|居民|村民|[街镇乡](?:人民政府|政府|党|办|综合)")
+
+
+def other_body(title: str, portal: Portal) -> str | None:
+    """The body other than a street that ``title`` names as the report's author: the district (or its
+    government, 武昌区人民政府办公室), the city, or a department of the district (武昌区教育局); None when
+    it names no one, or when what it names could be a street (an unregistered 某某街道 is not decided here).
+
+    Only a title that names such a body and nothing else counts: "武昌区杨园街道2025年…" is the street's
+    (its street is found first by :func:`whose_report`), and so is "2025年政府信息公开工作年度报告"."""
+    text = normalise(title)
+    if "政府信息公开" not in text:
+        return None
+    head = re.sub(r"\W", "", _YEAR.sub("", text.split("政府信息公开", 1)[0])).removesuffix("关于")
+    places = sorted(
+        {*DISTRICT_NAMES, portal.name, *((portal.legal_district,) if portal.legal_district else ())},
+        key=len,
+        reverse=True,
+    )
+    rest, named_place = head, False
+    for prefix in _PREFIXES:
+        if rest.startswith(prefix):
+            rest, named_place = rest[len(prefix) :], True
+    place = next((p for p in places if rest.startswith(p)), None)
+    if place is not None:
+        rest, named_place = rest[len(place) :], True
+    elif rest.startswith("区"):  # 区教育局: the district's, unnamed
+        rest, named_place = rest[1:], True
+    if not head or _STREET_OFFICE.search(rest):
+        return None
+    if named_place and rest in _GOVERNMENT:
+        return head
+    # Without the district's name, only what no street office is called (a 局, a 管委会).
+    if _DEPARTMENT.search(rest) and (named_place or rest.endswith(("局", "委员会", "管委会"))):
+        return head
+    return None
+
+
+def whose_report(title: str, portal: Portal, own: Unit | None, also: Iterable[str | None] = ()) -> Named:
+    """Whose report ``title`` is, in a column of ``own`` (None: a per-year column shared by all streets).
+
+    A registered street named in ``title`` (else in ``also``: the list title, the page's publisher) wins;
+    else a title naming another body (:func:`other_body`) is that body's, never the column's street;
+    else the title names no one ("2025年政府信息公开工作年度报告") and is the column's own street's."""
+    matched = match_unit([title, *also], portal.streets)
+    if matched is not None:
+        return Named(same_or(matched, own))
+    if (other := other_body(title, portal)) is not None:
+        return Named(None, other)
+    return Named(own)
+
+
+def not_own(named: Named, own: Unit | None) -> str:
+    """Why a title naming no registered street is not the street's report of ``own``'s column."""
+    if named.other is not None and own is not None:
+        return f"names {named.other}, not {own.name}"
+    return "no registered street named"
+
+
+def _claimed(row: ListRow, portal: Portal, own: Unit | None) -> tuple[str | None, int | None]:
+    """The street and year a refused row's title claims a report of (None, None: not a street's report)."""
+    cut = (row.truncated or not row.title) and might_be_annual_report(row.title)
+    if not (is_annual_report(row.title) or cut):
+        return None, None
+    unit = whose_report(row.title, portal, own).unit
+    return (unit.name, report_year(row.title)) if unit is not None else (None, None)
+
+
 def select_reports(rows: tuple[ListRow, ...] | list[ListRow], portal: Portal, own: Unit | None) -> Selection:
     """The report of each street-year among ``rows`` of a column of ``portal`` (``own``: the street whose
     column it is; None for a per-year column shared by all streets)."""
@@ -68,7 +165,7 @@ def select_reports(rows: tuple[ListRow, ...] | list[ListRow], portal: Portal, ow
     for row in rows:
         # A row the portal lists but that is not the portal's is evidence of the listing only.
         if reason := refusal(row.url, portal):
-            skipped.append(Skipped(row.url, row.title, f"refused: {reason}"))
+            skipped.append(Skipped(row.url, row.title, f"refused: {reason}", *_claimed(row, portal, own)))
             continue
         if not is_annual_report(row.title):
             if (row.truncated or not row.title) and might_be_annual_report(row.title):
@@ -76,9 +173,10 @@ def select_reports(rows: tuple[ListRow, ...] | list[ListRow], portal: Portal, ow
             elif all(o.row.url != row.url for o in to_open):  # a row listed twice is opened once
                 skipped.append(Skipped(row.url, row.title, "not an annual report"))
             continue
-        unit = same_or(match_unit([row.title], portal.streets), own)
+        named = whose_report(row.title, portal, own)
+        unit = named.unit
         if unit is None:
-            skipped.append(Skipped(row.url, row.title, "no registered street named"))
+            skipped.append(Skipped(row.url, row.title, not_own(named, own)))
             continue
         slot = (unit.key, report_year(row.title))
         previous = chosen.get(slot)

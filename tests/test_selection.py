@@ -45,6 +45,8 @@ def test_the_later_publication_of_a_street_year_wins_and_every_row_is_accounted_
                 OFFSITE.url,
                 OFFSITE.title,
                 "refused: off-site host mp.weixin.qq.com (the portal's hosts: www.wuchang.gov.cn)",
+                "杨园街道",
+                2021,
             ),
         ),
     )

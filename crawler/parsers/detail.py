@@ -18,7 +18,7 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.parsers.listing import PAGER_CALL_RE, _read_pager, parse_date
-from crawler.parsers.urls import ARTICLE_RE, DOCUMENT_EXTENSIONS, document_kind, url_date
+from crawler.parsers.urls import ARTICLE_RE, DOCUMENT_EXTENSIONS, document_base, document_kind, url_date
 
 # On-page date labels, most authoritative first (docs/portals.md §2): 公开日期 is what the office
 # declares; 更新时间 moves when a page is edited, so it is the last resort.
@@ -38,6 +38,8 @@ BODY_SELECTORS = (
 )  # fmt: skip
 # A label cell whose value sits in the next cell (武昌's 政府信息公开 table: <td>公开日期:</td><td>…</td>).
 _CELLS = ("td", "th", "dt", "dd", "label", "span", "b", "strong", "em", "font", "i")
+# Cells whose next sibling is a whole value: a label alone in one of them reads that cell, even empty.
+_VALUE_CELLS = ("td", "th", "dt", "dd")
 # Download servlets name the file in a query parameter (DownloadServlet?filePath=/…/x.pdf) or only in the
 # link text (/down?id=123 → "报告.pdf"): their path says "download" in some form.
 _SERVLET_RE = re.compile(r"down|servlet|getfile|attach|fujian|\.do$|\.jsp$|\.action$", re.IGNORECASE)
@@ -141,6 +143,27 @@ def _adjacent(label: _Node, value: _Node) -> bool:
     return nxt is not None and value.owner is nxt and value.after is None
 
 
+def _cell_value(label: _Node) -> str | None:
+    """The value of a label that fills its own table cell: the whole next cell, "" when that cell is
+    empty (江汉's 发文日期 cell is, and the node after it is the body); None when the label is not in a
+    cell followed by another."""
+    cell = label.owner
+    wanted = re.sub(r"\s+", "", label.text)
+    while isinstance(cell, etree._Element) and re.sub(r"\s+", "", _norm("".join(cell.itertext()))) == wanted:
+        if cell.tag in _VALUE_CELLS:
+            nxt = cell.getnext()
+            if nxt is None or nxt.tag not in _VALUE_CELLS:
+                return None
+            value = " ".join(_norm(" ".join(nxt.itertext())).split())
+            if _LABEL_ONLY_RE.match(value):  # the next cell is the next label: this one has no value
+                return ""
+            if more := _LABEL_COLON_RE.search(value):  # the value ends where a "label:" begins
+                value = value[: more.start()]
+            return value.strip(_SEPARATORS)
+        cell = cell.getparent()
+    return None
+
+
 def _put(found: dict[str, str], label: str, value: str) -> None:
     """The first non-empty value of a label wins; an empty one only holds its place."""
     if not found.get(label):
@@ -166,7 +189,12 @@ def _pairs(nodes: list[_Node]) -> dict[str, str]:
         matches = list(_LABEL_COLON_RE.finditer(node))
         if not matches:
             if only := _LABEL_ONLY_RE.match(node):
-                pending, pending_node = re.sub(r"\s+", "", only[1]), None
+                label = re.sub(r"\s+", "", only[1])
+                if (value := _cell_value(item)) is not None:
+                    _put(found, label, value)
+                    pending, pending_node = None, None
+                else:
+                    pending, pending_node = label, None
             elif pending is not None:
                 _put(found, pending, node.strip(_SEPARATORS))
                 pending, pending_node = None, None
@@ -232,6 +260,7 @@ def _attachments(sel: Selector, url: str) -> tuple[list[Attachment], list[Skippe
     attachments: list[Attachment] = []
     skipped: list[SkippedAttachment] = []
     seen: set[str] = set()
+    base = document_base(sel.xpath("//base/@href").getall(), url)
     for raw, label in _links(sel):
         href = raw.strip()
         if not href or href == "#" or href.lower().startswith(_NON_PAGE_SCHEMES):
@@ -242,7 +271,7 @@ def _attachments(sel: Selector, url: str) -> tuple[list[Attachment], list[Skippe
                 )
             continue
         try:
-            absolute = urljoin(url, href).split("#", 1)[0]
+            absolute = urljoin(base, href).split("#", 1)[0]
             urlsplit(absolute).port  # noqa: B018 -- raises on a bad port
         except ValueError as exc:
             skipped.append(SkippedAttachment(href, label, f"malformed attachment link: unparsable href ({exc})"))

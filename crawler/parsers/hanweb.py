@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 from parsel import Selector
 
 from crawler.parsers.listing import ListRow, parse_date
+from crawler.parsers.row_title import row_title
 from crawler.parsers.urls import is_article
 
 _DATASTORE_RE = re.compile(r"<datastore>(.*?)</datastore>", re.S | re.I)
@@ -60,9 +61,9 @@ def _row(record: str, url: str) -> ListRow | None:
     if not is_article(href):
         return None
     text = " ".join(" ".join(a[0].css("::text").getall()).split())
-    title = (a[0].attrib.get("title") or "").strip() or text
+    title, truncated = row_title(a[0].attrib.get("title"), text)
     rest = " ".join(sel.xpath("//text()").getall()).replace(text, " ")
-    return ListRow(href.split("#", 1)[0], title, parse_date(rest))
+    return ListRow(href.split("#", 1)[0], title, parse_date(rest), truncated)
 
 
 def parse_hanweb(text: str, url: str) -> HanwebListing:

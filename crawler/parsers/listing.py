@@ -16,8 +16,9 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from crawler.parsers.row_title import rank, row_title, split_title
 from crawler.parsers.titles import is_annual_report, normalise, report_year
-from crawler.parsers.urls import is_article, make_date
+from crawler.parsers.urls import document_base, is_article, make_date
 
 # The pager calls of the TRS platform, with their arguments read generically (see _read_pager):
 #   createPageHTML(25, 0, "index", "shtml")                   (Wuhan: total pages, current 0-based, name, ext)
@@ -52,8 +53,27 @@ EMPTY_MARKERS = (
 # ";" may be missing and the title may be set later, inside a {…} block.
 JS_URL_RE = re.compile(r"\b(?:var\s+)?(?:url|href|docUrl|linkUrl)\s*=\s*(['\"])([^'\"]*)\1")
 JS_TITLE_RE = re.compile(r"\b(?:var\s+)?(?:title|docTitle|sTitle)\s*=\s*(['\"])([^'\"]*)\1")
+# Rows as JSON objects in a script ({"title":"…","url":"./2026…","date":"…"}): read object by object,
+# so that a row never takes the title of its neighbour.
+_JSON_OBJECT_RE = re.compile(r"\{[^{}]*\}")
+_JSON_URL_RE = re.compile(r"[\"'](?:url|href|docUrl|linkUrl)[\"']\s*:\s*([\"'])([^'\"]*)\1")
+_JSON_TITLE_RE = re.compile(r"[\"'](?:title|docTitle|sTitle)[\"']\s*:\s*([\"'])([^'\"]*)\1")
+# Rows written as HTML in the string literals of document.write(ln) (href=\"…\" escaped inside them).
+_JS_STRING_RE = re.compile(r"'((?:[^'\\\n]|\\.)*)'|\"((?:[^\"\\\n]|\\.)*)\"")
+_JS_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)")
+_JS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
+# An article URL in a script: rows the page writes some way this parser did not read.
+_SCRIPT_ARTICLE_RE = re.compile(r"t\d{8}_\d+\.s?html?|art_\d+_\d+\.html")
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+_SIBLING_PAGE_RE = re.compile(r"[\w-]+_\d+\.(?:s?html?|jsp|php|aspx?)")
+# Text a reader does not see (a hidden "暂无信息" template shown only when a script finds no rows).
+_VISIBLE_TEXT = (
+    "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::template)"
+    " and not(ancestor::*[contains(translate(@style, ' ', ''), 'display:none')"
+    " or contains(translate(@style, ' ', ''), 'visibility:hidden') or @hidden])]"
+)
 DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_ELLIPSIS_RE = re.compile(r"\s*(?:…+|\.{2,}|⋯+)\s*$")
+_DATED_RE = re.compile(r"[\[【(（]?\s*" + DATE_RE.pattern + r"\s*日?\s*[\]】)）]?")  # a row's date, brackets and all
 # Links of an href that names no page (evidence they exist, never requested).
 _NON_PAGE_SCHEMES = ("javascript:", "mailto:", "tel:", "vbscript:", "data:")
 # A year sub-folder of the column (./2024/ or 2024/index.shtml): some columns only link those.
@@ -103,19 +123,6 @@ def parse_date(text: str) -> dt.date | None:
     """The first date in ``text``: 2024-01-09, [2024-01-09], 2024年01月09日, 2024/1/9, 2020 年 01 月 18 日."""
     match = DATE_RE.search(text)
     return make_date(match[1], match[2], match[3]) if match else None
-
-
-def _split_title(text: str) -> tuple[str, bool]:
-    """(title without a trailing ellipsis, whether it was cut)."""
-    text = " ".join(text.split())
-    cut = _ELLIPSIS_RE.search(text)
-    return (text[: cut.start()], True) if cut else (text, False)
-
-
-def _rank(title: str, truncated: bool) -> tuple[bool, int, bool]:
-    # A title that is itself a report title wins; then the longest (an icon link has no text, a
-    # sidebar "查看详情" says less than the cut title); then a whole title over a cut one.
-    return (is_annual_report(title), len(normalise(title)), not truncated)
 
 
 def _looks_like_a_row(title: str) -> bool:
@@ -177,6 +184,49 @@ def _script_rows(script: str) -> list[tuple[str, str]]:
     return rows
 
 
+def _json_rows(script: str) -> list[tuple[str, str]]:
+    """(href, title) of each JSON object in a script that has a URL key, its title from the same object."""
+    rows = []
+    for obj in _JSON_OBJECT_RE.finditer(script):
+        if href := _JSON_URL_RE.search(obj[0]):
+            title = _JSON_TITLE_RE.search(obj[0])
+            rows.append((href[2], title[2] if title else ""))
+    return rows
+
+
+def _unescape_js(literal: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        code = match[1]
+        if code[0] in "ux" and len(code) > 1:
+            return chr(int(code[1:], 16))
+        return _JS_ESCAPES.get(code, code)
+
+    return _JS_ESCAPE_RE.sub(one, literal)
+
+
+def _written_html(script: str) -> str:
+    """The HTML a script writes with document.write(ln) or innerHTML, as far as its string literals say
+    (concatenated variables are left out: their rows come from the URL/title assignments)."""
+    if "document.write" not in script and "innerHTML" not in script:
+        return ""
+    return "".join(_unescape_js(m[1] if m[1] is not None else m[2]) for m in _JS_STRING_RE.finditer(script))
+
+
+def _row_of(a: Selector) -> Selector | None:
+    """The list row (li, tr, dd, p) a link stands in, when it is the row's only article link."""
+    row = a.xpath("./ancestor::*[self::li or self::tr or self::dd or self::p][1]")
+    if not row:
+        return None
+    hrefs = {h.strip().split("#", 1)[0] for h in row.css("a::attr(href)").getall()}
+    return row[0] if len(hrefs) == 1 else None
+
+
+def _says_little(text: str) -> bool:
+    """A link text that names no document (查看, 详情, 下载, an icon): the row's other cells say what it is."""
+    norm = normalise(text)
+    return len(norm) <= 6 and report_year(norm) is None and not is_annual_report(norm)
+
+
 def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
     """Every article row of a column page, in page order, the pager state, and what was not understood."""
     sel = Selector(text=html, base_url=url)
@@ -186,9 +236,9 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
     problems: list[str] = []
     year_folders: set[str] = set()
     folder = url.rsplit("/", 1)[0] + "/"
+    base = document_base(sel.xpath("//base/@href").getall(), url)
 
-    def add(href: str, text: str, context: str) -> None:
-        title, truncated = _split_title(text)
+    def add(href: str, title: str, truncated: bool, date: dt.date | None) -> None:
         href = href.strip()
         if not href or href == "#" or href.lower().startswith(_NON_PAGE_SCHEMES):
             if _looks_like_a_row(title):
@@ -196,7 +246,7 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
                 skipped.append(SkippedLink(href, title, f"malformed link: {what}"))
             return
         try:
-            absolute = urljoin(url, href)
+            absolute = urljoin(base, href)
             urlsplit(absolute).port  # noqa: B018 -- raises on a bad port
         except ValueError as exc:
             skipped.append(SkippedLink(href, title, f"malformed link: unparsable href ({exc})"))
@@ -209,57 +259,77 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
             elif is_annual_report(title) and report_year(title) is not None:
                 problems.append(f"a report row links to {absolute}, which is not an article page")
             return
-        date = parse_date(context.replace(text, " ")) if context else None
         if absolute not in best:
             order.append(absolute)
             best[absolute] = (title, truncated, date)
             return
         old_title, old_truncated, old_date = best[absolute]
-        if _rank(title, truncated) > _rank(old_title, old_truncated):
+        if rank(title, truncated) > rank(old_title, old_truncated):
             best[absolute] = (title, truncated, old_date or date)
         elif old_date is None and date is not None:
             best[absolute] = (old_title, old_truncated, date)
 
-    for a in sel.css("a[href]"):
-        text = " ".join(a.css("::text").getall())
-        # Titles are often cut with "…" in the link text; the title attribute keeps them whole.
-        for candidate in (a.attrib.get("title"), text):
-            if candidate is not None and candidate.strip():
-                break
-        row_node = a.xpath("./ancestor::*[self::li or self::tr or self::dd or self::p][1]") or a.xpath("./parent::*")
-        add(a.attrib["href"], candidate or "", " ".join(row_node.xpath(".//text()").getall()))
+    def add_links(page: Selector) -> None:
+        for a in page.css("a[href]"):
+            text = " ".join(a.css("::text").getall())
+            # Titles are often cut with "…" in the link text; the title attribute keeps them whole.
+            title, truncated = row_title(a.attrib.get("title"), text)
+            row = _row_of(a)
+            context = " ".join((row or a.xpath("./parent::*")).xpath(".//text()").getall())
+            rest = context.replace(text, " ") if text.strip() else context  # the row besides the link
+            if _says_little(title):
+                # The rest of the row, unless another link in it has a text (an icon beside its title link).
+                alone = row is not None and not normalise(" ".join(row.css("a ::text").getall()).replace(text, " "))
+                if alone and normalise(others := _DATED_RE.sub(" ", rest)):
+                    # <td>title</td><td>date</td><td><a>查看</a></td>: the title is the rest of the row.
+                    title, truncated = split_title(others)
+                else:
+                    truncated = True  # a link that names nothing: its page must tell
+            add(a.attrib["href"], title, truncated, parse_date(rest))
+
+    add_links(sel)
     for script in sel.xpath("//script/text()").getall():
-        for href, title in _script_rows(script):
-            add(href, title, "")
+        if written := _written_html(script):
+            add_links(Selector(text=written, base_url=url))
+        for href, title in (*_script_rows(script), *_json_rows(script)):
+            add(href, *split_title(title), None)
 
     rows = tuple(ListRow(u, best[u][0], best[u][2], best[u][1]) for u in order)
     page_ext = urlsplit(url).path.rsplit(".", 1)[-1] if "." in urlsplit(url).path.rsplit("/", 1)[-1] else default_ext
     total, current, name, ext, pager, next_url = 1, 0, "index", page_ext, "none", None
-    calls = PAGER_CALL_RE.findall(html)
-    read = next((found for call, raw in calls if (found := _read_pager(call, raw))), None)
-    if read:
-        total, current, name, ext = read
-        pager = next(call for call, raw in calls if _read_pager(call, raw))
+    live = _COMMENT_RE.sub("", html)  # a pager call left in an HTML comment pages nothing
+    visible = " ".join(sel.xpath(_VISIBLE_TEXT).getall())
+    pages_text = PAGES_TEXT_RE.search(visible)
+    calls = PAGER_CALL_RE.findall(live)
+    readings = [(call, found) for call, raw in calls if (found := _read_pager(call, raw))]
+    if readings:
+        pager, (total, current, name, ext) = readings[0]
+        if len({found[0] for _, found in readings}) > 1:  # a sidebar's pager beside the list's
+            problems.append(f"pagers that disagree: {', '.join(f'{c} of {f[0]} pages' for c, f in readings)}")
     elif calls:
         problems.append(f"unrecognised pager {calls[0][0]}({calls[0][1][:60]})")
-    elif match := COUNT_PAGE_RE.search(html):
+    elif match := COUNT_PAGE_RE.search(live):
         total, pager = max(int(match[1]), 1), "countPage"
-        if cur := CURRENT_PAGE_RE.search(html):
+        if cur := CURRENT_PAGE_RE.search(live):
             current = int(cur[1])
-    elif (next_link := _next_link(sel, url)) is not None:
+    elif (next_link := _next_link(sel, url, base)) is not None:
         pager, next_url = "next-link", next_link or None
-    elif match := PAGES_TEXT_RE.search(" ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall())):
-        total, pager = max(int(match[1]), 1), "pages-text"
-    elif hint := _pager_hint(sel):
+    elif pages_text:
+        total, pager = max(int(pages_text[1]), 1), "pages-text"
+    elif hint := _pager_hint(sel, url):
         problems.append(f"unrecognised pager ({hint})")
     if pager == "next-link":
         current = _page_number(url)
         total = current + 2 if next_url else current + 1
-    text = normalise(" ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall()))
+        if pages_text and int(pages_text[1]) > total:  # 共3页 with a 下一页 that is a script call
+            problems.append(f"the page says {pages_text[0]} but its 下一页 link leads to no page")
+    text = normalise(visible)
     empty_marker = any(marker in text for marker in EMPTY_MARKERS)
     empty = None
     if not rows and year_folders:
         empty = f"the page links year sub-folders ({', '.join(sorted(year_folders))}) instead of rows"
+    elif not rows and any(_SCRIPT_ARTICLE_RE.search(js) for js in sel.xpath("//script/text()").getall()):
+        empty = "a script names article pages this parser did not read as rows"
     elif not rows and not empty_marker and not skipped:
         empty = "no rows and no 'no content' marker"
     return Listing(rows, max(total, 1), current, name, ext, pager, next_url, empty_marker, tuple(problems),
@@ -271,18 +341,24 @@ def _page_number(url: str) -> int:
     return int(match[1]) if match else 0
 
 
-def _next_link(sel: Selector, url: str) -> str | None:
+def _next_link(sel: Selector, url: str, base: str) -> str | None:
     """The 下一页 link of a page whose pager is only that link; "" when the link is there but leads
     nowhere (the last page), None when there is no such link."""
     for a in sel.css("a"):
-        text = normalise(" ".join(a.css("::text").getall()) or a.attrib.get("title", ""))
+        # An image button says 下一页 in its alt text.
+        said = (
+            " ".join(a.css("::text").getall())
+            or a.attrib.get("title", "")
+            or " ".join(a.css("img::attr(alt)").getall())
+        )
+        text = normalise(said)
         if text not in NEXT_TEXTS:
             continue
         href = (a.attrib.get("href") or "").strip()
         if not href or href == "#" or href.lower().startswith(_NON_PAGE_SCHEMES):
             return ""
         try:
-            target = urljoin(url, href)
+            target = urljoin(base, href)
         except ValueError:
             return ""
         return "" if target == url else target
@@ -292,14 +368,24 @@ def _next_link(sel: Selector, url: str) -> str | None:
     return None
 
 
-def _pager_hint(sel: Selector) -> str | None:
+def _pager_hint(sel: Selector, url: str) -> str | None:
     """What looks like a pager on a page where none was recognised."""
     for script in sel.xpath("//script/text()").getall():
         for match in _PAGERISH_CALL_RE.finditer(script):
             if match[1] not in _NOT_PAGERS:
                 return f"script calls {match[1]}()"
     text = normalise(" ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall()))
+    text += normalise(" ".join(sel.css("img::attr(alt)").getall()))  # image buttons: 下一页, 尾页
     for word in _PAGERISH_TEXTS:
         if word in text:
             return f"the page shows {word}"
+    # Numbered page links (2 3 »): a sibling page of the column, index_1.html, is linked.
+    folder = url.rsplit("/", 1)[0] + "/"
+    for href in sel.css("a::attr(href)").getall():
+        try:
+            target = urljoin(url, href.strip())
+        except ValueError:
+            continue
+        if target.startswith(folder) and _SIBLING_PAGE_RE.fullmatch(target[len(folder) :]) and target != url:
+            return f"links {target[len(folder) :]}"
     return None

@@ -13,19 +13,23 @@ from crawler.numerals import arabic_dates
 from crawler.registry import Unit
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+_INVISIBLE_RE = re.compile(r"[\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]+")
+# The statutory name, its short form, and the older 年度…工作报告 some offices still write.
+_REPORT_NAMES = ("年度报告", "年报", "工作报告")
 # Other documents that share the street's column (budgets, work plans, notices…).
 _NOT_A_REPORT = ("要点", "通知", "决算", "预算", "公示", "部署", "方案", "统计表", "解读", "目录")
 
 
 def normalise(title: str) -> str:
-    """NFKC, no whitespace, years in digits (二〇二三年度… → 2023年度…)."""
-    return re.sub(r"\s+", "", arabic_dates(unicodedata.normalize("NFKC", title)))
+    """NFKC, no whitespace nor invisible characters (a zero-width space pasted into a title), years in
+    digits (二〇二三年度… → 2023年度…)."""
+    return _INVISIBLE_RE.sub("", arabic_dates(unicodedata.normalize("NFKC", title)))
 
 
 def is_annual_report(title: str) -> bool:
     """A 政府信息公开工作年度报告 (or 年报), and not another document that mentions one."""
     text = normalise(title)
-    if "政府信息公开" not in text or not ("年度报告" in text or "年报" in text):
+    if "政府信息公开" not in text or not any(name in text for name in _REPORT_NAMES):
         return False
     return not any(word in text for word in _NOT_A_REPORT)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 ARTICLE_RE = re.compile(r"/(\d{6})/t(\d{4})(\d{2})(\d{2})_(\d+)\.s?html?$")
 # Hanweb (大汉) articles: classic /art/{Y}/{M}/{D}/art_{colid}_{docid}.html, newer …/art/{Y}/art_{uuid32}.html.
@@ -38,6 +38,17 @@ def make_date(year: str | int, month: str | int, day: str | int) -> dt.date | No
         return dt.date(int(year), int(month), int(day))
     except ValueError:
         return None
+
+
+def document_base(base_hrefs: list[str], url: str) -> str:
+    """The URL a page's relative links resolve against, as a browser resolves them: its first
+    ``<base href>``, else its own URL. A page whose base names another host links off the portal."""
+    for href in base_hrefs:
+        try:
+            return urljoin(url, href.strip()) if href.strip() else url
+        except ValueError:
+            return url
+    return url
 
 
 def url_date(url: str) -> dt.date | None:

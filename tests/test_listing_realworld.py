@@ -1,0 +1,162 @@
+"""List pages as real CMS templates write them, beyond the replica's forms: a row whose link says only
+查看, image and numbered pagers, a pager left in a comment or a sidebar's beside the list's, rows written
+by document.writeln with escaped quotes or held as JSON, a hidden "暂无信息" template, invisible characters
+and the older 工作报告 name in a title. Each of these once read as a complete column without the report:
+a false "missing". What the parser cannot read must say so (``problems`` / ``empty_problem``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from crawler.parsers.listing import Listing, parse_listing
+from crawler.parsers.titles import is_annual_report, report_year
+from crawler.registry import default_registry
+from crawler.selection import select_reports
+
+YYJ = "https://www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/"
+REPORT = "杨园街道2025年政府信息公开工作年度报告"
+ROW = f'<li><a href="./202601/t20260114_2711184.html">{REPORT}</a><span>2026-01-14</span></li>'
+PAGER = '<script>createPageHTML(1, 0, "index", "html");</script>'
+
+
+def page(body: str) -> Listing:
+    html = f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><a href="/">首页</a>{body}</body></html>'
+    return parse_listing(html, YYJ + "index.html")
+
+
+def chosen(listing: Listing) -> list[tuple[str, int | None, str]]:
+    portal = default_registry().portal("wuchang")
+    own = next(u for u in portal.streets if u.name == "杨园街道")
+    return [
+        (c.unit.name, c.year, c.row.url.rsplit("/", 1)[1]) for c in select_reports(listing.rows, portal, own).chosen
+    ]
+
+
+def test_a_row_whose_link_says_only_view_takes_its_title_from_the_row() -> None:
+    listing = page(
+        "<table><tr><td>737546075/2026-00012</td>"
+        f'<td>{REPORT}</td><td>2026-01-14</td><td><a href="./202601/t20260114_2711184.html">查看</a></td></tr>'
+        "<tr><td>737546075/2025-00031</td><td>杨园街道2024年度部门决算公开</td><td>2025-09-01</td>"
+        '<td><a href="./202509/t20250901_2600001.html">查看</a></td></tr></table>' + PAGER
+    )
+    assert chosen(listing) == [("杨园街道", 2025, "t20260114_2711184.html")]
+    first = listing.rows[0]
+    assert (first.title, first.truncated, first.list_date) == (f"737546075/2026-00012 {REPORT}", False,
+                                                               dt.date(2026, 1, 14))  # fmt: skip
+    # Nothing but 查看 and a date: only the page can tell what it is, so it is opened.
+    bare = page('<ul><li><a href="./202601/t20260114_2711184.html">查看</a> 2026-01-14</li></ul>' + PAGER)
+    assert (bare.rows[0].title, bare.rows[0].truncated) == ("查看", True)
+
+
+def test_an_icon_link_keeps_its_rows_date() -> None:
+    listing = page('<ul><li><a href="./202601/t20260114_2711184.html"><img src="i.png"></a>'
+                   "<span>2026-01-14</span></li></ul>" + PAGER)  # fmt: skip
+    assert listing.rows[0].list_date == dt.date(2026, 1, 14)
+
+
+def test_pagers_a_reader_sees_but_the_parser_did_not_read() -> None:
+    # 共3页 with a 下一页 that only calls a script: not the last page.
+    scripted = page(
+        f'<ul>{ROW}</ul><div class="page">共3页 当前第1页 <a href="javascript:void(0)" onclick="goPage(2)">下一页</a>'
+        '<a href="javascript:void(0)" onclick="goPage(3)">尾页</a></div>'
+    )
+    assert scripted.problems == ("the page says 共3页 but its 下一页 link leads to no page",)
+    # Image buttons: the 下一页 is in the alt text, and is followed.
+    images = page(f'<ul>{ROW}</ul><div><a href="index_1.html"><img src="next.gif" alt="下一页"></a></div>')
+    assert (images.pager, images.next_url, images.total_pages, images.problems) == (
+        "next-link", YYJ + "index_1.html", 2, ())  # fmt: skip
+    # Numbered links only (2 3 »): not understood, said.
+    numbered = page(f'<ul>{ROW}</ul><div><a href="index_1.html">2</a><a href="index_2.html">3</a></div>')
+    assert numbered.problems == ("unrecognised pager (links index_1.html)",)
+
+
+def test_a_commented_pager_pages_nothing_and_two_pagers_that_disagree_are_said() -> None:
+    commented = page(f'<!-- <script>createPageHTML(1, 0, "index", "html");</script> --><ul>{ROW}</ul>'
+                     "<script>var countPage = 3;</script>")  # fmt: skip
+    assert (commented.pager, commented.total_pages, commented.problems) == ("countPage", 3, ())
+    two = page(f'<div class="side"><script>createPageHTML(1, 0, "index", "html");</script></div><ul>{ROW}</ul>'
+               '<script>createPageHTML(3, 0, "index", "html");</script>')  # fmt: skip
+    assert two.problems == ("pagers that disagree: createPageHTML of 1 pages, createPageHTML of 3 pages",)
+
+
+def test_rows_written_by_document_writeln_with_escaped_quotes() -> None:
+    listing = page(
+        '<ul class="list"><script>\n'
+        'document.writeln("<li><a href=\\"./202601/t20260114_2711184.html\\" target=\\"_blank\\">'
+        f'{REPORT}</a><span>2026-01-14</span></li>");\n'
+        "document.writeln('<li><a href=\\'./202501/t20250113_2516900.html\\'>"
+        "\\u6768\\u56ed\\u8857\\u90532024\\u5e74\\u653f\\u5e9c\\u4fe1\\u606f\\u516c\\u5f00\\u5de5\\u4f5c"
+        "\\u5e74\\u5ea6\\u62a5\\u544a</a></li>');\n"
+        '</script></ul><div class="no-data" style="display: none">暂无信息</div>' + PAGER
+    )
+    assert chosen(listing) == [
+        ("杨园街道", 2025, "t20260114_2711184.html"),
+        ("杨园街道", 2024, "t20250113_2516900.html"),
+    ]
+    assert listing.rows[0].list_date == dt.date(2026, 1, 14)
+    assert listing.empty_marker is False  # the hidden template is not what a reader sees
+
+
+def test_rows_held_as_json_keep_their_own_titles() -> None:
+    listing = page(
+        '<ul id="list"></ul><script>var docs = ['
+        f'{{"title":"{REPORT}","url":"./202601/t20260114_2711184.html","date":"2026-01-14"}},'
+        '{"title":"杨园街道2024年政府信息公开工作年度报告","url":"./202501/t20250113_2516900.html"}];'
+        "</script>" + PAGER
+    )
+    assert chosen(listing) == [
+        ("杨园街道", 2025, "t20260114_2711184.html"),
+        ("杨园街道", 2024, "t20250113_2516900.html"),
+    ]
+
+
+def test_a_hidden_no_content_template_is_no_sign_of_an_empty_column() -> None:
+    # Rows the parser cannot read (built by a loop from an array of ids) and a hidden 暂无信息.
+    listing = page(
+        '<ul id="list"></ul><div id="empty" style="display:none">暂无信息</div><script>'
+        'var ids = ["t20260114_2711184.html"]; for (var i = 0; i < ids.length; i++) { show("./202601/" + ids[i]); }'
+        "</script>" + PAGER
+    )
+    assert (listing.rows, listing.empty_marker) == ((), False)
+    assert listing.empty_problem == "a script names article pages this parser did not read as rows"
+    shown = page('<ul></ul><div class="no-data">暂无信息</div>' + PAGER)
+    assert (shown.empty_marker, shown.empty_problem) == (True, None)
+
+
+def test_titles_with_invisible_characters_and_the_older_name() -> None:
+    titles = (
+        ("杨园街道2025年政府信息\u200b公开工作年度报告", 2025),
+        ("杨园街道2019年度政府信息公开工作报告", 2019),
+        ("杨园街道\ufeff2023年政府信息公开\u00ad工作年报", 2023),
+    )
+    for title, year in titles:
+        assert is_annual_report(title) and report_year(title) == year, title
+    assert not is_annual_report("关于做好政府信息公开工作报告编制的通知")
+
+
+def test_links_resolve_against_the_pages_base_href_as_in_a_browser() -> None:
+    # <base href> one folder up: ./zfxxgknb/2026… is the column's own article, not …/zfxxgknb/zfxxgknb/….
+    html = (
+        '<html><head><base href="https://www.wuchang.gov.cn/xxgk/yyj/"></head><body><ul><li>'
+        f'<a href="./zfxxgknb/202601/t20260114_2711184.html">{REPORT}</a></li></ul>{PAGER}</body></html>'
+    )
+    listing = parse_listing(html, YYJ + "index.html")
+    assert [r.url for r in listing.rows] == [YYJ + "202601/t20260114_2711184.html"]
+    # A base on another host links off the portal: the row is refused, never fetched as the street's.
+    away = parse_listing(html.replace("https://www.wuchang.gov.cn/xxgk/yyj/", "https://www.wuhan.gov.cn/"), YYJ)
+    assert [r.url for r in away.rows] == ["https://www.wuhan.gov.cn/zfxxgknb/202601/t20260114_2711184.html"]
+    assert chosen(away) == []
+
+
+def test_an_icon_link_beside_a_cut_title_is_not_taken_for_the_rows_title() -> None:
+    # The replica's 中南路 form: an icon link, then the cut title, then the date in brackets.
+    href = "./202501/t20250113_2516900.html"
+    cut = "武汉市武昌区人民政府杨园街道办事处2024年政…"
+    listing = page(f'<ul><li><a href="{href}"><img src="/images/dot.png" alt=""></a>'
+                   f'<a href="{href}">{cut}</a><span>[2025-01-13]</span></li></ul>' + PAGER)  # fmt: skip
+    row = listing.rows[0]
+    assert (row.title, row.truncated, row.list_date) == ("武汉市武昌区人民政府杨园街道办事处2024年政", True,
+                                                         dt.date(2025, 1, 13))  # fmt: skip
+    # A 查看 link in a row whose date is in brackets: the title has no bracket left over.
+    view = page(f'<ul><li><span>{REPORT}</span><span>[2026-01-14]</span><a href="{href}">查看</a></li></ul>' + PAGER)
+    assert (view.rows[0].title, view.rows[0].truncated) == (REPORT, False)
