@@ -35,6 +35,10 @@ _INTEGER = re.compile(r"[-+]?\d+")
 _DECIMAL = re.compile(r"[-+]?\d+\.\d+")
 _THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 _SPACE = re.compile(r"\s+")
+# Footnote marks that NFKC flattens into digits, so that 「30①」 or 「30¹」 would read as 301: enclosed and
+# parenthesised numbers (①, ⑴, ⒈, ⓪: U+2460–U+24FF; ㉑–㊿), superscript and subscript digits (¹²³,
+# U+2070–U+209F). They are looked for in the raw text, before NFKC.
+_FOOTNOTE_MARK = re.compile("[\u00b2\u00b3\u00b9\u2070-\u209f\u2460-\u24ff\u3251-\u325f\u32b1-\u32bf]")
 
 # t3 item labels (§3.3), tried in this order on the label form of a cell: 部分公开 before 予以公开.
 _T3_ITEMS: tuple[tuple[str, str], ...] = (
@@ -92,6 +96,9 @@ class _Issues:
     missing_rows: dict[str, list[str]] = field(default_factory=dict)  # row → keys set missing
     noise_tokens: list[str] = field(default_factory=list)
     skipped_lines: list[int] = field(default_factory=list)
+    ambiguous: list[str] = field(default_factory=list)  # rows whose cells could not be placed (in missing_rows)
+    extra_columns: list[str] = field(default_factory=list)  # published columns outside the template, dropped
+    subtotal_mismatch: list[str] = field(default_factory=list)  # rows whose 小计 is not the sum it heads
 
     def note(self, key: str, cell: Cell) -> None:
         if cell.status == "ocr_fixed":
@@ -121,6 +128,8 @@ class _Issues:
             if self.skipped_lines:
                 # numbers the reader could not place in any row: perhaps the lost cells (named in keys)
                 evidence["unplaced_lines"] = list(self.skipped_lines)
+            if self.ambiguous:
+                evidence["ambiguous"] = list(self.ambiguous)
             out.append(
                 Finding(
                     "P02",
@@ -132,18 +141,13 @@ class _Issues:
                     f"short or lost row(s): {', '.join(self.missing_rows)}",
                 )
             )
-        if self.noise_tokens or self.skipped_lines:
-            out.append(
-                Finding(
-                    "P04",
-                    "info",
-                    self.table,
-                    (),
-                    None,
-                    {"tokens": list(self.noise_tokens), "skipped_lines": list(self.skipped_lines)},
-                    "noise ignored in data rows",
-                )
-            )
+        if self.noise_tokens or self.skipped_lines or self.extra_columns:
+            noise: dict[str, object] = {"tokens": list(self.noise_tokens), "skipped_lines": list(self.skipped_lines)}
+            if self.extra_columns:
+                noise["dropped_columns"] = list(self.extra_columns)
+            if self.subtotal_mismatch:
+                noise["subtotal_mismatch"] = list(self.subtotal_mismatch)
+            out.append(Finding("P04", "info", self.table, (), None, noise, "noise ignored in data rows"))
         if self.blank:
             out.append(
                 Finding(
@@ -164,6 +168,8 @@ def read_cell(token: Token | None, key: str, line: int | None) -> Cell:
     if token is None:
         return Cell(None, None, "blank", line)
     raw = token.text
+    if _FOOTNOTE_MARK.search(raw):
+        return Cell(None, raw, "blank", token.line)  # a number with a footnote mark is not read (§3.3)
     text = _SPACE.sub("", nfkc(raw))  # NFKC turns NBSP into a space
     if text in OCR_MAP:
         return Cell(_typed(OCR_MAP[text], key), raw, "ocr_fixed", token.line)
@@ -346,28 +352,98 @@ def _t3_item(text: str, previous: str | None, version: str) -> str | None:
     return None
 
 
+@dataclass
+class _T3Row:
+    row: Row  # the row holding the values: the label's, or the values-only row after it
+    start: int  # index of the first cell after the label (0 for a values-only row)
+    values: list[Token]  # the cells after the label, empty ones at both ends dropped
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Table 3's value columns as its header places them: in a row of ``cells`` cells (a reader that keeps
+    every grid cell, empty ones included: HTML, DOCX, ruled PDF tables), column ``col`` is cell ``columns[col]``."""
+
+    cells: int
+    columns: dict[str, int]
+    extra: dict[int, str]  # published columns the template lacks (法人或其他组织 小计) → their header label
+
+
+_T3_HEADER_LABELS = {label: col for col, label in tpl.T3_COLUMN_LABELS.items()}
+_EXTRA_COLUMNS = ("小计",)
+
+
+def _t3_grid(doc: Document, header: tuple[int, int], has_total: bool) -> tuple[_Grid | None, list[str]]:
+    """The header's grid (None unless every column header lies in rows of one cell count, in template order)
+    and the labels of the header's columns outside the template."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    extras: list[tuple[int, int, str]] = []
+    for row in doc.rows_between(*header):
+        for index, token in enumerate(row.tokens):
+            if token.label in _T3_HEADER_LABELS:
+                found.setdefault(_T3_HEADER_LABELS[token.label], []).append((len(row.tokens), index))
+            elif token.label in _EXTRA_COLUMNS:
+                extras.append((len(row.tokens), index, token.label))
+    labels = [text for _n, _i, text in extras]
+    wanted = [col for col in tpl.T3_COLUMNS if has_total or col != "total"]
+    if any(len(found.get(col, ())) != 1 for col in wanted) or len(found) != len(wanted):
+        return None, labels
+    counts = {found[col][0][0] for col in wanted} | {n for n, _i, _t in extras}
+    positions = [found[col][0][1] for col in wanted]
+    if len(counts) != 1 or positions != sorted(set(positions)):
+        return None, labels
+    columns = dict(zip(wanted, positions, strict=True))
+    return _Grid(counts.pop(), columns, {index: text for _n, index, text in extras}), labels
+
+
+def _on_grid(entry: _T3Row, grid: _Grid | None) -> tuple[list[Token | None], list[Token], list[str]] | None:
+    """(cells by template column, cells of the extra columns, noise) of a row laid out on ``grid``; None when
+    the row is not on it: another cell count, its label inside the value columns, or a number off them."""
+    tokens = entry.row.tokens
+    if grid is None or len(tokens) != grid.cells or entry.start > min(grid.columns.values()):
+        return None
+    placed = set(grid.columns.values()) | set(grid.extra)
+    off = [tokens[i] for i in range(entry.start, len(tokens)) if i not in placed and not tokens[i].empty]
+    if any(is_numeric(t) or _has_digit(t) for t in off):
+        return None
+    cells = [tokens[grid.columns[col]] if col in grid.columns else None for col in tpl.T3_COLUMNS]
+    return cells, [tokens[i] for i in sorted(grid.extra)], [t.text.strip() for t in off]
+
+
+def _has_digit(token: Token) -> bool:
+    return bool(re.search(r"\d", nfkc(token.text)))
+
+
 def _read_t3(doc: Document, header: tuple[int, int], data: tuple[int, int], version: str | None, out: Tables) -> None:
     has_total = any("总计" in doc.labels[n - 1] for n in range(header[0], header[1] + 1))
     out.t3_header_has_total = has_total
     issues = _Issues("t3")
-    parsed: dict[str, tuple[Row, list[Token]]] = {}
+    parsed: dict[str, _T3Row] = {}
     previous: str | None = None
     for row in doc.rows_between(*data):
         key, index, noise = _t3_label(row, previous, version)
-        if key is None and previous is not None and not parsed[previous][1] and _values_only(row):
+        if key is None and previous is not None and not parsed[previous].values and _values_only(row):
             # The label's values, cut off by a page break (a scan's pages are read one by one): the row
             # right after a label without values holds nothing but numbers.
-            parsed[previous] = (parsed[previous][0], _trim(row.tokens, leading=True))
+            parsed[previous] = _T3Row(row, 0, _trim(row.tokens, leading=True))
             continue
         if key is None or key in parsed or (version and key not in tpl.t3_rows(version)):
             if row.has_digit():
                 issues.skipped_lines.append(row.line)
             continue
         issues.noise_tokens += noise
-        parsed[key] = (row, _trim(row.tokens[index + 1 :], leading=True))
+        parsed[key] = _T3Row(row, index + 1, _trim(row.tokens[index + 1 :], leading=True))
         previous = key
     width = len(tpl.T3_COLUMNS)
-    truncated = not has_total or not any(len(values) == width for _row, values in parsed.values())
+    grid, extra_labels = _t3_grid(doc, header, has_total)
+    on_grid = {key: placed for key, entry in parsed.items() if (placed := _on_grid(entry, grid)) is not None}
+
+    def full(key: str) -> bool:
+        if key in on_grid:
+            return all(t is not None and not t.empty for t in on_grid[key][0])
+        return len(parsed[key].values) == width
+
+    truncated = not has_total or not any(full(key) for key in parsed)
     out.t3_alignment = TRUNCATED_RIGHT if truncated else GAPPED
     if not has_total:
         out.findings.append(
@@ -384,30 +460,83 @@ def _read_t3(doc: Document, header: tuple[int, int], data: tuple[int, int], vers
     if version is None:
         out.findings += issues.findings()
         return
+    if grid is not None and grid.extra and on_grid:
+        issues.extra_columns = sorted(set(grid.extra.values()))
     for row_key in tpl.t3_rows(version):
         keys = [f"t3_{row_key}_{col}" for col in tpl.T3_COLUMNS]
         if row_key not in parsed:
             issues.missing_rows[row_key] = keys
             out.cells.update(dict.fromkeys(keys, MISSING))
             continue
-        row, values = parsed[row_key]
-        issues.noise_tokens += [t.text.strip() for t in values[width:]]
-        values = values[:width]
-        # truncated_right: the grid lost its right-hand columns; gapped: leading cells were unread.
-        offset = 0 if truncated else width - len(values)
-        short = []
-        for position, key in enumerate(keys):
-            if offset <= position < offset + len(values):
-                cell = read_cell(values[position - offset], key, row.line)
-                issues.note(key, cell)
-            else:
-                cell = MISSING
-                if has_total or not key.endswith("_total"):  # totals are covered by P03
-                    short.append(key)
-            out.cells[key] = cell
+        entry = parsed[row_key]
+        cells: list[Token | None] | None
+        if row_key in on_grid:
+            cells, extra, noise = on_grid[row_key]
+            issues.noise_tokens += noise
+            _check_subtotal(row_key, cells, extra, issues)
+        else:
+            cells = _unplaced(entry, width, truncated, bool(extra_labels), issues)
+        if cells is None:
+            # Which cell is blank (or which number belongs to a column outside the template) cannot be
+            # told: every cell of the row is reported rather than one guessed.
+            issues.missing_rows[row_key] = keys
+            issues.ambiguous.append(row_key)
+            out.cells.update(dict.fromkeys(keys, MISSING))
+            continue
+        short = _place(cells, keys, entry.row.line, out, issues)
+        short = [key for key in short if has_total or not key.endswith("_total")]  # totals are covered by P03
         if short:
             issues.missing_rows[row_key] = short
     out.findings += issues.findings()
+
+
+def _unplaced(entry: _T3Row, width: int, truncated: bool, extra: bool, issues: _Issues) -> list[Token | None] | None:
+    """A row's cells by template column when the row is not on the header's grid (§3.6); None when their
+    positions cannot be known."""
+    values = entry.values
+    if extra:
+        return None  # the header has a column outside the template and this row does not show where
+    if len(values) >= width:
+        issues.noise_tokens += [t.text.strip() for t in values[width:]]
+        return list(values[:width])
+    if truncated:
+        # truncated_right: the grid lost its right-hand columns; the values align left.
+        return [*values, *[None] * (width - len(values))]
+    after: list[Token | None] = list(entry.row.tokens[entry.start :])
+    if len(after) == width:
+        # One cell per column, empty ones kept (the merged label is one cell): the positions are known.
+        return after
+    # gapped: blank or unread cells, but where: a blank 总计 and a blank 自然人 give the same row.
+    return None
+
+
+def _place(cells: Sequence[Token | None], keys: Sequence[str], line: int, out: Tables, issues: _Issues) -> list[str]:
+    """Store a row's cells at their positions; return the keys set missing. An empty cell between two values
+    is a blank cell (P05); empty cells at the row's ends are cells the row lacks (short row, P02) — at their
+    own positions, never shifted."""
+    filled = [i for i, token in enumerate(cells) if token is not None and not token.empty]
+    first, last = (filled[0], filled[-1]) if filled else (len(cells), -1)
+    short = []
+    for position, key in enumerate(keys):
+        token = cells[position]
+        if token is not None and first <= position <= last:
+            cell = read_cell(token, key, line)
+            issues.note(key, cell)
+        else:
+            cell = MISSING
+            short.append(key)
+        out.cells[key] = cell
+    return short
+
+
+def _check_subtotal(row_key: str, cells: Sequence[Token | None], extra: Sequence[Token], issues: _Issues) -> None:
+    """A published 小计 column is dropped; one that is not the sum of the 法人或其他组织 cells is noted (P04)."""
+    organisations = [read_cell(t, "", None).value for t in cells[1:6]]
+    for token in extra:
+        subtotal = read_cell(token, "", None).value
+        numbers = [v for v in organisations if isinstance(v, int)]
+        if isinstance(subtotal, int) and len(numbers) == 5 and subtotal != sum(numbers):
+            issues.subtotal_mismatch.append(row_key)
 
 
 def _values_only(row: Row) -> bool:
@@ -415,12 +544,12 @@ def _values_only(row: Row) -> bool:
     return bool(cells) and all(is_numeric(t) for t in cells)
 
 
-def _missing_totals(parsed: dict[str, tuple[Row, list[Token]]], version: str | None) -> tuple[str, ...]:
+def _missing_totals(parsed: dict[str, _T3Row], version: str | None) -> tuple[str, ...]:
     if version is None:
         return ()
     width = len(tpl.T3_COLUMNS)
     rows = tpl.t3_rows(version)
-    return tuple(f"t3_{r}_total" for r in rows if r not in parsed or len(parsed[r][1]) < width)
+    return tuple(f"t3_{r}_total" for r in rows if r not in parsed or len(parsed[r].values) < width)
 
 
 def _t3_label(row: Row, previous: str | None, version: str | None) -> tuple[str | None, int, list[str]]:
@@ -453,25 +582,40 @@ def _read_t4(doc: Document, header: int, end: int, out: Tables) -> None:
     width = len(tpl.T4_KEYS)
     candidates = []
     for row in doc.rows_between(header + 1, end):
-        values = _trim(row.tokens, leading=True)
-        if len(values) > width and sum(not t.empty for t in values) == width:
-            # A value cell spanning two grid columns (a Word table re-gridded by a DOC round trip)
-            # leaves an empty grid position inside the row: the row still has exactly one value per key.
-            values = [t for t in values if not t.empty]
-        if values and all(t.empty or is_numeric(t) for t in values):
-            candidates.append((row, values))
+        cells = _t4_cells(row.tokens, width)
+        # A number with a footnote mark (「3*」) is a cell of the value row too: it is read as blank (P05).
+        if any(not t.empty for t in cells) and all(t.empty or is_numeric(t) or _has_digit(t) for t in cells):
+            candidates.append((row, cells))
     exact = [c for c in candidates if len(c[1]) == width]
-    chosen = exact[0] if exact else (candidates[0] if candidates else None)
-    short: list[str] = []
-    for position, key in enumerate(tpl.T4_KEYS):
-        if chosen is not None and position < len(chosen[1]):
-            cell = read_cell(chosen[1][position], key, chosen[0].line)
-            issues.note(key, cell)
-        else:
-            cell = MISSING
-            short.append(key)
-        out.cells[key] = cell
+    chosen = exact[0] if exact else None
+    if chosen is not None:
+        short = _place(chosen[1], tpl.T4_KEYS, chosen[0].line, out, issues)
+    else:
+        # No row with one cell per column: which of its cells are absent cannot be told, so none is read.
+        short = list(tpl.T4_KEYS)
+        out.cells.update(dict.fromkeys(short, MISSING))
+        if candidates:
+            issues.ambiguous.append("t4")
     if short:
         blocks = [block for block, _l in tpl.T4_BLOCKS if any(k.startswith(f"t4_{block}_") for k in short)]
         issues.missing_rows.update({block: [k for k in short if k.startswith(f"t4_{block}_")] for block in blocks})
     out.findings += issues.findings()
+
+
+def _t4_cells(tokens: Sequence[Token], width: int) -> list[Token]:
+    """The row's cells, with empty padding around the 15 grid columns dropped only where it is unambiguous:
+    a blank first or last value is an empty cell the reader kept, and is kept at its position."""
+    cells = list(tokens)
+    excess = len(cells) - width
+    if excess > 0:
+        leading = next((i for i, t in enumerate(cells) if not t.empty), len(cells))
+        trailing = next((i for i, t in enumerate(reversed(cells)) if not t.empty), len(cells))
+        if trailing == 0 or leading + trailing == excess:
+            cells = cells[min(leading, excess) :]
+        if leading == 0 or leading + trailing == excess:
+            cells = cells[: len(cells) - min(trailing, len(cells) - width)]
+    if len(cells) > width and sum(not t.empty for t in cells) == width:
+        # A value cell spanning two grid columns (a Word table re-gridded by a DOC round trip)
+        # leaves an empty grid position inside the row: the row still has exactly one value per key.
+        cells = [t for t in cells if not t.empty]
+    return cells

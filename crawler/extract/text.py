@@ -22,6 +22,11 @@ BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _WHITESPACE = re.compile(r"\s+")
 _QUOTES = re.compile("[\"“”'‘’]")
 
+# A footnote mark set raised after a count (30 and a superscript 1) would join it as a digit (301): every
+# reader writes raised digits as these characters, which the table reader takes for a mark.
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
 TSV_ROWS = "tsv_rows"
 CELL_PER_LINE = "cell_per_line"
 NO_TABLES = "no_tables"

@@ -1,5 +1,9 @@
 """DOCX reports (python-docx): paragraphs and tables in body order, merged cells on their grid.
 
+The text is the document as Word shows it with tracked changes accepted: content controls and custom XML
+are looked through wherever they wrap paragraphs, tables, rows, cells or runs; of markup-compatibility
+alternatives (a text box is written as a DrawingML Choice and a VML Fallback) one is read.
+
 The zip is checked before python-docx sees it: a zip bomb (huge declared sizes or ratios) is refused
 without inflating anything. ``zipfile`` stops at a member's declared size, so checking declared sizes
 bounds memory even when the declarations lie.
@@ -10,16 +14,37 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from collections.abc import Iterator
 
 from lxml import etree
 
 from crawler.extract.formats.errors import ReadError
 from crawler.extract.formats.grid import Span, layout
 from crawler.extract.formats.limits import Limits
-from crawler.extract.text import tsv_text
+from crawler.extract.text import SUBSCRIPT, SUPERSCRIPT, tsv_text
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 MAX_MEMBERS = 5000
+_RAISED = {"superscript": SUPERSCRIPT, "subscript": SUBSCRIPT}
+
+_P, _TBL, _TR, _TC, _R, _T = (f"{_W}{name}" for name in ("p", "tbl", "tr", "tc", "r", "t"))
+_SDT, _FLDCHAR, _ALTERNATE = f"{_W}sdt", f"{_W}fldChar", f"{_MC}AlternateContent"
+_BLOCKS = frozenset({_P, _TBL})
+_PARAGRAPHS = frozenset({_P})
+_NESTED = frozenset({_TBL, _TR, _TC})
+_ROWS = frozenset({_TR})
+_CELLS = frozenset({_TC})
+# Containers whose content stands where they stand (w:sdt is looked into through its w:sdtContent).
+_WRAPPERS = frozenset({f"{_W}customXml", f"{_W}smartTag"})
+_SPACES = frozenset(f"{_W}{name}" for name in ("tab", "ptab", "br", "cr"))
+# Never read inside a paragraph: properties (w:pPr holds tab stops, also named w:tab), tracked
+# deletions and moved-away text (ECMA-376 keeps moved-away text in w:moveFrom as ordinary w:t), field instructions,
+# content-control properties, ruby annotations (w:rt) over their base text.
+_UNREAD = frozenset(
+    f"{_W}{name}"
+    for name in ("pPr", "rPr", "del", "moveFrom", "delText", "instrText", "delInstrText", "sdtPr", "sdtEndPr", "rt")
+)
 
 
 def check_zip(data: bytes, limits: Limits) -> None:
@@ -86,37 +111,155 @@ def read_docx(data: bytes, limits: Limits) -> str:
     except Exception as exc:  # python-docx raises KeyError, BadZipFile, XMLSyntaxError … on damaged files
         raise ReadError("truncated", f"python-docx cannot open it: {type(exc).__name__}: {exc}") from None
     lines: list[str] = []
-    for element in document.element.body.iterchildren():
-        if element.tag == f"{_W}p":
+    for element in _content(document.element.body, _BLOCKS):
+        if element.tag == _P:
             text = _paragraph_text(element)
             if text.strip():
                 lines.append(text.strip())
-        elif element.tag == f"{_W}tbl":
+        else:
             lines.extend(line for line in tsv_text(table_rows(element)) if line.strip("\t"))
     return "\n".join(lines)
 
 
+def _content(
+    container: etree._Element, wanted: frozenset[str], through: frozenset[str] = frozenset()
+) -> Iterator[etree._Element]:
+    """The ``wanted`` elements of a body, cell, table or row, in document order, as Word shows them.
+
+    Content controls (w:sdt), custom XML and markup-compatibility choices may wrap paragraphs, tables,
+    rows and cells at any depth, and their content stands where the wrapper stands; ``through`` names
+    elements also looked into (a cell's nested tables). A tracked deleted row is gone in the document
+    as it reads. A stack of iterators rather than recursion: a hostile file nests wrappers deeply."""
+    stack = [container.iterchildren()]
+    while stack:
+        for child in stack[-1]:
+            tag = child.tag
+            if tag == _TR and child.find(f"{_W}trPr/{_W}del") is not None:
+                continue
+            if tag in wanted:
+                yield child
+            if tag in _WRAPPERS or tag in through:
+                stack.append(child.iterchildren())
+                break
+            if tag == _SDT:
+                body = child.find(f"{_W}sdtContent")
+                if body is not None:
+                    stack.append(body.iterchildren())
+                    break
+            elif tag == _ALTERNATE:
+                branch = _branch(child)
+                if branch is not None:
+                    stack.append(branch.iterchildren())
+                    break
+        else:
+            stack.pop()
+
+
+def _branch(alternate: etree._Element) -> etree._Element | None:
+    # Word writes a text box, a shape or newer markup twice, as a Choice and a Fallback for older
+    # readers; reading both doubles the text (a value 30 in a text box read as 3030).
+    choice = alternate.find(f"{_MC}Choice")
+    return choice if choice is not None else alternate.find(f"{_MC}Fallback")
+
+
 def _paragraph_text(paragraph: etree._Element) -> str:
-    # w:t runs, w:tab as a space, w:br as a space: a paragraph is one line of the intermediate text.
-    parts = []
-    for node in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
-        parts.append((node.text or "") if node.tag == f"{_W}t" else " ")
+    """A paragraph as one line of the intermediate text, as it reads once tracked changes are accepted:
+    w:tab, w:br and w:cr as a space; deleted and moved-away text, hidden runs, field instructions and
+    ruby annotations left out; a text box anchored in it read once, where it is anchored, its
+    paragraphs separated by a space."""
+    parts: list[str] = []
+    # Field codes: between a field's begin and separate marks is its instruction, which may hold the
+    # w:t results of fields nested in it; only the text after separate is shown. The state does not
+    # outlive the paragraph, so a begin without its separate cannot hide the rest of the document.
+    fields = _Fields()
+    stack = [paragraph.iterchildren()]
+    while stack:
+        for node in stack[-1]:
+            tag = node.tag
+            if tag == _T:
+                if not fields.instruction:
+                    parts.append(_raised(node, node.text or ""))
+            elif tag in _SPACES:
+                if not fields.instruction:
+                    parts.append(" ")
+            elif tag == _FLDCHAR:
+                fields.mark(node)
+            elif tag in _UNREAD or not isinstance(tag, str):
+                continue
+            elif tag == _ALTERNATE:
+                branch = _branch(node)
+                if branch is not None:
+                    stack.append(branch.iterchildren())
+                    break
+            elif tag == _R and _hidden(node):
+                # A hidden run still opens or closes the field it marks.
+                for mark in node.iterchildren(_FLDCHAR):
+                    fields.mark(mark)
+            else:
+                if tag == _P:
+                    parts.append(" ")  # a paragraph of a text box: a new line, read as a space
+                stack.append(node.iterchildren())
+                break
+        else:
+            stack.pop()
     return "".join(parts)
+
+
+class _Fields:
+    """The fields open at a point of a paragraph; ``instruction`` counts those still in their instruction
+    (kept as a count: a hostile paragraph may open many thousands of fields)."""
+
+    def __init__(self) -> None:
+        self.open: list[bool] = []  # per open field: still in its instruction
+        self.instruction = 0
+
+    def mark(self, node: etree._Element) -> None:
+        kind = node.get(f"{_W}fldCharType")
+        if kind == "begin":
+            self.open.append(True)
+            self.instruction += 1
+        elif kind == "separate" and self.open and self.open[-1]:
+            self.open[-1] = False
+            self.instruction -= 1
+        elif kind == "end" and self.open:
+            self.instruction -= self.open.pop()
+
+
+def _raised(text_node: etree._Element, text: str) -> str:
+    """Digits of a superscript or subscript run (a footnote mark 30¹) as superscript or subscript
+    characters, as html.py writes <sup>: the table reader takes them for a mark, not for a digit (301)."""
+    run = text_node.getparent()
+    props = run.find(f"{_W}rPr") if run is not None and run.tag == _R else None
+    if props is None:
+        return text
+    align = props.find(f"{_W}vertAlign")
+    if align is not None and (table := _RAISED.get(align.get(f"{_W}val", ""))):
+        return text.translate(table)
+    # LibreOffice writes <sup> as a raised run (w:position: half-points above the line). A lowered run is
+    # left alone: Word also lowers whole runs to centre them, and a subscript footnote mark is rare.
+    return text.translate(SUPERSCRIPT) if (_val(props.find(f"{_W}position")) or 0) > 0 else text
+
+
+def _hidden(run: etree._Element) -> bool:
+    # rPr/w:vanish: hidden text, not displayed or printed; w:val="false" (or 0/off) switches it off.
+    vanish = run.find(f"{_W}rPr/{_W}vanish")
+    return vanish is not None and vanish.get(f"{_W}val") not in ("0", "false", "off")
 
 
 def table_rows(table: etree._Element) -> list[list[str]]:
     """Rows of a w:tbl on its grid: gridSpan is a column span, a vMerge continuation is an empty
-    position (its text belongs to the cell above), gridBefore skips leading grid columns."""
+    position (its text belongs to the cell above), gridBefore skips leading grid columns. A cell's text
+    is its paragraphs', nested tables' included, joined by spaces."""
     rows: list[list[Span]] = []
-    for tr in table.iterchildren(f"{_W}tr"):
+    for tr in _content(table, _ROWS):
         spans: list[Span] = []
         column = _val(tr.find(f"{_W}trPr/{_W}gridBefore")) or 0
-        for tc in tr.iterchildren(f"{_W}tc"):
+        for tc in _content(tr, _CELLS):
             props = tc.find(f"{_W}tcPr")
             span = _val(props.find(f"{_W}gridSpan")) if props is not None else None
             merge = props.find(f"{_W}vMerge") if props is not None else None
             continued = merge is not None and merge.get(f"{_W}val") in (None, "continue")
-            text = "" if continued else " ".join(_paragraph_text(p) for p in tc.iter(f"{_W}p")).strip()
+            text = "" if continued else " ".join(_paragraph_text(p) for p in _content(tc, _PARAGRAPHS, _NESTED)).strip()
             spans.append(Span(text, 1, span or 1, column))
             column += span or 1
         rows.append(spans)

@@ -11,7 +11,7 @@ from parsel import Selector
 from crawler.extract.formats.encoding import declared_charset, decode
 from crawler.extract.formats.errors import ReadError
 from crawler.extract.formats.grid import MAX_GRID_CELLS, Span, layout
-from crawler.extract.text import tsv_text
+from crawler.extract.text import SUBSCRIPT, SUPERSCRIPT, tsv_text
 
 BODY_SELECTORS = ("div.TRS_Editor", "div.trs_editor_view", "div.TRS_UEDITOR")
 _SKIP = {"script", "style", "noscript", "head", "title", "template", "iframe", "object", "select", "button"}
@@ -135,8 +135,24 @@ def _table_rows(table: etree._Element) -> list[list[str]]:
 
 def _cell_text(cell: etree._Element) -> str:
     # Paragraphs and line breaks inside a cell are soft: 「社会公益<br>组织」 is one label.
-    parts = [text for text in cell.itertext() if text]
+    parts = [text for text in _texts(cell, None) if text]
     return _SPACES.sub(" ", " ".join(part.strip("\r\n") for part in parts)).strip()
+
+
+# <sup>1</sup> after a count: a footnote mark (crawler/extract/text.py SUPERSCRIPT), not a digit.
+_RAISED = {"sup": SUPERSCRIPT, "sub": SUBSCRIPT}
+
+
+def _texts(element: etree._Element, raised: dict[int, int] | None) -> list[str | None]:
+    """``element.itertext()``, with the digits inside <sup> and <sub> made superscript or subscript."""
+    if not isinstance(element.tag, str):
+        return []
+    raised = _RAISED.get(element.tag.split("}")[-1].lower(), raised)
+    parts = [element.text.translate(raised) if raised and element.text else element.text]
+    for child in element:
+        parts += _texts(child, raised)
+        parts.append(child.tail.translate(raised) if raised and child.tail else child.tail)
+    return parts
 
 
 def _int(value: str | None) -> int:

@@ -28,7 +28,7 @@ from typing import Any
 from crawler.extract.formats.errors import ReadError
 from crawler.extract.formats.limits import Limits
 from crawler.extract.formats.lines import wraps
-from crawler.extract.text import tsv_text
+from crawler.extract.text import SUPERSCRIPT, tsv_text
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +102,9 @@ def _read_page(page: Any, number: int) -> tuple[list[_Item], int]:
     tables = page.find_tables({"explicit_horizontal_lines": open_ends}) if open_ends else page.find_tables()
     items: list[_Item] = []
     boxes = []
+    marked = _superscripts(page.chars) if tables else []
     for table in tables:
-        items.append(_Item(number, table.bbox[1], "table", rows=[list(row) for row in table.extract()]))
+        items.append(_Item(number, table.bbox[1], "table", rows=_table_rows(table, marked)))
         boxes.append(table.bbox)
 
     def outside(obj: dict[str, Any]) -> bool:
@@ -144,6 +145,53 @@ def _read_page(page: Any, number: int) -> tuple[list[_Item], int]:
     chars = len(page.chars)
     items.sort(key=lambda item: item.top)
     return items, chars
+
+
+def _superscripts(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``chars`` with the digits set smaller and raised right after another character (a footnote reference,
+    「30¹」) made superscript digits: as plain digits they would join the count (「301」). The table reader
+    treats a superscript as a footnote mark."""
+    out = list(chars)
+    for index, char in enumerate(chars):
+        if not char["text"].isdigit() or not char.get("upright", True):
+            continue
+        size, bottom = float(char["size"]), float(char["bottom"])
+        for earlier in range(index - 1, max(-1, index - 5), -1):
+            before = chars[earlier]
+            gap = float(char["x0"]) - float(before["x1"])
+            if not -0.5 <= gap <= 0.3 * float(before["size"]) or float(before["top"]) > bottom:
+                continue
+            base = float(before["size"])
+            raised = float(before["bottom"]) - bottom > 0.2 * base and size < 0.9 * base
+            # the second digit of a mark (「30¹²」) sits like the first
+            more = out[earlier] is not before and abs(float(before["bottom"]) - bottom) < 0.5
+            if raised or more:
+                out[index] = {**char, "text": char["text"].translate(SUPERSCRIPT)}
+            break
+    return out
+
+
+def _table_rows(table: Any, chars: list[dict[str, Any]]) -> list[list[str | None]]:
+    """``table.extract()`` over ``chars`` (pdfplumber's own reads ``page.chars``): a cell's characters are
+    those whose centre lies in it."""
+    from pdfplumber.utils import extract_text  # noqa: PLC0415
+
+    def inside(char: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
+        x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+        return box[0] <= x < box[2] and box[1] <= y < box[3]
+
+    rows: list[list[str | None]] = []
+    for row in table.rows:
+        row_chars = [char for char in chars if inside(char, row.bbox)]
+        cells: list[str | None] = []
+        for box in row.cells:
+            if box is None:
+                cells.append(None)
+                continue
+            cell_chars = [char for char in row_chars if inside(char, box)]
+            cells.append(extract_text(cell_chars) if cell_chars else "")
+        rows.append(cells)
+    return rows
 
 
 def _open_row_edges(page: Any) -> list[float]:
