@@ -11,6 +11,7 @@ report page's verdict (crawler/report_page.py) applies it too.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -102,11 +103,7 @@ def other_body(title: str, portal: Portal) -> str | None:
     if "政府信息公开" not in text:
         return None
     head = re.sub(r"\W", "", _YEAR.sub("", text.split("政府信息公开", 1)[0])).removesuffix("关于")
-    places = sorted(
-        {*DISTRICT_NAMES, portal.name, *((portal.legal_district,) if portal.legal_district else ())},
-        key=len,
-        reverse=True,
-    )
+    places = _places(portal.name, portal.legal_district)
     rest, named_place = head, False
     for prefix in _PREFIXES:
         if rest.startswith(prefix):
@@ -124,6 +121,12 @@ def other_body(title: str, portal: Portal) -> str | None:
     if _DEPARTMENT.search(rest) and (named_place or rest.endswith(("局", "委员会", "管委会"))):
         return head
     return None
+
+
+@functools.cache
+def _places(name: str, legal_district: str | None) -> tuple[str, ...]:
+    """The district names a title may open with, longest first (so 武昌区 wins over 武昌); once per portal."""
+    return tuple(sorted({*DISTRICT_NAMES, name, *((legal_district,) if legal_district else ())}, key=len, reverse=True))
 
 
 def whose_report(title: str, portal: Portal, own: Unit | None, also: Iterable[str | None] = ()) -> Named:
@@ -149,11 +152,15 @@ def not_own(named: Named, own: Unit | None) -> str:
 
 def _claimed(row: ListRow, portal: Portal, own: Unit | None) -> tuple[str | None, int | None]:
     """The street and year a refused row's title claims a report of (None, None: not a street's report)."""
-    cut = (row.truncated or not row.title) and might_be_annual_report(row.title)
-    if not (is_annual_report(row.title) or cut):
+    if not (is_annual_report(row.title) or _undecided(row)):
         return None, None
     unit = whose_report(row.title, portal, own).unit
     return (unit.name, report_year(row.title)) if unit is not None else (None, None)
+
+
+def _undecided(row: ListRow) -> bool:
+    """A cut or missing title that might be a report's: only its page can say (opened, never skipped)."""
+    return (row.truncated or not row.title) and might_be_annual_report(row.title)
 
 
 def select_reports(rows: tuple[ListRow, ...] | list[ListRow], portal: Portal, own: Unit | None) -> Selection:
@@ -168,7 +175,7 @@ def select_reports(rows: tuple[ListRow, ...] | list[ListRow], portal: Portal, ow
             skipped.append(Skipped(row.url, row.title, f"refused: {reason}", *_claimed(row, portal, own)))
             continue
         if not is_annual_report(row.title):
-            if (row.truncated or not row.title) and might_be_annual_report(row.title):
+            if _undecided(row):
                 to_open.append(ToOpen(row, same_or(match_unit([row.title], portal.streets), own)))
             elif all(o.row.url != row.url for o in to_open):  # a row listed twice is opened once
                 skipped.append(Skipped(row.url, row.title, "not an annual report"))

@@ -160,3 +160,12 @@ def test_an_icon_link_beside_a_cut_title_is_not_taken_for_the_rows_title() -> No
     # A 查看 link in a row whose date is in brackets: the title has no bracket left over.
     view = page(f'<ul><li><span>{REPORT}</span><span>[2026-01-14]</span><a href="{href}">查看</a></li></ul>' + PAGER)
     assert (view.rows[0].title, view.rows[0].truncated) == (REPORT, False)
+
+
+def test_a_script_naming_newer_hanweb_articles_is_no_empty_column() -> None:
+    # Newer Hanweb article names (art_{uuid32}.html) built by a loop the parser cannot read.
+    listing = page(
+        '<ul id="list"></ul><script>var ids = ["art_0f1e2d3c4b5a69788796a5b4c3d2e1f0.html"];'
+        ' for (var i = 0; i < ids.length; i++) { show("/art/2026/" + ids[i]); }</script>' + PAGER
+    )
+    assert listing.empty_problem == "a script names article pages this parser did not read as rows"

@@ -18,7 +18,7 @@ from parsel import Selector
 
 from crawler.parsers.row_title import rank, row_title, split_title
 from crawler.parsers.titles import is_annual_report, normalise, report_year
-from crawler.parsers.urls import document_base, is_article, make_date
+from crawler.parsers.urls import SCRIPT_ARTICLE_RE, document_base, is_article, make_date
 
 # The pager calls of the TRS platform, with their arguments read generically (see _read_pager):
 #   createPageHTML(25, 0, "index", "shtml")                   (Wuhan: total pages, current 0-based, name, ext)
@@ -62,8 +62,6 @@ _JSON_TITLE_RE = re.compile(r"[\"'](?:title|docTitle|sTitle)[\"']\s*:\s*([\"'])(
 _JS_STRING_RE = re.compile(r"'((?:[^'\\\n]|\\.)*)'|\"((?:[^\"\\\n]|\\.)*)\"")
 _JS_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)")
 _JS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
-# An article URL in a script: rows the page writes some way this parser did not read.
-_SCRIPT_ARTICLE_RE = re.compile(r"t\d{8}_\d+\.s?html?|art_\d+_\d+\.html")
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _SIBLING_PAGE_RE = re.compile(r"[\w-]+_\d+\.(?:s?html?|jsp|php|aspx?)")
 # Text a reader does not see (a hidden "暂无信息" template shown only when a script finds no rows).
@@ -328,7 +326,7 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
     empty = None
     if not rows and year_folders:
         empty = f"the page links year sub-folders ({', '.join(sorted(year_folders))}) instead of rows"
-    elif not rows and any(_SCRIPT_ARTICLE_RE.search(js) for js in sel.xpath("//script/text()").getall()):
+    elif not rows and any(SCRIPT_ARTICLE_RE.search(js) for js in sel.xpath("//script/text()").getall()):
         empty = "a script names article pages this parser did not read as rows"
     elif not rows and not empty_marker and not skipped:
         empty = "no rows and no 'no content' marker"

@@ -12,6 +12,9 @@ ARTICLE_RE = re.compile(r"/(\d{6})/t(\d{4})(\d{2})(\d{2})_(\d+)\.s?html?$")
 # Hanweb (大汉) articles: classic /art/{Y}/{M}/{D}/art_{colid}_{docid}.html, newer …/art/{Y}/art_{uuid32}.html.
 HANWEB_ARTICLE_RE = re.compile(r"/art/(\d{4})/(\d{1,2})/(\d{1,2})/art_\d+_(\d+)\.html$")
 HANWEB_UUID_ARTICLE_RE = re.compile(r"/art/\d{4}/art_[0-9a-f]{32}\.html$")
+# The file name of an article of either platform anywhere in a script's text (unanchored: a list page
+# that writes its rows from a script names them there; crawler/parsers/listing.py says it did not read them).
+SCRIPT_ARTICLE_RE = re.compile(r"t\d{8}_\d+\.s?html?|art_\d+_\d+\.html|art_[0-9a-f]{32}\.html")
 DOCUMENT_EXTENSIONS = {
     ".pdf": "pdf",
     ".doc": "doc",
