@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from lxml import etree
@@ -146,6 +147,36 @@ def test_hidden_run_is_not_read() -> None:
     assert _read(_tbl(_tr(_tc(_p(_run("本年新收"))), _tc(_p(hidden, shown, _run("2")))))) == ["本年新收\t12"]
 
 
+def _styled_docx() -> bytes:
+    """A document as python-docx writes it (Word's default template): a character style 草稿 and a
+    paragraph style 批注 that hide their text (w:vanish in the style), a style based on 草稿, and a
+    character style 显示 based on 草稿 that shows its text again."""
+    document = docx.Document()
+    draft = document.styles.add_style("草稿", WD_STYLE_TYPE.CHARACTER)
+    draft.font.hidden = True
+    document.styles.add_style("草稿二", WD_STYLE_TYPE.CHARACTER).base_style = draft
+    shown = document.styles.add_style("显示", WD_STYLE_TYPE.CHARACTER)
+    shown.base_style, shown.font.hidden = draft, False
+    document.styles.add_style("批注", WD_STYLE_TYPE.PARAGRAPH).font.hidden = True
+    document.add_paragraph("标题")
+    document.add_paragraph("内部批注：数字待核", style="批注")
+    table = document.add_table(rows=2, cols=2)
+    cells = [cell.paragraphs[0] for row in table.rows for cell in row.cells]
+    cells[0].add_run("本年新收")
+    cells[1].add_run("9", style="草稿")
+    cells[1].add_run("12")
+    cells[2].add_run("予以公开")
+    cells[3].add_run("5", style="草稿二")
+    cells[3].add_run("3", style="显示")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_text_hidden_by_its_style_is_not_read() -> None:
+    assert read_docx(_styled_docx(), DEFAULT_LIMITS).split("\n") == ["标题", "本年新收\t12", "予以公开\t3"]
+
+
 # ---- text boxes ------------------------------------------------------------------------------------
 
 
@@ -204,6 +235,26 @@ def test_runs_in_smart_tags_custom_xml_hyperlinks_and_run_content_controls_are_r
     assert _read(paragraph) == ["汉水桥街道2022年度"]
 
 
+def _placeholder(prompt: str) -> str:
+    """An empty content control as Word writes it: its prompt shown in the PlaceholderText style."""
+    return (
+        '<w:sdt><w:sdtPr><w:id w:val="8"/><w:placeholder><w:docPart w:val="DefaultPlaceholder_1081868574"/>'
+        "</w:placeholder><w:showingPlcHdr/></w:sdtPr><w:sdtContent>"
+        f'<w:r><w:rPr><w:rStyle w:val="PlaceholderText"/></w:rPr><w:t>{prompt}</w:t></w:r>'
+        "</w:sdtContent></w:sdt>"
+    )
+
+
+def test_an_empty_content_controls_prompt_is_not_read() -> None:
+    prompt = "单击或点击此处输入文字。"
+    table = _tbl(
+        _tr(_tc(_p(_run("本年新收"))), _tc(_p(_placeholder(prompt)))),
+        _tr(_tc(_p(_run("予以公开"))), _tc(_p(_sdt(_run("3"))))),
+    )
+    block = f"<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent>{_p(_run(prompt))}</w:sdtContent></w:sdt>"
+    assert _read(table + block + _p(_run("后"))) == ["本年新收\t", "予以公开\t3", "后"]
+
+
 # ---- fields, tabs, breaks ----------------------------------------------------------------------------
 
 
@@ -253,6 +304,30 @@ def test_deep_content_controls_and_many_open_fields_stay_cheap() -> None:
     started = time.monotonic()
     assert _read(deep + _p(_run("后"), opened)) == ["本年新收\t3", "后"]
     assert time.monotonic() - started < 10
+
+
+def test_a_long_chain_of_based_on_styles_and_a_cycle_are_resolved() -> None:
+    # 20 000 character styles, each based on the one before, the first hiding its text; and a cycle.
+    document = docx.Document()
+    styles = document.styles.element
+    chain = [f'<w:style {NAMESPACES} w:type="character" w:styleId="s0"><w:rPr><w:vanish/></w:rPr></w:style>']
+    chain += [
+        f'<w:style {NAMESPACES} w:type="character" w:styleId="s{i}"><w:basedOn w:val="s{i - 1}"/></w:style>'
+        for i in range(1, 20_000)
+    ]
+    chain += [
+        f'<w:style {NAMESPACES} w:type="character" w:styleId="a"><w:basedOn w:val="b"/></w:style>',
+        f'<w:style {NAMESPACES} w:type="character" w:styleId="b"><w:basedOn w:val="a"/></w:style>',
+    ]
+    for style in chain:
+        styles.append(parse_xml(style))
+    paragraph = document.add_paragraph()
+    paragraph.add_run("9").element.get_or_add_rPr().append(parse_xml(f'<w:rStyle {NAMESPACES} w:val="s19999"/>'))
+    paragraph.add_run("1").element.get_or_add_rPr().append(parse_xml(f'<w:rStyle {NAMESPACES} w:val="a"/>'))
+    paragraph.add_run("2")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert read_docx(buffer.getvalue(), DEFAULT_LIMITS) == "12"
 
 
 # ---- the whole pipeline on a rendered report ---------------------------------------------------------

@@ -2,7 +2,9 @@
 
 The text is the document as Word shows it with tracked changes accepted: content controls and custom XML
 are looked through wherever they wrap paragraphs, tables, rows, cells or runs; of markup-compatibility
-alternatives (a text box is written as a DrawingML Choice and a VML Fallback) one is read.
+alternatives (a text box is written as a DrawingML Choice and a VML Fallback) one is read. Hidden text is
+not read, whether the run says so or its style does; an empty content control's placeholder prompt
+(单击或点击此处输入文字) is not read either: the control holds no value.
 
 The zip is checked before python-docx sees it: a zip bomb (huge declared sizes or ratios) is refused
 without inflating anything. ``zipfile`` stops at a member's declared size, so checking declared sizes
@@ -15,6 +17,7 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -110,15 +113,68 @@ def read_docx(data: bytes, limits: Limits) -> str:
         raise
     except Exception as exc:  # python-docx raises KeyError, BadZipFile, XMLSyntaxError … on damaged files
         raise ReadError("truncated", f"python-docx cannot open it: {type(exc).__name__}: {exc}") from None
+    styles = _Styles.of(document)
     lines: list[str] = []
     for element in _content(document.element.body, _BLOCKS):
         if element.tag == _P:
-            text = _paragraph_text(element)
+            text = _paragraph_text(element, styles)
             if text.strip():
                 lines.append(text.strip())
         else:
-            lines.extend(line for line in tsv_text(table_rows(element)) if line.strip("\t"))
+            lines.extend(line for line in tsv_text(table_rows(element, styles)) if line.strip("\t"))
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Styles:
+    """Per style id (paragraph or character style), whether the style hides its text or shows it (w:vanish
+    in its run properties, said or inherited through w:basedOn); a style that says neither is absent. A
+    report's template may hide a draft note or a second set of figures with a style rather than per run."""
+
+    vanish: dict[str, bool] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: object) -> _Styles:
+        try:
+            root = document.styles.element  # type: ignore[attr-defined]
+        except (KeyError, AttributeError, ValueError, etree.XMLSyntaxError):
+            return cls()  # no styles part (or a damaged one): nothing is hidden by a style
+        own: dict[str, bool | None] = {}
+        based_on: dict[str, str] = {}
+        for style in root.iterchildren(f"{_W}style"):
+            sid = style.get(f"{_W}styleId")
+            if sid is None:
+                continue
+            own[sid] = _vanish(style.find(f"{_W}rPr"))
+            parent = style.find(f"{_W}basedOn")
+            if parent is not None and parent.get(f"{_W}val"):
+                based_on[sid] = parent.get(f"{_W}val", "")
+        # The nearest style up the basedOn chain that says anything decides. Each style is resolved once
+        # (a hostile file may chain thousands), and a cycle (a damaged file) says nothing.
+        resolved: dict[str, bool | None] = {}
+        for sid in own:
+            path: dict[str, None] = {}
+            current = sid
+            while current in own and current not in resolved and current not in path and own[current] is None:
+                path[current] = None
+                current = based_on.get(current, "")
+            said = resolved[current] if current in resolved else own.get(current)
+            resolved.update(dict.fromkeys(path, said))
+            resolved.setdefault(sid, said)
+        return cls({sid: said for sid, said in resolved.items() if said is not None})
+
+    def hides(self, props: etree._Element | None) -> bool | None:
+        """Whether the style a paragraph's or run's properties name (pStyle, rStyle) hides its text; None
+        when it says nothing."""
+        if props is None or not self.vanish:
+            return None
+        named = props.find(f"{_W}pStyle")
+        if named is None:
+            named = props.find(f"{_W}rStyle")
+        return None if named is None else self.vanish.get(named.get(f"{_W}val", ""))
+
+
+_NO_STYLES = _Styles()
 
 
 def _content(
@@ -142,7 +198,7 @@ def _content(
                 stack.append(child.iterchildren())
                 break
             if tag == _SDT:
-                body = child.find(f"{_W}sdtContent")
+                body = None if _placeholder(child) else child.find(f"{_W}sdtContent")
                 if body is not None:
                     stack.append(body.iterchildren())
                     break
@@ -162,7 +218,12 @@ def _branch(alternate: etree._Element) -> etree._Element | None:
     return choice if choice is not None else alternate.find(f"{_MC}Fallback")
 
 
-def _paragraph_text(paragraph: etree._Element) -> str:
+def _placeholder(sdt: etree._Element) -> bool:
+    # w:showingPlcHdr: the control is empty and shows its prompt (单击或点击此处输入文字), not a value.
+    return sdt.find(f"{_W}sdtPr/{_W}showingPlcHdr") is not None
+
+
+def _paragraph_text(paragraph: etree._Element, styles: _Styles = _NO_STYLES) -> str:
     """A paragraph as one line of the intermediate text, as it reads once tracked changes are accepted:
     w:tab, w:br and w:cr as a space; deleted and moved-away text, hidden runs, field instructions and
     ruby annotations left out; a text box anchored in it read once, where it is anchored, its
@@ -172,6 +233,7 @@ def _paragraph_text(paragraph: etree._Element) -> str:
     # w:t results of fields nested in it; only the text after separate is shown. The state does not
     # outlive the paragraph, so a begin without its separate cannot hide the rest of the document.
     fields = _Fields()
+    hidden_paragraph = bool(styles.hides(paragraph.find(f"{_W}pPr")))
     stack = [paragraph.iterchildren()]
     while stack:
         for node in stack[-1]:
@@ -184,14 +246,14 @@ def _paragraph_text(paragraph: etree._Element) -> str:
                     parts.append(" ")
             elif tag == _FLDCHAR:
                 fields.mark(node)
-            elif tag in _UNREAD or not isinstance(tag, str):
+            elif tag in _UNREAD or not isinstance(tag, str) or (tag == _SDT and _placeholder(node)):
                 continue
             elif tag == _ALTERNATE:
                 branch = _branch(node)
                 if branch is not None:
                     stack.append(branch.iterchildren())
                     break
-            elif tag == _R and _hidden(node):
+            elif tag == _R and _hidden(node, styles, hidden_paragraph):
                 # A hidden run still opens or closes the field it marks.
                 for mark in node.iterchildren(_FLDCHAR):
                     fields.mark(mark)
@@ -240,13 +302,23 @@ def _raised(text_node: etree._Element, text: str) -> str:
     return text.translate(SUPERSCRIPT) if (_val(props.find(f"{_W}position")) or 0) > 0 else text
 
 
-def _hidden(run: etree._Element) -> bool:
-    # rPr/w:vanish: hidden text, not displayed or printed; w:val="false" (or 0/off) switches it off.
-    vanish = run.find(f"{_W}rPr/{_W}vanish")
-    return vanish is not None and vanish.get(f"{_W}val") not in ("0", "false", "off")
+def _hidden(run: etree._Element, styles: _Styles, hidden_paragraph: bool) -> bool:
+    """Whether a run is hidden text (not displayed or printed): its own w:vanish decides, else its
+    character style, else its paragraph's style."""
+    props = run.find(f"{_W}rPr")
+    for said in (_vanish(props), styles.hides(props)):
+        if said is not None:
+            return said
+    return hidden_paragraph
 
 
-def table_rows(table: etree._Element) -> list[list[str]]:
+def _vanish(props: etree._Element | None) -> bool | None:
+    # rPr/w:vanish: hidden; w:val="false" (or 0/off) switches off a hiding style's. None: not said.
+    vanish = props.find(f"{_W}vanish") if props is not None else None
+    return None if vanish is None else vanish.get(f"{_W}val") not in ("0", "false", "off")
+
+
+def table_rows(table: etree._Element, styles: _Styles = _NO_STYLES) -> list[list[str]]:
     """Rows of a w:tbl on its grid: gridSpan is a column span, a vMerge continuation is an empty
     position (its text belongs to the cell above), gridBefore skips leading grid columns. A cell's text
     is its paragraphs', nested tables' included, joined by spaces."""
@@ -259,7 +331,11 @@ def table_rows(table: etree._Element) -> list[list[str]]:
             span = _val(props.find(f"{_W}gridSpan")) if props is not None else None
             merge = props.find(f"{_W}vMerge") if props is not None else None
             continued = merge is not None and merge.get(f"{_W}val") in (None, "continue")
-            text = "" if continued else " ".join(_paragraph_text(p) for p in _content(tc, _PARAGRAPHS, _NESTED)).strip()
+            text = (
+                ""
+                if continued
+                else " ".join(_paragraph_text(p, styles) for p in _content(tc, _PARAGRAPHS, _NESTED)).strip()
+            )
             spans.append(Span(text, 1, span or 1, column))
             column += span or 1
         rows.append(spans)
