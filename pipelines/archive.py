@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 
 from crawler.crawlstore import for_crawler, record_flushed
 from crawler.edits import note_edit
+from crawler.extract.formats.sniff import office_export
 from crawler.items import ColumnItem, FileRecord, ReportItem
 from crawler.keys import column_page, report_file
 from crawler.parsers.challenge import challenge_reason
@@ -36,8 +37,13 @@ _HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body")
 
 
 def html_instead_of(kind: str, body: bytes) -> bool:
-    """A soft-404 or error page served where a document (pdf/doc/…) was expected."""
-    return kind not in ("html", "image") and body[:512].lstrip().lower().startswith(_HTML_SNIFF)
+    """A soft-404 or error page served where a document (pdf/doc/…) was expected. A document an office
+    suite saved as HTML (Word's "Save as Web Page" published as .doc) is the document, not an error page."""
+    return (
+        kind not in ("html", "image")
+        and body[:512].lstrip().lower().startswith(_HTML_SNIFF)
+        and not office_export(body)
+    )
 
 
 # A DOCX/XLSX whose members would inflate beyond this (or more than 200:1) is a zip bomb to whoever opens it.

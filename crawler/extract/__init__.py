@@ -24,8 +24,10 @@ from crawler.extract.rules import (
 # Bump when a change to the readers or rules changes records: archived records made by another version
 # are then re-extracted by the next crawl (unchanged ones are skipped).
 # 2: PDF tables stitched across pages, table 4 by its column row; 3: cells placed by the t3 header's columns
-# (a blank end cell no longer shifts a row), footnote marks (①, ¹, <sup>) not read as digits.
-EXTRACTOR_VERSION = "3"
+# (a blank end cell no longer shifts a row), footnote marks (①, ¹, <sup>) not read as digits; 4: landscape
+# PDF pages turned upright, HTML layout tables walked, office HTML and MHTML read, DOCX style-hidden text and
+# placeholder prompts left out, a table on an unread page "not read" (V01 warning) instead of absent.
+EXTRACTOR_VERSION = "4"
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -87,6 +87,10 @@ def finding_text(finding: Finding | Mapping[str, Any], _: Translator) -> str:
             return _("noise ignored in data rows")
         case "P05":
             return _("blank or non-numeric value in {n} cells", n=len(keys))
+        case "V01" if "unread" in ev:
+            # Part of the file was not read (rules._tables_missing): the reader's own reason is English
+            # prose, kept in evidence.unread and the stored message; what is said here is what to do.
+            return _("{table} not read (no proof that it is missing): look at the file", table=table_name(table, _))
         case "V01":
             return _("{table} absent", table=table_name(table, _))
         case "V02":

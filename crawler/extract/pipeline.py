@@ -38,8 +38,10 @@ def extract_text(
     file_sha256: str | None = None,
     crawl_meta: Mapping[str, Any] | None = None,
     policies: Mapping[str, dl.Policy] | None = None,
+    unread: tuple[str, ...] = (),
 ) -> Record:
-    """The record of one report whose text is already extracted (seed .txt, or a reader's output)."""
+    """The record of one report whose text is already extracted (seed .txt, or a reader's output);
+    ``unread``: the parts of the file its reader could not read (:attr:`Extracted.unread`)."""
     doc = Document(text)
     meta = extract_metadata(doc, crawl_meta)
     sections = find_sections(doc)
@@ -60,6 +62,7 @@ def extract_text(
         deadline=judged,
         prose_new_applications=prose.new_applications(doc),
         prose_no_review_litigation=prose.no_review_litigation(doc),
+        unread=unread,
     )
     findings = [*rules.single_report_findings(ctx), *tables.findings]
     return Record(
@@ -132,7 +135,14 @@ def extract(
     if extracted.kind == "text" and not (crawl_meta or {}).get("file_sha256"):
         file_sha256 = None
     meta["file_sha256"] = file_sha256
-    record = extract_text(extracted.text, doc_id=doc_id, file_sha256=file_sha256, crawl_meta=meta, policies=policies)
+    record = extract_text(
+        extracted.text,
+        doc_id=doc_id,
+        file_sha256=file_sha256,
+        crawl_meta=meta,
+        policies=policies,
+        unread=extracted.unread,
+    )
     if extracted.warnings:
         log.info("extract %s (%s): %s", doc_id, extracted.kind, "; ".join(extracted.warnings))
     return record

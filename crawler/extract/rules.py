@@ -20,7 +20,7 @@ from crawler.extract.deadline import Deadline
 from crawler.extract.metadata import FULL_DATE, YEAR, Metadata
 from crawler.extract.record import Cell, Finding, Record
 from crawler.extract.sections import ORDINALS, Sections
-from crawler.extract.tables import Tables
+from crawler.extract.tables import T3_HEADER, Tables
 from crawler.extract.text import Document, squash
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,10 @@ class Context:
     deadline: Deadline
     prose_new_applications: int | None
     prose_no_review_litigation: bool | None
+    # Parts of the file the reader could not read, in its words (formats.Extracted.unread: a page that is
+    # only an image, text set at an angle, pages past the page limit). A table missing from the text may
+    # be on them.
+    unread: tuple[str, ...] = ()
 
 
 def single_report_findings(ctx: Context) -> list[Finding]:
@@ -62,12 +66,8 @@ def single_report_findings(ctx: Context) -> list[Finding]:
 
 
 def _structure(ctx: Context) -> list[Finding]:
-    out: list[Finding] = []
+    out: list[Finding] = _tables_missing(ctx)
     year, version = ctx.meta.report_year, ctx.meta.template_version
-    if year is not None and year >= 2019:
-        for table, present in ctx.tables.present.items():
-            if not present:
-                out.append(Finding("V01", "error", table, message=f"table {table} absent"))
     if year is not None and version in (tpl.GB2019, tpl.GB2021) and version != tpl.expected_template(year):
         expected = tpl.expected_template(year)
         out.append(
@@ -112,6 +112,49 @@ def _structure(ctx: Context) -> list[Finding]:
         if "编写说明" in ctx.doc.labels[n - 1]:
             out.append(Finding("V13", "info", line=n, message="template guidance (编写说明) left in the text"))
     return out
+
+
+def _tables_missing(ctx: Context) -> list[Finding]:
+    """V01, one per statutory table missing from a report of 2019 on.
+
+    Error ("absent") only when the whole file was read and nothing of the table was found: then the office
+    left it out. When the reader left part of the file unread, or the table's header was read but none of
+    its rows, the table may well be in the file: V01 is then a warning ("not read", naming why), so that no
+    error blames the office for our reading, and a person looks at the file (docs/report-format.md §4.1).
+    The code stays V01: the record lacks the table either way, and whoever looks for missing tables finds
+    both kinds under one rule, told apart by severity and ``evidence.unread``.
+    """
+    year = ctx.meta.report_year
+    if year is None or year < 2019:
+        return []
+    out = []
+    for table, present in ctx.tables.present.items():
+        if present:
+            continue
+        reason = _why_unread(ctx, table)
+        if reason is None:
+            out.append(Finding("V01", "error", table, message=f"table {table} absent"))
+        else:
+            out.append(
+                Finding(
+                    "V01", "warning", table, evidence={"unread": reason}, message=f"table {table} not read: {reason}"
+                )
+            )
+    return out
+
+
+def _why_unread(ctx: Context, table: str) -> str | None:
+    """Why ``table`` (missing from the text) may still be in the file, or None when nothing says so."""
+    if table == "t3":
+        # Table 3's header (勾稽关系 / 申请人情况) in a table row, without its 本年新收 row: the rows were
+        # lost in reading (a prose line naming 申请人情况 is no header).
+        for n in ctx.doc.numbers():
+            row = ctx.doc.row_at(n) if any(needle in ctx.doc.labels[n - 1] for needle in T3_HEADER) else None
+            if row is not None and len(row.tokens) > 1:
+                return f"its header is on line {n} but none of its rows was read"
+    if ctx.unread:
+        return "; ".join(ctx.unread)
+    return None
 
 
 def _years(ctx: Context) -> list[Finding]:

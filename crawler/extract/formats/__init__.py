@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from crawler.extract.formats import sniff as sn
 from crawler.extract.formats.encoding import decode
-from crawler.extract.formats.errors import ReadError
+from crawler.extract.formats.errors import UNREAD, ReadError
 from crawler.extract.formats.limits import DEFAULT_LIMITS, Limits
 
 log = logging.getLogger(__name__)
@@ -22,9 +22,14 @@ _BINARY_TYPES = ("application/pdf", "application/msword", "application/vnd.", "a
 
 @dataclass(frozen=True)
 class Extracted:
-    kind: str  # the sniffed type: pdf, docx, doc, html, image, text
+    kind: str  # the sniffed type: pdf, docx, doc, html, mhtml, image, text
     text: str
     warnings: tuple[str, ...] = ()
+
+    @property
+    def unread(self) -> tuple[str, ...]:
+        """The parts of the file the reader left unread, in its words: 「page 3 is only an image, …」."""
+        return tuple(w.removeprefix(UNREAD) for w in self.warnings if w.startswith(UNREAD))
 
 
 def read_text(
@@ -39,10 +44,6 @@ def read_text(
     warnings: list[str] = []
     if kind == sn.EMPTY:
         raise ReadError("empty", f"{len(data)} bytes, nothing but whitespace")
-    expects_document = _expects_document(filename, content_type)
-    if kind == sn.HTML and expects_document:
-        # The server answered a document URL with a page (404, WAF challenge, login): not the report.
-        raise ReadError("html_error_page", f"HTML content where {filename or content_type} was expected")
     if kind == sn.PDF:
         from crawler.extract.formats import pdf  # noqa: PLC0415
 
@@ -59,6 +60,18 @@ def read_text(
         from crawler.extract.formats import html  # noqa: PLC0415
 
         text = html.read_html(data, content_type=content_type)
+        if _expects_document(filename, content_type) and not (sn.office_export(data) or _is_report(text)):
+            # The server answered a document URL with a page (404, WAF challenge, login): not the report.
+            raise ReadError(
+                "html_error_page",
+                f"HTML content where {filename or content_type} was expected: a web page, neither a document "
+                "saved as HTML by an office suite nor a report (fewer than two of its section headings)",
+            )
+    elif kind == sn.MHTML:
+        from crawler.extract.formats import html, mhtml  # noqa: PLC0415
+
+        page, charset = mhtml.html_part(data)
+        text = html.read_html(page, content_type=f"text/html; charset={charset}" if charset else None)
     elif kind == sn.IMAGE:
         from crawler.extract.formats import ocr  # noqa: PLC0415
 
@@ -75,6 +88,17 @@ def read_text(
         warnings.append(f"text cut to {limits.max_text_chars} characters")
         text = text[: limits.max_text_chars]
     return Extracted(kind, text, tuple(warnings))
+
+
+def _is_report(text: str) -> bool:
+    """Whether a web page served at a document URL is the report itself (a portal that serves the report's
+    HTML under a ``.doc`` name): two of the statutory section headings as lines of their own, as §3.5 reads
+    them. An error, challenge or login page has none, and a portal page whose menu names 政府信息公开 or
+    年度报告 has no numbered section heading either."""
+    from crawler.extract.sections import find_sections  # noqa: PLC0415
+    from crawler.extract.text import Document  # noqa: PLC0415
+
+    return sum(hit.found for hit in find_sections(Document(text)).hits.values()) >= 2
 
 
 def _suffix(filename: str | None) -> str | None:

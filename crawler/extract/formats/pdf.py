@@ -11,6 +11,9 @@
 * Prose is every character whose centre lies outside the tables. (pdfplumber's ``outside_bbox`` drops a
   heading whose line box touches the table above by a fraction of a point, and raises for a table wider
   than the page.)
+* A page whose text runs sideways or upside down (a viewer's "rotate page and save" adds ``/Rotate`` to a
+  landscape page; a scanner or print driver turns the content itself with a rotated ``cm``) is read in the
+  frame where its text runs left to right (:func:`text_turn`): pdfplumber finds no table in sideways text.
 * A PDF without a text layer (a scan) goes to OCR.
 
 PyMuPDF is not used: version 2.0 mangles numbers in table cells (docs/readers.md §1).
@@ -18,14 +21,16 @@ PyMuPDF is not used: version 2.0 mangles numbers in table cells (docs/readers.md
 
 from __future__ import annotations
 
+import copy
 import io
 import logging
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.extract.formats.errors import ReadError
+from crawler.extract.formats.errors import UNREAD, ReadError
 from crawler.extract.formats.limits import Limits
 from crawler.extract.formats.lines import wraps
 from crawler.extract.text import SUPERSCRIPT, tsv_text
@@ -33,6 +38,7 @@ from crawler.extract.text import SUPERSCRIPT, tsv_text
 log = logging.getLogger(__name__)
 
 MIN_CHARS_PER_PAGE = 20  # fewer characters per page on average: a scan, read by OCR
+IMAGE_SHARE = 0.5  # a page this much covered by pictures, without text, is a picture of a page
 # Chromium's PDFs map many CJK glyphs to the look-alike Kangxi radicals (「⼀」 U+2F00 for 「一」 U+4E00):
 # the text reads the same but matches nothing. NFKC maps each radical to its unified ideograph.
 _RADICALS = {
@@ -76,16 +82,23 @@ def read_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
         raise ReadError("malformed", f"cannot open the PDF: {type(exc).__name__}: {exc}") from None
     with pdf:
         pages = pdf.pages
+        notes: list[str] = []  # what this text layer leaves unread; moot if the whole file goes to OCR
         if len(pages) > limits.max_pages:
-            warnings.append(f"only the first {limits.max_pages} of {len(pages)} pages read")
+            rest = f"{limits.max_pages + 1}–{len(pages)}"
+            notes.append(f"{UNREAD}pages {rest} (only the first {limits.max_pages} are read)")
         items: list[_Item] = []
         chars = 0
+        images: list[int] = []
         try:
             for number, page in enumerate(pages[: limits.max_pages]):
-                page_items, page_chars = _read_page(page, number)
+                upright = _upright(page, number, warnings, notes)
+                page_items, page_chars = _read_page(upright, number)
                 items += page_items
                 chars += page_chars
-                page.close()  # frees the page's layout objects: memory stays bounded by one page
+                if page_chars < MIN_CHARS_PER_PAGE and _image_only(upright):
+                    images.append(number + 1)
+                upright.close()  # frees the page's layout objects: memory stays bounded by one page
+                page.close()
         except PdfminerException as exc:
             raise ReadError("malformed", f"pdfminer failed on a page: {exc}") from None
         read = min(len(pages), limits.max_pages)
@@ -94,7 +107,80 @@ def read_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
 
         warnings.append("no text layer: OCR")
         return ocr.read_scanned_pdf(data, limits, warnings)
+    if images:
+        # A table pasted as a picture among text pages: only a whole scan goes to OCR (above).
+        notes.append(f"{UNREAD}{_pages(images)} only an image, without a text layer (not OCRed)")
+    warnings += notes
     return "\n".join(_assemble(items)).translate(_RADICALS)
+
+
+# A character's writing direction within this many degrees of a quarter turn counts as that quarter turn.
+_ANGLE_TOLERANCE = 5.0
+
+
+def text_turn(chars: list[dict[str, Any]]) -> int | None:
+    """The clockwise turn (0, 90, 180 or 270 degrees) that sets the page's text upright, from the writing
+    direction most of its characters share; None when most of them run at another angle (a skewed page).
+
+    A character's matrix ``(a, b, c, d, e, f)`` is in PDF space (y upwards), page rotation included:
+    ``(a, b)`` is the direction its line runs in. ``char["upright"]`` alone cannot tell the two sideways
+    directions apart, and calls upside-down text upright.
+    """
+    votes: dict[int | None, int] = {}
+    for char in chars:
+        a, b = float(char["matrix"][0]), float(char["matrix"][1])
+        if a == 0 and b == 0:
+            continue
+        angle = math.degrees(math.atan2(b, a)) % 360  # counter-clockwise from left-to-right
+        quarter = round(angle / 90) % 4 * 90
+        off = abs((angle - quarter + 180) % 360 - 180)
+        # Text running upwards (90° counter-clockwise) is set upright by a 90° clockwise turn, and so on.
+        turn = quarter if off <= _ANGLE_TOLERANCE else None
+        votes[turn] = votes.get(turn, 0) + 1
+    if not votes:
+        return 0
+    return max(votes.items(), key=lambda vote: (vote[1], vote[0] == 0))[0]
+
+
+def _upright(page: Any, number: int, warnings: list[str], notes: list[str]) -> Any:
+    """``page``, or the same page turned so that its text runs left to right.
+
+    pdfminer lays a page out in its displayed frame (``/Rotate`` applied): giving it the turn that makes
+    the text upright as the page's rotation reads the page as a reader holding it turned would, every
+    char, rule and rectangle in one consistent frame, with no geometry redone here.
+    """
+    turn = text_turn(page.chars)
+    if turn is None:
+        # Lines at an angle come out as scattered characters, and no table is found in them. A few such
+        # characters on a page all but empty are a diagonal watermark, not a page of text.
+        if len(page.chars) >= MIN_CHARS_PER_PAGE:
+            notes.append(f"{UNREAD}page {number + 1} has its text set at an angle")
+        return page
+    if turn == 0:
+        return page
+    from pdfplumber.page import Page  # noqa: PLC0415
+
+    rotation = (int(page.rotation) + turn) % 360
+    turned = copy.copy(page.page_obj)  # the document's own page object stays as it is
+    turned.attrs = {**page.page_obj.attrs, "Rotate": rotation}
+    turned.rotate = rotation  # what pdfminer's interpreter applies
+    warnings.append(f"page {number + 1}: text turned {turn}° to read it upright")
+    page.close()
+    return Page(page.pdf, turned, page.page_number, page.initial_doctop)
+
+
+def _image_only(page: Any) -> bool:
+    """Most of ``page`` is pictures (its text layer has been checked to be next to empty)."""
+    area = float(page.width) * float(page.height)
+    covered = sum(float(image["width"]) * float(image["height"]) for image in page.images)
+    return area > 0 and covered >= IMAGE_SHARE * area
+
+
+def _pages(numbers: list[int]) -> str:
+    """「page 3 is」, 「pages 3, 5 are」."""
+    if len(numbers) == 1:
+        return f"page {numbers[0]} is"
+    return f"pages {', '.join(str(n) for n in numbers)} are"
 
 
 def _read_page(page: Any, number: int) -> tuple[list[_Item], int]:

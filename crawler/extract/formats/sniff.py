@@ -13,6 +13,7 @@ PDF = "pdf"
 DOCX = "docx"
 DOC = "doc"  # OLE2 compound file: Word 97–2003 .doc and Kingsoft .wps
 HTML = "html"
+MHTML = "mhtml"  # a "single file web page" (Word's .mht, a browser's .mhtml), often published as .doc
 TEXT = "text"
 IMAGE = "image"
 ZIP = "zip"  # a zip that is not a Word document (xlsx, odt, …)
@@ -29,6 +30,33 @@ _HTML = re.compile(
     rb"<\s*(!doctype\s+html|html|head|body|meta|title|link|style|script|div|table|p|span|font|center|h[1-6])\b",
     re.I | re.S,
 )
+
+# MHTML is a MIME message: header lines from the first byte (a browser writes From:, Subject:, Date: before
+# them), among them MIME-Version and a multipart/related Content-Type, up to the first empty line.
+_MIME_HEADERS = re.compile(rb"\A(?:[A-Za-z][A-Za-z0-9-]*:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*)+\r?\n")
+_MIME_VERSION = re.compile(rb"^MIME-Version:", re.I | re.M)
+_MULTIPART_RELATED = re.compile(rb"^Content-Type:\s*multipart/related\b", re.I | re.M)
+
+
+# What office suites write into the HTML they save: Word's and Excel's "Save as Web Page" (a Generator or
+# ProgId meta and the Office XML namespaces, which WPS writes too), LibreOffice's HTML (its generator meta)
+# and XHTML (its comment). Looked for only in the head, where they stand: a web page quoting them in its
+# text does not become a document.
+_OFFICE_EXPORT = re.compile(
+    rb"""<meta\s[^>]*?name\s*=\s*["']?(?:generator|progid)["']?\s[^>]*?content\s*=\s*["']?\s*"""
+    rb"""(?:Microsoft\s+(?:Word|Excel)|Word\.Document|Excel\.Sheet|LibreOffice|OpenOffice|WPS|Kingsoft)"""
+    rb"""|<html\s[^>]*?xmlns:[wx]\s*=\s*["']?urn:schemas-microsoft-com:office:(?:word|excel)"""
+    rb"""|<!--\s*This file was converted to xhtml by LibreOffice""",
+    re.I,
+)
+_HEAD_BYTES = 16 * 1024
+
+
+def office_export(data: bytes) -> bool:
+    """Whether ``data`` (sniffed HTML) is a document saved as HTML by an office suite (a report published as
+    ``.doc``): the document itself, whatever it says, as a binary .doc would be; a web page at a document
+    URL is an error page (the archive refuses it, the reader too unless it is a report)."""
+    return _OFFICE_EXPORT.search(data[:_HEAD_BYTES]) is not None
 
 
 def sniff(data: bytes) -> str:
@@ -47,11 +75,18 @@ def sniff(data: bytes) -> str:
     if head.startswith(b"{\\rtf"):
         return DOC  # RTF: LibreOffice reads it like a .doc
     text_head = _strip_bom(head).lstrip()
+    if _is_mhtml(_strip_bom(data[:8192]).lstrip()):
+        return MHTML
     if _HTML.match(text_head[:2048]):
         return HTML
     if _looks_like_text(head):
         return TEXT
     return UNKNOWN
+
+
+def _is_mhtml(head: bytes) -> bool:
+    headers = _MIME_HEADERS.match(head)
+    return bool(headers and _MIME_VERSION.search(headers[0]) and _MULTIPART_RELATED.search(headers[0]))
 
 
 def _strip_bom(data: bytes) -> bytes:
