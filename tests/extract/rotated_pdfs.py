@@ -25,11 +25,9 @@ from pathlib import Path
 
 import docx
 from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm
 
-from tests.extract.render import FONT, libreoffice_convert, seed_blocks
+from tests.extract.render import add_block, libreoffice_convert, seed_blocks, seed_document
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "pdf"
@@ -42,13 +40,7 @@ VARIANTS = ("landscape", "rotate90", "rotate270", "content_ccw", "content_ccw_ro
 
 def landscape_docx(text: str) -> bytes:
     """Seed ``text`` as render_docx lays it out, tables 3 and 4 in a landscape section of their own."""
-    document = docx.Document()
-    normal = document.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(9)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
-    first = document.sections[0]
-    first.left_margin = first.right_margin = Cm(1.5)
+    document = seed_document()
     blocks = seed_blocks(text)
     start = blocks.index(LANDSCAPE_FROM)
     last_table = max(n for n, block in enumerate(blocks) if isinstance(block, list))
@@ -57,16 +49,7 @@ def landscape_docx(text: str) -> bytes:
             _new_section(document, WD_ORIENT.LANDSCAPE)
         elif n == last_table + 1:
             _new_section(document, WD_ORIENT.PORTRAIT)
-        if isinstance(block, str):
-            document.add_paragraph(block)
-            continue
-        table = document.add_table(rows=len(block), cols=max(len(row) for row in block))
-        table.style = "Table Grid"
-        for row, cells in zip(table.rows, block, strict=True):
-            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-            for cell, value in zip(row.cells, cells, strict=False):
-                cell.text = value
-        document.add_paragraph("")
+        add_block(document, block)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
