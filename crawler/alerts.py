@@ -166,6 +166,16 @@ def _lateness(status: Status, previous: str | None, portal_name: str, today: dt.
                   date=status.date_used, deadline=status.deadline, days=status.days_late)
                 + "\n" + _("Link: {url}", url=status.report_url) + "\n" + _evidence(status, _))  # fmt: skip
         return Message("lateness", status.portal, f"{key}|late", title, body, "warning")
+    if status.status in ("on_time", "premature") and previous == "missing":
+        # The archive now refutes an accusation already sent (the report was found, published in time: a
+        # column read too early, a page not yet read): the office is told so, not left with the alert.
+        title = _("[Correction: report found, published in time] {who}", who=who)
+        body = (_("The {year} annual government information disclosure report of {street} was published on "
+                  "{date}, within the statutory deadline {deadline}: the earlier alert that it was overdue and "
+                  "not published is withdrawn.", street=status.street, year=status.year, date=status.date_used,
+                  deadline=status.deadline)
+                + "\n" + _("Link: {url}", url=status.report_url) + "\n" + _evidence(status, _))  # fmt: skip
+        return Message("lateness", status.portal, f"{key}|withdrawn", title, body, "info")
     return None
 
 

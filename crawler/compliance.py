@@ -9,12 +9,20 @@ read from the clock here). The rules (docs/report-format.md §5, docs/portals.md
   (``unknown``). The document date is kept as evidence whenever a record has it. On or before the
   deadline (31 January of the next year, per portal in config/portals.yaml) is ``on_time``; after it
   ``late`` (severity warning up to 31 March, error after); before the report year ended ``premature``.
-  Reports do not un-publish: once seen, always counted.
+  Reports do not un-publish: once seen, always counted. Of several sightings of one (street, year) — crawls
+  reading a page again, an original and its re-post, a draft and its replacement — the earliest usable
+  publication decides (:func:`_earliest`); a page whose title has since been corrected to another year counts
+  for that year only. Items are the street's by its key (folder code), else its name or an alias.
 * no report and the deadline not reached: ``pending``.
 * no report, deadline passed: ``missing`` only if the street's column was crawled completely AFTER the
-  deadline and the street is known to exist; otherwise ``unknown`` with the reason — never crawled,
-  crawl failed, a challenge page, the report page could not be fetched, the street unverified. A
-  failed crawl is never ``missing``.
+  deadline (every page of it: a page carried from an earlier capture keeps that capture's time), no archived
+  list capture ever listed a report of that year, and the street is known to exist (an unverified street seen
+  on the portal; an inferred column code whose column has listed the street); otherwise ``unknown`` with the
+  reason — never crawled, crawl failed, a challenge page, the report page could not be fetched (any failure of
+  the crawl judged), listed once but never read, contested (the street's own column lists a report another
+  street claims), the street unverified or its code inferred. A failed crawl is never ``missing``, nor does it
+  undo the ``missing`` the latest complete crawl after the deadline proved (it is named in the reason).
+* ``today`` is the day judged: a publication read after it and dated after it does not count yet.
 * what a crawl read but could not archive (an item the archive pipeline failed on, ``pipeline_error`` in
   its crawl log: the store refused the write) is not evidence: such a report page or column proves
   nothing, and is named in the reason of an ``unknown`` when nothing archived decides the status.
@@ -29,6 +37,7 @@ the report's URL and dates, and the crawl they come from.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -90,44 +99,97 @@ class Status:
 
 @dataclass
 class _Seen:
-    """What the crawl logs say about one portal."""
+    """What the crawl logs say about one portal. Keys are the registry's unit keys (:class:`_Keys`): an item
+    archived under a street's former name (an alias) or with its folder code is the street's."""
 
-    reports: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # (street, year) → first seen
-    columns: dict[tuple[str | None, int | None], dict[str, Any]] = field(default_factory=dict)  # newest
-    failures: dict[tuple[str, int | None], dict[str, Any]] = field(default_factory=dict)  # newest per report
-    discovered: set[str] = field(default_factory=set)  # street names found on the portal itself
+    # (unit key, year) → every archived sighting of a report page, oldest first
+    reports: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
+    # (unit key, URL) → the year the street's newest sighting of that page attributes it to (a title whose
+    # year was corrected moves the page to that year)
+    attribution: dict[tuple[str, str], int] = field(default_factory=dict)
+    # column slot → every archived capture, oldest first
+    columns: dict[tuple[str | None, int | None], list[dict[str, Any]]] = field(default_factory=dict)
+    # (unit key or "", year or None) → every listed page not read, oldest first
+    failures: dict[tuple[str, int | None], list[dict[str, Any]]] = field(default_factory=dict)
+    # (unit key, year) → every row an archived list capture showed for it: (row, the capture), oldest first
+    listed: dict[tuple[str, int], list[tuple[dict[str, Any], dict[str, Any]]]] = field(default_factory=dict)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)  # SourceConflict items (crawler/one_source.py)
+    discovered: set[str] = field(default_factory=set)  # keys of streets found on the portal itself
     # Read but not archived (pipeline_error): report pages, newest per (street, year); columns read since
     # the newest archived one of their slot.
     unarchived_reports: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     unarchived_columns: dict[tuple[str | None, int | None], dict[str, Any]] = field(default_factory=dict)
 
 
+class _Keys:
+    """Which registry unit a crawl-log item is about: its ``street_key`` where that is a unit's key, else its
+    ``street`` where that is a unit's name or alias (a renamed street keeps what was archived under its
+    former name); else the item's own name (a street the registry does not carry)."""
+
+    def __init__(self, portal: Portal) -> None:
+        self.keys = {u.key for u in portal.streets}
+        self.by_name: dict[str, str] = {}
+        for unit in portal.streets:
+            for name in (unit.name, *unit.aliases):
+                self.by_name.setdefault(name, unit.key)
+
+    def of(self, item: dict[str, Any]) -> str:
+        street_key, street = item.get("street_key"), item.get("street")
+        if street_key and street_key in self.keys:
+            return str(street_key)
+        if street and street in self.by_name:
+            return self.by_name[street]
+        return str(street if street is not None else street_key or "")
+
+
 def _captured_at(column: dict[str, Any]) -> str | None:
+    """When the column was captured as a whole: its OLDEST page (a page carried from an earlier capture,
+    crawler/revalidation.py, keeps that capture's time), so a column is "captured after the deadline" only
+    if every page of it was."""
+    times = [p["fetched_at"] for p in column.get("pages", []) if p.get("fetched_at")]
+    return min(times) if times else None
+
+
+def _oldest_page(column: dict[str, Any]) -> dict[str, Any] | None:
+    pages = [p for p in column.get("pages", []) if p.get("fetched_at")]
+    return min(pages, key=lambda p: str(p["fetched_at"])) if pages else None
+
+
+def _last_read(column: dict[str, Any]) -> str | None:
     times = [p["fetched_at"] for p in column.get("pages", []) if p.get("fetched_at")]
     return max(times) if times else None
 
 
 def _gather(store: Store, portal: Portal) -> _Seen:
-    seen = _Seen()
+    seen, keys = _Seen(), _Keys(portal)
     for crawl_id, items in crawl_logs(store, portal.id):
         for item in items:
             kind = item.get("type")
             if kind == "ReportItem" and item.get("pipeline_error") and not _page_archived(item):
-                seen.unarchived_reports[(item["street"], item["year"])] = {**item, "crawl_id": crawl_id}
+                seen.unarchived_reports[(keys.of(item), item["year"])] = {**item, "crawl_id": crawl_id}
             elif kind == "ReportItem":
-                seen.reports.setdefault((item["street"], item["year"]), {**item, "crawl_id": crawl_id})
+                slot = (keys.of(item), item["year"])
+                seen.reports.setdefault(slot, []).append({**item, "crawl_id": crawl_id})
+                seen.attribution[(slot[0], item["url"])] = item["year"]
             elif kind == "ColumnItem":
-                column_key = (item.get("street"), item.get("year"))
+                street = item.get("street")
+                column_key = (keys.of(item) if street is not None else None, item.get("year"))
                 read = {**item, "crawl_id": crawl_id, "captured_at": _captured_at(item)}
                 if item.get("pipeline_error"):  # not evidence, not even of the street's existence
                     seen.unarchived_columns[column_key] = read
                     continue
-                seen.columns[column_key] = read
+                seen.columns.setdefault(column_key, []).append(read)
                 seen.unarchived_columns.pop(column_key, None)
-                if item.get("discovered") and item.get("ok") and item.get("street"):
-                    seen.discovered.add(item["street"])
+                for row in item.get("reports", []):
+                    if row.get("year") is not None and (row.get("street") or row.get("street_key")):
+                        seen.listed.setdefault((keys.of(row), row["year"]), []).append((row, read))
+                if item.get("discovered") and item.get("ok") and street:
+                    seen.discovered.add(keys.of(item))
             elif kind == "FetchFailure":
-                seen.failures[(item["street"], item.get("year"))] = {**item, "crawl_id": crawl_id}
+                failure_key = (keys.of(item) if item.get("street") else "", item.get("year"))
+                seen.failures.setdefault(failure_key, []).append({**item, "crawl_id": crawl_id})
+            elif kind == "SourceConflict":
+                seen.conflicts.append({**item, "crawl_id": crawl_id, "key": keys.of(item)})
     return seen
 
 
@@ -282,30 +344,56 @@ def _judge_one(
 ) -> Status:
     deadline, _outer = records.portal_policy(registry, portal).due(year)
     # The column that would list the report: the year's (per_year), the county's one (county), the unit's.
-    slot = {"per_year": (None, year), "county": (None, None)}.get(portal.layout, (unit.name, None))
-    column = seen.columns.get(slot)
+    slot = {"per_year": (None, year), "county": (None, None)}.get(portal.layout, (unit.key, None))
+    captures = seen.columns.get(slot, [])
+    newest = captures[-1] if captures else None
+    column, failed_since = newest, None
+    if newest is not None and not newest.get("ok"):
+        # The newest crawl could not read the column: the latest complete capture after the deadline still
+        # proves an absence (a report listed since would have been read or named as a failure).
+        complete = next((c for c in reversed(captures) if c.get("ok")), None)
+        if complete is not None and _after_deadline(complete, deadline):
+            column, failed_since = complete, newest
     evidence = _column_evidence(column) if column else {}
+    if failed_since is not None:
+        evidence["newest_crawl"] = _column_evidence(failed_since)
     base = Status(
         portal=portal.id, street=unit.name, street_key=unit.key, legal_district=portal.legal_district_of(unit),
         year=year, status="unknown", deadline=deadline, reason="", evidence=evidence, nbs=unit.nbs,
     )  # fmt: skip
-    report = seen.reports.get((unit.name, year))
-    if report is not None:
-        return _judge_published(registry, portal, base, report, _doc_date(store, report))
+    sightings = _current_sightings(seen, unit.key, year)
+    if sightings:
+        judged = [_judge_published(registry, portal, base, s, _doc_date(store, s)) for s in sightings]
+        # As of ``today``: a publication read after today and dated after today was not there yet.
+        as_of = [j for j, s in zip(judged, sightings, strict=True) if not _later_than(today, s, j)]
+        if as_of:
+            return _earliest(as_of)
+        later = min((j.date_used for j in judged if j.date_used), default=None)
+        if today <= deadline:
+            reason = Text("not published yet; due by {deadline}", deadline=deadline)
+            return replace(base, status="pending", reason=reason)
+        reason = Text(
+            "deadline {deadline} passed; as of {today} no report was published (the one found was published {date})",
+            deadline=deadline, today=today, date=later,
+        )  # fmt: skip
+        return replace(base, status="missing", reason=reason)
     if today <= deadline:
         return replace(base, status="pending", reason=Text("not published yet; due by {deadline}", deadline=deadline))
     # A listed page not read: of this street and year; of this street, year unknown (a cut title);
-    # of this year, street unknown (a cut title in a per-year column).
-    failure = (
-        seen.failures.get((unit.name, year))
-        or seen.failures.get((unit.name, None))
-        or (seen.failures.get(("", year)) if portal.layout in ("per_year", "county") else None)
-    )
-    # A failure counts only if it happened in the crawl whose column evidence is being judged.
-    if failure is not None and column is not None and failure["crawl_id"] == column.get("crawl_id"):
+    # of this year, street unknown (a cut title in a per-year column). Every such failure of the crawl
+    # whose column evidence is judged (or of a later crawl) counts.
+    wanted = [(unit.key, year), (unit.key, None)] + ([("", year)] if portal.layout in ("per_year", "county") else [])
+    failures = sorted(
+        (f for k in wanted for f in seen.failures.get(k, [])
+         if column is not None and str(f["crawl_id"]) >= str(column.get("crawl_id"))),
+        key=lambda f: str(f["crawl_id"]),
+    )  # fmt: skip
+    if failures:
+        failure = failures[-1]
         reason = Text("a report page was listed but could not be fetched: {error}", error=failure["error"])
-        return replace(base, reason=reason, evidence={**evidence, "failure": failure})
-    if (unarchived := seen.unarchived_reports.get((unit.name, year))) is not None:
+        more = {"failures": failures} if len(failures) > 1 else {}
+        return replace(base, reason=reason, evidence={**evidence, "failure": failure, **more})
+    if (unarchived := seen.unarchived_reports.get((unit.key, year))) is not None:
         reason = Text("a report page was read but could not be archived: {error}", error=unarchived["pipeline_error"])
         return replace(base, reason=reason, evidence={**evidence, "unarchived": _unarchived(unarchived)})
     newer = seen.unarchived_columns.get(slot)
@@ -322,16 +410,17 @@ def _judge_one(
     if not column.get("ok") and column.get("incomplete") and not column.get("error"):
         return replace(base, reason=Text("the column is incomplete: {why}", why=column["incomplete"]))
     if not column.get("ok"):
-        what = (
-            Text("a challenge page") if column.get("challenge") else (column.get("error") or Text("the crawl failed"))
-        )
-        return replace(base, reason=Text("the column could not be crawled: {what}", what=what))
-    listed = [r for r in column.get("reports", []) if r.get("street") == unit.name and r.get("year") == year]
+        return replace(base, reason=Text("the column could not be crawled: {what}", what=_failed(column)))
+    keys = _Keys(portal)
+    rows = [r for r in column.get("reports", []) if r.get("year") == year]
+    listed = [r for r in rows if keys.of(r) == unit.key]
     if listed:
         reason = Text("the column lists a report for this year but it was not archived")
         return replace(base, reason=reason, evidence={**evidence, "listed": listed})
+    if (contested := _contested(portal, unit, year, column, rows, seen, keys)) is not None:
+        return replace(base, **contested)
     badly_linked = [
-        s for s in column.get("skipped", []) if s.get("street") == unit.name and s.get("year") == year
+        s for s in column.get("skipped", []) if keys.of(s) == unit.key and s.get("year") == year
     ]  # fmt: skip
     if badly_linked:
         first = badly_linked[0]
@@ -347,24 +436,168 @@ def _judge_one(
                 "the column lists a report for this year but its link cannot be followed: {why}", why=first["reason"]
             )
         return replace(base, reason=reason, evidence={**evidence, "listed": badly_linked})
+    # (A listed page read since and found to be another year's report counts for that year only.)
+    once = [
+        (r, c)
+        for r, c in seen.listed.get((unit.key, year), [])
+        if seen.attribution.get((unit.key, r.get("url", ""))) in (None, year)
+    ]
+    if once:
+        # A list capture of the archive showed the report (its page was never read, and the portal has
+        # dropped it since): once seen, a report counts, so it is never missing; its date was not read.
+        row, where = once[-1]
+        reason = Text(
+            "a report was listed in {url} on {date} (list date {list_date}) but its page was never read",
+            url=where.get("column_url"), date=(where.get("captured_at") or "")[:10],
+            list_date=row.get("list_date") or "-",
+        )  # fmt: skip
+        previously = [{**r, "column_url": c.get("column_url"), "captured_at": c.get("captured_at"),
+                       "crawl_id": c.get("crawl_id")} for r, c in once]  # fmt: skip
+        return replace(base, reason=reason, evidence={**evidence, "listed_before": previously})
     if not _after_deadline(column, deadline):
+        last = _last_read(column)
+        oldest = _oldest_page(column)
+        if last is not None and oldest is not None and dt.date.fromisoformat(last[:10]) > deadline:
+            # Read since the deadline, but not every page of it (a page carried from an earlier capture).
+            reason = Text("not crawled completely since the deadline passed: {url} was last read on {date}",
+                          url=oldest.get("url"), date=str(oldest["fetched_at"])[:10])  # fmt: skip
+            return replace(base, reason=reason)
         return replace(base, reason=Text("not crawled since the deadline passed"))
     captured = str(column["captured_at"])
-    exists = (
-        unit.status != "unverified"
-        or unit.name in seen.discovered
-        or any(street == unit.name for street, _y in seen.reports)
-    )
-    if not exists:
+    if (
+        unit.key not in seen.discovered
+        and unit.status == "unverified"
+        and not any(key == unit.key for key, _y in seen.reports)
+    ):
         return replace(
             base,
             reason=Text("no report, but the street is unverified in the registry and was never seen on the portal"),
         )
+    if unit.key not in seen.discovered and unit.status == "inferred" and not _holds_own(seen, unit, slot, keys):
+        # The code is a guess (the domain notes on portals, §1): the column at it may be an orphan or another
+        # unit's, so its emptiness says nothing about the street until it has held the street's reports.
+        reason = Text(
+            "no report, but the street's column code is inferred in the registry and its column never listed the street"
+        )
+        return replace(base, reason=reason)
+    if failed_since is not None:
+        reason = Text(
+            "deadline {deadline} passed; the complete crawl of {date} lists no report; that of {newer} failed: {what}",
+            deadline=base.deadline, date=captured[:10], newer=(_last_read(failed_since) or "")[:10],
+            what=_failed(failed_since),
+        )  # fmt: skip
+        return replace(base, status="missing", reason=reason)
     reason = Text(
         "deadline {deadline} passed; the column crawled completely on {date} lists no report",
         deadline=base.deadline, date=captured[:10],
     )  # fmt: skip
     return replace(base, status="missing", reason=reason)
+
+
+def _failed(column: dict[str, Any]) -> Text | str:
+    """Why a column could not be crawled."""
+    if column.get("challenge"):
+        return Text("a challenge page")
+    if not column.get("error") and column.get("incomplete"):
+        return str(column["incomplete"])
+    return column.get("error") or Text("the crawl failed")
+
+
+def _contested(
+    portal: Portal, unit: Unit, year: int, column: dict[str, Any], rows: list[dict[str, Any]], seen: _Seen, keys: _Keys
+) -> dict[str, Any] | None:
+    """The street's own column lists a report of this year that another street claims (a title naming another
+    street, crawler/one_source.py), or a source conflict names it: whose report it is was not decided, so
+    the street-year is unknown (contested), never missing."""
+    if portal.layout != "per_street":
+        return None
+    own = column.get("column_url")
+    conflicts = [
+        c for c in seen.conflicts
+        if c.get("year") in (year, None)
+        and (c["key"] == unit.key or (c.get("listed_in"), c.get("crawl_id")) == (own, column.get("crawl_id")))
+    ]  # fmt: skip
+    cross = [r for r in rows if keys.of(r) != unit.key]
+    if not conflicts and not cross:
+        return None
+    named = {c.get("url"): c for c in conflicts}
+    first = next((named[r.get("url")] for r in cross if r.get("url") in named), conflicts[0] if conflicts else None)
+    if first is not None:
+        reason = Text("contested: {conflict}", conflict=first.get("reason"))
+    else:
+        row = cross[0]
+        reason = Text("contested: the street's column lists {url} as {title}, which names {other}",
+                      url=row.get("url"), title=row.get("title"), other=row.get("street"))  # fmt: skip
+    evidence = {**_column_evidence(column), "contested": {"rows": cross, "conflicts": conflicts}}
+    return {"reason": reason, "evidence": evidence}
+
+
+def _holds_own(seen: _Seen, unit: Unit, slot: tuple[str | None, int | None], keys: _Keys) -> bool:
+    """Whether the street's column was ever seen holding the street's own reports: a capture listing a row
+    of it, or a report of it read from that column."""
+    urls = {c.get("column_url") for c in seen.columns.get(slot, [])}
+    if any(keys.of(r) == unit.key for c in seen.columns.get(slot, []) for r in c.get("reports", [])):
+        return True
+    return any(
+        s.get("column_url") in urls or not s.get("column_url")
+        for (key, _y), found in seen.reports.items()
+        if key == unit.key
+        for s in found
+    )
+
+
+def _current_sightings(seen: _Seen, key: str, year: int) -> list[dict[str, Any]]:
+    """Every archived sighting of a report of (street, year) whose page is still attributed to that year (a
+    page whose title was corrected to another year since counts for that year only)."""
+    current = [s for s in seen.reports.get((key, year), []) if seen.attribution.get((key, s["url"])) == year]
+    # Daily crawls re-read the same page: one sighting (the newest) per distinct reading is enough.
+    distinct: dict[str, tuple[int, dict[str, Any]]] = {}
+    for n, found in enumerate(current):
+        reading = {k: found.get(k) for k in ("url", "page_date", "url_date", "has_body", "title", "findings")}
+        files = [(f.get("store_key"), f.get("version"), f.get("role")) for f in found.get("files", [])]
+        distinct[json.dumps([reading, files], sort_keys=True, default=str)] = (n, found)
+    return [found for _n, found in sorted(distinct.values(), key=lambda pair: pair[0])]
+
+
+# Which of several publications of one street-year decides: one on time settles it; an undated one may have
+# been on time (unknown); else the earliest late one; a premature one (a draft before the year ended) last.
+_RANK = {"on_time": 0, "unknown": 1, "late": 2, "premature": 3}
+
+
+def _earliest(judged: list[Status]) -> Status:
+    """The earliest usable publication among the sightings of one street-year (newest read on a tie)."""
+    order = sorted(
+        range(len(judged)),
+        key=lambda n: (_RANK.get(judged[n].status, 1), judged[n].date_used or dt.date.max, -n),
+    )
+    best = judged[order[0]]
+    others: dict[str | None, dict[str, Any]] = {}
+    for n in order[1:]:
+        other = judged[n]
+        if other.report_url != best.report_url and other.report_url not in others:
+            used = other.date_used.isoformat() if other.date_used is not None else None
+            others[other.report_url] = {"url": other.report_url, "crawl_id": other.evidence.get("report_crawl_id"),
+                                        "status": other.status, "date_used": used}  # fmt: skip
+    if not others:
+        return best
+    return replace(best, evidence={**best.evidence, "other_reports": list(others.values())})
+
+
+def _later_than(today: dt.date, sighting: dict[str, Any], judged: Status) -> bool:
+    """A publication not there yet on ``today`` (``scrapy status --today`` in the past): read by a crawl after
+    that day and dated after it. (One read on or before that day keeps its date, however odd.)"""
+    read_on = _crawl_date(sighting)
+    used = judged.date_used
+    return read_on is not None and read_on > today and used is not None and used > today
+
+
+def _crawl_date(item: dict[str, Any]) -> dt.date | None:
+    """The day of the crawl an item comes from (its crawl id starts YYYYMMDD), if it says."""
+    crawl_id = str(item.get("crawl_id") or "")
+    try:
+        return dt.datetime.strptime(crawl_id[:8], "%Y%m%d").date()
+    except ValueError:
+        return None
 
 
 def _after_deadline(column: dict[str, Any], deadline: dt.date) -> bool:
@@ -392,6 +625,8 @@ def _judge_published(
     registry: Registry, portal: Portal, base: Status, report: dict[str, Any], doc_date: dt.date | None
 ) -> Status:
     page_date, url_date = _date(report.get("page_date")), _date(report.get("url_date"))
+    # The signed date read from the report's text, else the document date its page states (发文日期).
+    doc_date = doc_date or _date(report.get("issued_date"))
     # The one deadline rule (crawler/extract/deadline.py), as extraction's V07–V10 apply it.
     verdict = dl.judge_dates(
         base.year,
@@ -399,6 +634,8 @@ def _judge_published(
         url_date=url_date,
         doc_date=doc_date,
         policy=records.portal_policy(registry, portal),
+        page_date_label=report.get("page_date_label"),
+        list_date=_date(report.get("list_date")),
     )
     used, basis = verdict.date, verdict.basis
     files = [{k: f.get(k) for k in ("url", "kind", "sha256", "store_key", "version")} for f in report.get("files", [])]
@@ -425,9 +662,11 @@ def _judge_published(
     if verdict.status == dl.PREMATURE:
         return replace(found, status="premature", reason=Text("dated {date}, before the report year ended", date=used))
     if verdict.status == dl.ON_TIME:
-        return replace(
-            found, status="on_time", reason=Text("published {date} ({basis})", date=used, basis=_basis(basis))
-        )
+        # A URL date far from the page date it judged (a backdated page) is said, not judged.
+        reason = dl.gap_reason(Text("published {date} ({basis})", date=used, basis=_basis(basis)), verdict)
+        if verdict.url_gap_days is not None:
+            found = replace(found, evidence={**found.evidence, "url_gap_days": verdict.url_gap_days})
+        return replace(found, status="on_time", reason=reason)
     days = (used - base.deadline).days
     reason = Text(
         "published {date} ({basis}), {days} days after the deadline", date=used, basis=_basis(basis), days=days

@@ -67,6 +67,13 @@ class ReportItem:
     checked_on: dt.date | None = None
     # The unit's 12-digit NBS code when the registry knows it (config/hubei.yaml).
     nbs: str | None = None
+    # Another publication of the street-year (an earlier original beside a 更正版 re-post, crawler/one_source.py):
+    # the URL of the street-year's source, whose files keep the key's own names and whose report.json it is.
+    version_of: str | None = None
+    # The document's own date as the page states it (发文日期, 成文日期: crawler/parsers/detail.py), never its
+    # publication date: a proxy for status when the report's text gives no signed date (report_format §5.4).
+    issued_date: dt.date | None = None
+    issued_date_label: str | None = None
     _body: bytes | None = field(default=None, repr=False)  # the detail page as served
     _body_meta: dict[str, Any] = field(default_factory=dict, repr=False)
 

@@ -125,6 +125,8 @@ def report_item(
         files=report_files(detail, response.url, portal),
         findings=list(page.findings),
         nbs=page.unit.nbs,
+        issued_date=detail.doc_date,
+        issued_date_label=detail.doc_date_label,
         _body=response.body,
         _body_meta=capture_meta(response),
     )

@@ -20,7 +20,9 @@ A listing's *first* page is fetched on every crawl: new reports appear at its to
 repeat what the first one pushed down, so each is fetched again only when the first page (or an earlier
 later page) changed since the archive's copy, when its own last fetch failed or was never made, or on its
 day of the same rolling window (a report removed silently from a deep page is still seen within the
-window). A later page not due is read from the archive's copy of it (:class:`ListChecked`), so its rows
+window), and at once when a deadline passed since its copy was read (that copy cannot prove a report
+absent after the deadline: crawler/compliance.py judges a column by its oldest page). A later page not
+due is read from the archive's copy of it (:class:`ListChecked`), so its rows
 are selected as if fetched — their reports stay found, never ``missing`` — and the column's evidence names
 the capture it comes from.
 
@@ -98,6 +100,21 @@ def due(
     if age >= 1 and today.toordinal() % window == slot(url, window):
         return Decision(True, "its day in the window")
     return Decision(False, f"checked on {last_checked.isoformat()}, within {window} days")
+
+
+def last_deadline(today: dt.date, month_day: tuple[int, int]) -> dt.date:
+    """The latest deadline (``month_day`` of a year: 31 January) that has passed before ``today``."""
+    this_year = dt.date(today.year, *month_day)
+    return this_year if this_year < today else dt.date(today.year - 1, *month_day)
+
+
+def list_page_due(last: ListChecked, today: dt.date, window: int, deadline: dt.date) -> Decision:
+    """Whether a later list page must be fetched again on ``today``: as :func:`due`, and at once when its
+    last capture is from on or before ``deadline`` (the latest deadline passed): a copy read before a
+    deadline proves nothing about the reports due by it, and would leave the column "unknown"."""
+    if last.checked_on <= deadline < today and not last.failed and window > 0:
+        return Decision(True, f"last read on {last.checked_on.isoformat()}, before the deadline {deadline.isoformat()}")
+    return due(last.url, last.checked_on, today, window, False, last.failed)
 
 
 def row_changed(title: str, date: dt.date | None, checked: Checked) -> bool:

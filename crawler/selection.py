@@ -3,9 +3,14 @@
 A column lists rows (:class:`~crawler.parsers.listing.ListRow`); :func:`select_reports` decides, for
 every row, whether it is refused by the fetch policy (:mod:`crawler.guard`), has a title too cut to
 decide (its page is opened to read it), is not an annual report, names no registered street, names
-another body (the district, a 局), is superseded by a later publication of the same street-year (the higher
-TRS document id wins), or is the street-year's report. Nothing is fetched here; the spider fetches what
-the selection names. :func:`whose_report` is the one rule for which body a report's title names; the
+another body (the district, a 局), or is a report of a street-year. Every listed report row is chosen, and
+so opened and archived: a column listing two publications of one street-year (the original and a later
+更正版 re-post) lists evidence of both, and reports never un-publish (the earliest usable publication is
+the one judged, crawler/compliance.py). Only the same URL listed twice is chosen once; a row whose title
+names no year is never merged with another (its page gives the year). Of two publications of one
+street-year, the later (the higher TRS document id) is the street-year's ``latest``: the one archived
+under the report key's own file names (crawler/one_source.py). Nothing is fetched here; the spider
+fetches what the selection names. :func:`whose_report` is the one rule for which body a report's title names; the
 report page's verdict (crawler/report_page.py) applies it too.
 """
 
@@ -14,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crawler.guard import refusal
 from crawler.parsers.listing import ListRow
@@ -26,11 +31,15 @@ from crawler.template import DISTRICT_NAMES
 
 @dataclass(frozen=True)
 class Chosen:
-    """The row that is ``unit``'s report for ``year`` in this column."""
+    """A row that is ``unit``'s report for ``year`` in this column (year None: the title names none, the
+    page will). ``later``: the URL of a later publication of the same street-year in this column (a higher
+    document id), so this row is an earlier version of it; None when this row is the latest listed, or its
+    title names no year."""
 
     row: ListRow
     unit: Unit
     year: int | None
+    later: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,9 +65,9 @@ class Skipped:
 
 @dataclass(frozen=True)
 class Selection:
-    chosen: tuple[Chosen, ...]  # in the order the column first listed each street-year
+    chosen: tuple[Chosen, ...]  # every report row, in list order; a URL listed twice once (its first listing)
     to_open: tuple[ToOpen, ...]
-    skipped: tuple[Skipped, ...]  # in list order, a superseded row where it lost
+    skipped: tuple[Skipped, ...]  # in list order
 
 
 def same_or(matched: Unit | None, current: Unit | None) -> Unit | None:
@@ -166,7 +175,7 @@ def _undecided(row: ListRow) -> bool:
 def select_reports(rows: tuple[ListRow, ...] | list[ListRow], portal: Portal, own: Unit | None) -> Selection:
     """The report of each street-year among ``rows`` of a column of ``portal`` (``own``: the street whose
     column it is; None for a per-year column shared by all streets)."""
-    chosen: dict[tuple[str, int | None], Chosen] = {}
+    chosen: dict[str, Chosen] = {}  # by URL: a row listed twice is one report, opened once
     to_open: list[ToOpen] = []
     skipped: list[Skipped] = []
     for row in rows:
@@ -185,12 +194,24 @@ def select_reports(rows: tuple[ListRow, ...] | list[ListRow], portal: Portal, ow
         if unit is None:
             skipped.append(Skipped(row.url, row.title, not_own(named, own)))
             continue
-        slot = (unit.key, report_year(row.title))
-        previous = chosen.get(slot)
-        if previous is None or (doc_id(row.url) or 0) > (doc_id(previous.row.url) or 0):
-            if previous is not None:
-                skipped.append(Skipped(previous.row.url, previous.row.title, f"superseded by {row.url}"))
-            chosen[slot] = Chosen(row, unit, slot[1])
-        else:
-            skipped.append(Skipped(row.url, row.title, f"superseded by {previous.row.url}"))
-    return Selection(tuple(chosen.values()), tuple(to_open), tuple(skipped))
+        if row.url not in chosen:
+            chosen[row.url] = Chosen(row, unit, report_year(row.title))
+    return Selection(_with_later(tuple(chosen.values())), tuple(to_open), tuple(skipped))
+
+
+def _with_later(chosen: tuple[Chosen, ...]) -> tuple[Chosen, ...]:
+    """``chosen`` with each earlier publication of a street-year naming the latest (highest document id,
+    the first listed of equals); rows without a year are each their own (never grouped)."""
+    latest: dict[tuple[str, int], Chosen] = {}
+    for report in chosen:
+        if report.year is None:
+            continue
+        slot = (report.unit.key, report.year)
+        kept = latest.get(slot)
+        if kept is None or (doc_id(report.row.url) or 0) > (doc_id(kept.row.url) or 0):
+            latest[slot] = report
+    out = []
+    for report in chosen:
+        kept = latest.get((report.unit.key, report.year)) if report.year is not None else None
+        out.append(report if kept is None or kept is report else replace(report, later=kept.row.url))
+    return tuple(out)

@@ -23,6 +23,9 @@ PER_CAPTURE = ("crawl_id", "fetched_at", "new_version", "http_status", "etag", "
                "sha256", "size", "version", "error")  # fmt: skip
 # What tiered revalidation reads back from the crawl log (the day checked, the listing row): per crawl too.
 PER_CRAWL = ("checked_on", "list_title", "list_date")
+# Fields added after reports were first catalogued: left out while empty, so that an archive's report.json
+# files do not all get a new version the first crawl after an upgrade.
+LATER_FIELDS = ("version_of", "issued_date", "issued_date_label")
 
 
 def stable_report(item: ReportItem) -> dict[str, Any]:
@@ -30,6 +33,9 @@ def stable_report(item: ReportItem) -> dict[str, Any]:
     data = to_json(item)
     for key in (*PER_CAPTURE, *PER_CRAWL):
         data.pop(key, None)
+    for key in LATER_FIELDS:
+        if data.get(key) is None:
+            data.pop(key, None)
     for record in data["files"]:
         for key in PER_CAPTURE:
             record.pop(key, None)
@@ -45,7 +51,9 @@ class CatalogPipeline:
         return cls(for_crawler(crawler))
 
     async def process_item(self, item: Any) -> Any:
-        if isinstance(item, ReportItem):
+        # Another publication of the street-year (ReportItem.version_of) has its own files, not its own
+        # report.json: writing it would make the key's report.json alternate between two pages every crawl.
+        if isinstance(item, ReportItem) and item.version_of is None:
             key = report_json(item.key_prefix)
             await asyncio.to_thread(self.store.put_json, key, stable_report(item), source_url=item.url)
         return item

@@ -27,7 +27,7 @@ from crawler.crawllog import crawl_logs
 from crawler.crawlstore import for_crawler
 from crawler.discovery import Follow, Found, Lost, UnitPage, read_navigation, read_unit_page, unusable
 from crawler.items import CarriedReport, FetchFailure, PageCapture
-from crawler.one_source import OneSource
+from crawler.one_source import OneSource, as_version
 from crawler.parsers.challenge import challenge_reason
 from crawler.parsers.detail import parse_detail
 from crawler.parsers.listing import ListRow, parse_listing
@@ -114,8 +114,11 @@ class TrsPortalSpider(scrapy.Spider):
         pages not due today kept in ``list_copies`` (a copy that cannot be read or does not match its hash
         is not kept: that page is asked of the portal, as if due)."""
         checked, list_pages = revalidation.scan(crawl_logs(self.store, self.portal.id))
-        for url, last in list_pages.items():
-            decision = revalidation.due(url, last.checked_on, self.today, self.revalidate_days, False, last.failed)
+        d1 = self.portal.deadline or self.registry.deadline
+        deadline = revalidation.last_deadline(self.today, (d1.month, d1.day))
+        for last in list_pages.values():
+            url = last.url
+            decision = revalidation.list_page_due(last, self.today, self.revalidate_days, deadline)
             if decision.due:
                 continue
             try:
@@ -293,7 +296,7 @@ class TrsPortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"revalidation/{'due' if decision.due else 'carried'}")
         if decision.due or checked is None:
             return None
-        self.sources.reported[(checked.street_key, checked.year)] = row.url  # one key, one source
+        self.sources.reported.setdefault((checked.street_key, checked.year), row.url)  # one key, one source
         return CarriedReport(
             portal=self.portal.id,
             street=checked.street,
@@ -330,10 +333,12 @@ class TrsPortalSpider(scrapy.Spider):
         elif conflict := self.sources.conflict(walk, row, page.unit, page.year, response.url):
             yield conflict
         else:
-            self.sources.reported[(page.unit.key, page.year)] = response.url
             item = report_item(self.portal, page, detail, response, walk.base, self.crawl_id)
             item.list_title, item.list_date, item.checked_on = row.title, row.list_date, self.today
-            yield item
+            # Another publication of the street-year (an earlier original, a re-post): archived beside the
+            # source under its own names, never in its place.
+            kept = self.sources.keep(page.unit, page.year, row.url, response.url)
+            yield as_version(item, kept) if kept is not None else item
 
     def report_failed(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]

@@ -132,8 +132,12 @@ def test_a_label_cell_still_reads_its_filled_neighbour_and_an_empty_dd() -> None
         f"{BODY}{FOOTER}</body></html>"
     )
     detail = parse_detail(page, JIANGHAN)
+    # The filled 发文日期 cell is read, but as what it is: the document's issue date, a proxy like a signing
+    # date (docs/report-format.md §5.4), not the page's publication date. 江汉's publication date is its
+    # 更新时间 (docs/portals.md §2), here the same day as the URL date.
+    assert (detail.doc_date, detail.doc_date_label) == (dt.date(2026, 1, 20), "发文日期")
     assert (detail.page_date, detail.page_date_label, detail.publisher) == (
-        dt.date(2026, 1, 20), "发文日期", "常青街道办事处",
+        dt.date(2026, 1, 26), "更新时间", "常青街道办事处",
     )  # fmt: skip
 
 
@@ -147,3 +151,63 @@ def test_an_attachment_resolves_against_the_pages_base_href() -> None:
     assert [(a.url, a.kind) for a in detail.attachments] == [
         ("https://www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/202601/P020260114512345678901.pdf", "pdf")
     ]
+
+
+# 江汉's block: 发文日期 in the table, 更新时间 with an empty 发布时间 below (docs/portals.md §2).
+def jianghan_page(issued: str = "", updated: str = "2025-02-15 09:12") -> str:
+    return (
+        f"<html><body><table><tr><td>文 号</td><td></td><td>发文日期</td><td>{issued}</td></tr>"
+        "<tr><td>发布机构</td><td>常青街道</td></tr></table>"
+        f'<div class="info">字号 : | 更新时间:{updated} 发布时间: | 来源:武汉市江汉区人民政府</div>{BODY}</body></html>'
+    )
+
+
+def test_an_update_time_after_the_url_date_is_an_edit_not_the_publication_date() -> None:
+    """A report made on 2025-01-26 (its URL date) and edited on 2025-02-15 was judged late from the edit."""
+    url = "https://www.jianghan.gov.cn/qzfpcjg/qfzhggj_46071/zfxxgkgznb/202501/t20250126_2521000.shtml"
+    detail = parse_detail(jianghan_page(), url)
+    assert (detail.page_date, detail.page_date_label) == (None, None)
+    assert (detail.url_date, detail.updated_date) == (dt.date(2025, 1, 26), dt.date(2025, 2, 15))
+    # The same day as the URL date (or earlier) it is the page's date, as 江汉 and 东湖风景区 publish it.
+    same_day = parse_detail(jianghan_page(updated="2025-01-26 17:04"), url)
+    assert (same_day.page_date, same_day.page_date_label) == (dt.date(2025, 1, 26), "更新时间")
+
+
+def test_an_issue_date_is_a_document_date_not_the_page_date() -> None:
+    """发文日期 01-20 outranked 更新时间 02-14: a report put online on 02-14 was judged on time."""
+    url = "https://www.jianghan.gov.cn/qzfpcjg/qfzhggj_46071/zfxxgkgznb/202502/t20250214_2540000.shtml"
+    detail = parse_detail(jianghan_page(issued="2025-01-20", updated="2025-02-14 10:00"), url)
+    assert (detail.page_date, detail.page_date_label) == (dt.date(2025, 2, 14), "更新时间")
+    assert (detail.doc_date, detail.doc_date_label) == (dt.date(2025, 1, 20), "发文日期")
+
+
+WUHAN_GOV = "https://www.wuhan.gov.cn/zwgk/xxgk/202503/t20250310_2560000.shtml"
+
+
+def wuhan_block(published: str) -> str:
+    return (
+        '<html><body><div class="sub"><ul><li>索引号：011043/2025-00001</li><li>发文机构：某某街道办事处</li>'
+        f"<li>发文字号：</li><li>成文日期：2025-01-10</li><li>发布日期：{published}</li><li>有效性：有效</li></ul>"
+        f"</div><h1>某某街道2024年政府信息公开工作年度报告</h1>{BODY}</body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("published", "page_date", "label"),
+    [("", None, None), ("2025-03-10", dt.date(2025, 3, 10), "发布日期")],
+)
+def test_a_signing_date_is_not_read_as_the_generic_label_date(
+    published: str, page_date: dt.date | None, label: str | None
+) -> None:
+    """成文日期 was read as 日期 (a page date) when 发布日期 was empty: judged on time by the signing date."""
+    detail = parse_detail(wuhan_block(published), WUHAN_GOV)
+    assert (detail.page_date, detail.page_date_label) == (page_date, label)
+    assert (detail.doc_date, detail.doc_date_label, detail.publisher) == (
+        dt.date(2025, 1, 10), "成文日期", "某某街道办事处",
+    )  # fmt: skip
+
+
+def test_date_is_a_label_only_where_it_is_not_the_end_of_a_longer_one() -> None:
+    page = f"<html><body><p>印发日期：2025-01-10</p><p>日期：2025-03-10 来源：某某街道</p>{BODY}</body></html>"
+    detail = parse_detail(page, WUHAN_GOV)
+    assert (detail.page_date, detail.page_date_label, detail.publisher) == (dt.date(2025, 3, 10), "日期", "某某街道")

@@ -3,6 +3,7 @@ that use it are in tests/test_incremental.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from crawler import revalidation
 from crawler.alerts import crawl_health
 from crawler.crawllog import encode_line
 from crawler.registry import DEFAULT_PATH, RegistryError, default_registry, load_registry
@@ -162,3 +164,21 @@ def test_a_list_pages_last_capture_is_kept_and_a_failed_or_error_page_is_never_c
             page
             not in scan([("20260302T060000Z-aa", [column]), ("20260304T060000Z-cc", [{**column, "pages": [bad]}])])[1]
         )
+
+
+def test_a_list_page_read_before_a_deadline_that_has_passed_is_due_at_once() -> None:
+    """A later list page's copy from 26 January cannot show a report absent after the 31 January deadline:
+    the first crawl after the deadline reads it again, whatever its day in the window."""
+    assert revalidation.last_deadline(dt.date(2025, 2, 1), (1, 31)) == dt.date(2025, 1, 31)
+    assert revalidation.last_deadline(dt.date(2025, 1, 31), (1, 31)) == dt.date(2024, 1, 31)
+    last = revalidation.ListChecked(
+        url="https://www.jiangan.gov.cn/zwgk/ndbg/2024/index_1.shtml", sha256="ab" * 32, store_key="k",
+        version=1, fetched_at="2025-01-26T02:00:00Z", checked_on=dt.date(2025, 1, 26), rows=20, encoding="utf-8",
+    )  # fmt: skip
+    deadline = dt.date(2025, 1, 31)
+    before = revalidation.list_page_due(last, dt.date(2025, 1, 30), 7, dt.date(2024, 1, 31))
+    assert "deadline" not in before.reason  # read after the last deadline: the window decides
+    after = revalidation.list_page_due(last, dt.date(2025, 2, 1), 7, deadline)
+    assert after == revalidation.Decision(True, "last read on 2025-01-26, before the deadline 2025-01-31")
+    read_after = dataclasses.replace(last, checked_on=dt.date(2025, 2, 1))
+    assert "deadline" not in revalidation.list_page_due(read_after, dt.date(2025, 2, 2), 7, deadline).reason

@@ -31,15 +31,19 @@ OFFSITE = ListRow("https://mp.weixin.qq.com/s/abc", "杨园街道2021年政府�
 OTHER_STREET = row("202501/t20250111_2500002.html", "中南路街道2024年政府信息公开工作年度报告")
 
 
-def test_the_later_publication_of_a_street_year_wins_and_every_row_is_accounted_for() -> None:
+def test_every_publication_of_a_street_year_is_chosen_and_every_row_is_accounted_for() -> None:
     rows = [OLD_2024, Y2023, NOTICE, NEW_2024, CUT, CUT_NOTICE, OFFSITE]
     selection = select_reports(rows, WUCHANG, YANGYUAN)
     assert selection == Selection(
-        chosen=(Chosen(NEW_2024, YANGYUAN, 2024), Chosen(Y2023, YANGYUAN, 2023)),
+        # Both publications of 2024 are opened (reports never un-publish); the earlier names the later.
+        chosen=(
+            Chosen(OLD_2024, YANGYUAN, 2024, later=NEW_2024.url),
+            Chosen(Y2023, YANGYUAN, 2023),
+            Chosen(NEW_2024, YANGYUAN, 2024),
+        ),
         to_open=(ToOpen(CUT, YANGYUAN),),
         skipped=(
             Skipped(NOTICE.url, NOTICE.title, "not an annual report"),
-            Skipped(OLD_2024.url, OLD_2024.title, f"superseded by {NEW_2024.url}"),
             Skipped(CUT_NOTICE.url, CUT_NOTICE.title, "not an annual report"),
             Skipped(
                 OFFSITE.url,
@@ -52,10 +56,32 @@ def test_the_later_publication_of_a_street_year_wins_and_every_row_is_accounted_
     )
 
 
-def test_an_earlier_document_listed_later_does_not_replace_the_later_one() -> None:
-    selection = select_reports([NEW_2024, OLD_2024], WUCHANG, YANGYUAN)
-    assert selection.chosen == (Chosen(NEW_2024, YANGYUAN, 2024),)
-    assert selection.skipped == (Skipped(OLD_2024.url, OLD_2024.title, f"superseded by {NEW_2024.url}"),)
+def test_an_on_time_original_and_its_later_repost_are_both_opened() -> None:
+    # The audit's case: the column lists the 更正版 re-post first, the on-time original below it.
+    original = row("202501/t20250120_2518000.html", "杨园街道2024年政府信息公开工作年度报告")
+    repost = row("202504/t20250426_2600000.html", "杨园街道2024年政府信息公开工作年度报告（更正版）")
+    selection = select_reports([repost, original], WUCHANG, YANGYUAN)
+    assert [(c.row.url, c.year, c.later) for c in selection.chosen] == [
+        (repost.url, 2024, None),
+        (original.url, 2024, repost.url),
+    ]
+    assert selection.skipped == ()
+
+
+def test_rows_without_a_year_are_never_merged() -> None:
+    # Two rows titled alike with no year (their pages carry 2023 and 2024): each is opened, none is the
+    # other's earlier version, and the page gives the year.
+    short = "杨园街道政府信息公开工作年度报告"
+    newer, older = row("202501/t20250120_2518000.html", short), row("202401/t20240119_2350000.html", short)
+    selection = select_reports([newer, older], WUCHANG, YANGYUAN)
+    assert selection.chosen == (Chosen(newer, YANGYUAN, None), Chosen(older, YANGYUAN, None))
+    assert selection.skipped == () and selection.to_open == ()
+
+
+def test_the_same_url_listed_twice_is_chosen_once() -> None:
+    selection = select_reports([NEW_2024, OLD_2024, NEW_2024], WUCHANG, YANGYUAN)
+    assert selection.chosen == (Chosen(NEW_2024, YANGYUAN, 2024), Chosen(OLD_2024, YANGYUAN, 2024, later=NEW_2024.url))
+    assert selection.skipped == ()
 
 
 def test_a_row_naming_another_street_is_that_streets_candidate() -> None:

@@ -20,12 +20,24 @@ from parsel import Selector
 from crawler.parsers.listing import PAGER_CALL_RE, _read_pager, parse_date
 from crawler.parsers.urls import ARTICLE_RE, DOCUMENT_EXTENSIONS, document_base, document_kind, url_date
 
-# On-page date labels, most authoritative first (docs/portals.md §2): 公开日期 is what the office
-# declares; 更新时间 moves when a page is edited, so it is the last resort.
-DATE_LABELS = ("公开日期", "发布日期", "发布时间", "发文日期", "日期", "更新时间")
+# On-page publication date labels, most authoritative first (docs/portals.md §2): 公开日期 is what the
+# office declares; 更新时间 (UPDATE_LABEL) moves when a page is edited, so it is the last resort, and an
+# update time later than the URL date is an edit, never the publication date (see parse_detail).
+UPDATE_LABEL = "更新时间"
+DATE_LABELS = ("公开日期", "发布日期", "发布时间", "日期", UPDATE_LABEL)
+# The document's own dates: 发文日期 (issue, 江汉's table) and 成文日期 (signing, the wuhan.gov.cn block).
+# They say when the document was made, not when the page went online: a proxy like a signing date
+# (docs/report-format.md §5.4), kept as ``Detail.doc_date``, never the page date.
+DOC_DATE_LABELS = ("发文日期", "成文日期")
 # 字号 (font size control) and 有效性 are not metadata we keep, but they end the value before them.
-LABELS = ("名称", "标题", "发布机构", "发文机构", "来源", "发布单位", "索引号", "文号", "字号", "有效性", *DATE_LABELS)
-_LABEL_ALT = "|".join(r"\s*".join(label) for label in sorted(LABELS, key=len, reverse=True))
+LABELS = (
+    "名称", "标题", "发布机构", "发文机构", "来源", "发布单位", "索引号", "文号", "字号", "有效性",
+    *DATE_LABELS, *DOC_DATE_LABELS,
+)  # fmt: skip
+# The bare label 日期 is the end of many longer labels (成文日期, 印发日期, 生效日期…): it is a label only
+# where no other Chinese character comes right before it.
+_ANCHORED = {"日期": r"(?<![\u3400-\u9fff])"}
+_LABEL_ALT = "|".join(_ANCHORED.get(label, "") + r"\s*".join(label) for label in sorted(LABELS, key=len, reverse=True))
 # "label:" anywhere in a text node (several may share one node: "更新时间:… 发布时间: | 来源:…").
 _LABEL_COLON_RE = re.compile(rf"({_LABEL_ALT})\s*[:：]")
 # A node that is only a label (table cells without colons, as on 江汉's 政府信息公开 table).
@@ -78,6 +90,11 @@ class Detail:
     title_source: str | None = None
     more_pages: tuple[str, ...] = ()  # the article's _1, _2… continuation pages, in order
     skipped: tuple[SkippedAttachment, ...] = ()
+    # The document's 发文日期 / 成文日期 (DOC_DATE_LABELS): a proxy for the deadline, not the page date.
+    doc_date: dt.date | None = None
+    doc_date_label: str | None = None
+    # The page's 更新时间 whether or not it was taken as the page date (an edit time, see parse_detail).
+    updated_date: dt.date | None = None
 
 
 def _norm(text: str) -> str:
@@ -330,11 +347,24 @@ def parse_detail(html: str, url: str) -> Detail:
                 break
     title = " ".join(_norm(title).split()) if title else None
 
+    dates = {
+        candidate: parsed
+        for candidate in (*DATE_LABELS, *DOC_DATE_LABELS)
+        if (value := pairs.get(candidate)) and (parsed := parse_date(value))
+    }
+    made = url_date(url)
+    updated = dates.get(UPDATE_LABEL)
+    if updated is not None and made is not None and updated > made:
+        # The page existed on its URL date (the CMS's creation day, never before the publication date:
+        # docs/portals.md §1 item 6), so a later update time is an edit: the page has no publication date
+        # of its own, and the deadline is judged by the URL date.
+        del dates[UPDATE_LABEL]
     page_date, label = None, None
     for candidate in DATE_LABELS:
-        if (value := pairs.get(candidate)) and (parsed := parse_date(value)):
-            page_date, label = parsed, candidate
+        if candidate in dates:
+            page_date, label = dates[candidate], candidate
             break
+    doc_date, doc_label = next(((dates[c], c) for c in DOC_DATE_LABELS if c in dates), (None, None))
     if page_date is None:
         for node in nodes:
             if match := _BULLET_DATE_RE.match(node):
@@ -359,10 +389,13 @@ def parse_detail(html: str, url: str) -> Detail:
         index_no=(pairs.get("索引号") or None),
         page_date=page_date,
         page_date_label=label,
-        url_date=url_date(url),
+        url_date=made,
         attachments=tuple(attachments),
         has_body=bool(has_body),
         title_source=source if title else None,
         more_pages=_more_pages(sel, html, url),
         skipped=tuple(skipped),
+        doc_date=doc_date,
+        doc_date_label=doc_label,
+        updated_date=updated,
     )

@@ -162,3 +162,30 @@ def test_only_what_the_portal_served_counts_as_an_edit(tmp_path: Path) -> None:
         store.put(key, b"first")
         store.put(key, b"second")
     assert [(e["key"], e["version"]) for e in report_edits(store)] == [("wuchang/yyj/2024/P020250111.pdf", 2)]
+
+
+def test_a_missing_alert_the_archive_refutes_is_withdrawn(receiver: Receiver, tmp_path: Path) -> None:
+    """杨园 was alerted missing; a later crawl finds its report, published before the deadline (a list page
+    read too early, a row not yet read): the office is told the alert is withdrawn, once."""
+    port = receiver.server_address[1]
+    config = tmp_path / "alerts.yaml"
+    config.write_text(yaml.safe_dump({"targets": [{"url": f"json://127.0.0.1:{port}/all"}],
+                                      "min_report_year": 2024}), encoding="utf-8")  # fmt: skip
+    archive = tmp_path / "archive"
+    store_with(archive, [column("杨园街道"), {"type": "CrawlSummary", "finish_reason": "finished"}])
+    alert(archive, config, "2025-02-10")
+    assert [m["title"] for m in receiver.received if "杨园" in m["title"]] == [
+        "【年报逾期未公开】武昌区 杨园街道 2024年度"
+    ]
+    receiver.received.clear()
+    body = "\n".join(json.dumps(i, ensure_ascii=False) for i in [
+        column("杨园街道", fetched="2025-02-12T00:00:00Z"), report("杨园街道", 2024, "2025-01-20", "2025-01-20"),
+        {"type": "CrawlSummary", "finish_reason": "finished"},
+    ])  # fmt: skip
+    LocalStore(archive).put("_crawls/wuchang/20250212T000000Z.jsonl", body.encode())
+    alert(archive, config, "2025-02-12")
+    assert [m["title"] for m in receiver.received] == ["【更正：年报已按期公开】武昌区 杨园街道 2024年度"]
+    assert "2025-01-20" in receiver.received[0]["message"] and "撤回" in receiver.received[0]["message"]
+    receiver.received.clear()
+    alert(archive, config, "2025-02-20")
+    assert receiver.received == []
