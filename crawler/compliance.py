@@ -102,6 +102,7 @@ class _Seen:
     """What the crawl logs say about one portal. Keys are the registry's unit keys (:class:`_Keys`): an item
     archived under a street's former name (an alias) or with its folder code is the street's."""
 
+    keys: _Keys  # the portal's units by key, name and alias: made once per portal, as the items are read
     # (unit key, year) → every archived sighting of a report page, oldest first
     reports: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     # (unit key, URL) → the year the street's newest sighting of that page attributes it to (a title whose
@@ -146,8 +147,8 @@ def _captured_at(column: dict[str, Any]) -> str | None:
     """When the column was captured as a whole: its OLDEST page (a page carried from an earlier capture,
     crawler/revalidation.py, keeps that capture's time), so a column is "captured after the deadline" only
     if every page of it was."""
-    times = [p["fetched_at"] for p in column.get("pages", []) if p.get("fetched_at")]
-    return min(times) if times else None
+    oldest = _oldest_page(column)
+    return str(oldest["fetched_at"]) if oldest is not None else None
 
 
 def _oldest_page(column: dict[str, Any]) -> dict[str, Any] | None:
@@ -161,7 +162,8 @@ def _last_read(column: dict[str, Any]) -> str | None:
 
 
 def _gather(store: Store, portal: Portal) -> _Seen:
-    seen, keys = _Seen(), _Keys(portal)
+    keys = _Keys(portal)
+    seen = _Seen(keys=keys)
     for crawl_id, items in crawl_logs(store, portal.id):
         for item in items:
             kind = item.get("type")
@@ -362,23 +364,22 @@ def _judge_one(
         year=year, status="unknown", deadline=deadline, reason="", evidence=evidence, nbs=unit.nbs,
     )  # fmt: skip
     sightings = _current_sightings(seen, unit.key, year)
+    later: dt.date | None = None  # the date of a publication found, but read and dated after ``today``
     if sightings:
         judged = [_judge_published(registry, portal, base, s, _doc_date(store, s)) for s in sightings]
         # As of ``today``: a publication read after today and dated after today was not there yet.
         as_of = [j for j, s in zip(judged, sightings, strict=True) if not _later_than(today, s, j)]
         if as_of:
             return _earliest(as_of)
-        later = min((j.date_used for j in judged if j.date_used), default=None)
-        if today <= deadline:
-            reason = Text("not published yet; due by {deadline}", deadline=deadline)
-            return replace(base, status="pending", reason=reason)
+        later = min(j.date_used for j in judged if j.date_used)  # each one left out has its date
+    if today <= deadline:
+        return replace(base, status="pending", reason=Text("not published yet; due by {deadline}", deadline=deadline))
+    if later is not None:
         reason = Text(
             "deadline {deadline} passed; as of {today} no report was published (the one found was published {date})",
             deadline=deadline, today=today, date=later,
         )  # fmt: skip
         return replace(base, status="missing", reason=reason)
-    if today <= deadline:
-        return replace(base, status="pending", reason=Text("not published yet; due by {deadline}", deadline=deadline))
     # A listed page not read: of this street and year; of this street, year unknown (a cut title);
     # of this year, street unknown (a cut title in a per-year column). Every such failure of the crawl
     # whose column evidence is judged (or of a later crawl) counts.
@@ -411,13 +412,13 @@ def _judge_one(
         return replace(base, reason=Text("the column is incomplete: {why}", why=column["incomplete"]))
     if not column.get("ok"):
         return replace(base, reason=Text("the column could not be crawled: {what}", what=_failed(column)))
-    keys = _Keys(portal)
+    keys = seen.keys
     rows = [r for r in column.get("reports", []) if r.get("year") == year]
     listed = [r for r in rows if keys.of(r) == unit.key]
     if listed:
         reason = Text("the column lists a report for this year but it was not archived")
         return replace(base, reason=reason, evidence={**evidence, "listed": listed})
-    if (contested := _contested(portal, unit, year, column, rows, seen, keys)) is not None:
+    if (contested := _contested(portal, unit, year, column, rows, seen)) is not None:
         return replace(base, **contested)
     badly_linked = [
         s for s in column.get("skipped", []) if keys.of(s) == unit.key and s.get("year") == year
@@ -473,7 +474,7 @@ def _judge_one(
             base,
             reason=Text("no report, but the street is unverified in the registry and was never seen on the portal"),
         )
-    if unit.key not in seen.discovered and unit.status == "inferred" and not _holds_own(seen, unit, slot, keys):
+    if unit.key not in seen.discovered and unit.status == "inferred" and not _holds_own(seen, unit, slot):
         # The code is a guess (the domain notes on portals, §1): the column at it may be an orphan or another
         # unit's, so its emptiness says nothing about the street until it has held the street's reports.
         reason = Text(
@@ -504,7 +505,7 @@ def _failed(column: dict[str, Any]) -> Text | str:
 
 
 def _contested(
-    portal: Portal, unit: Unit, year: int, column: dict[str, Any], rows: list[dict[str, Any]], seen: _Seen, keys: _Keys
+    portal: Portal, unit: Unit, year: int, column: dict[str, Any], rows: list[dict[str, Any]], seen: _Seen
 ) -> dict[str, Any] | None:
     """The street's own column lists a report of this year that another street claims (a title naming another
     street, crawler/one_source.py), or a source conflict names it: whose report it is was not decided, so
@@ -517,7 +518,7 @@ def _contested(
         if c.get("year") in (year, None)
         and (c["key"] == unit.key or (c.get("listed_in"), c.get("crawl_id")) == (own, column.get("crawl_id")))
     ]  # fmt: skip
-    cross = [r for r in rows if keys.of(r) != unit.key]
+    cross = [r for r in rows if seen.keys.of(r) != unit.key]
     if not conflicts and not cross:
         return None
     named = {c.get("url"): c for c in conflicts}
@@ -532,11 +533,11 @@ def _contested(
     return {"reason": reason, "evidence": evidence}
 
 
-def _holds_own(seen: _Seen, unit: Unit, slot: tuple[str | None, int | None], keys: _Keys) -> bool:
+def _holds_own(seen: _Seen, unit: Unit, slot: tuple[str | None, int | None]) -> bool:
     """Whether the street's column was ever seen holding the street's own reports: a capture listing a row
     of it, or a report of it read from that column."""
     urls = {c.get("column_url") for c in seen.columns.get(slot, [])}
-    if any(keys.of(r) == unit.key for c in seen.columns.get(slot, []) for r in c.get("reports", [])):
+    if any(seen.keys.of(r) == unit.key for c in seen.columns.get(slot, []) for r in c.get("reports", [])):
         return True
     return any(
         s.get("column_url") in urls or not s.get("column_url")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import os
 import subprocess
@@ -83,3 +85,19 @@ def serving(server: ServerT) -> Iterator[ServerT]:
         yield server
     finally:
         server.stop()
+
+
+def report_item(**changes: Any) -> Any:
+    """A ReportItem of 杨园街道 2024 as the wuchang spider makes it (a crawler.items.ReportItem; ``changes``
+    replace its fields)."""
+    from crawler.items import ReportItem
+
+    item = ReportItem(
+        portal="wuchang", portal_name="武昌区", street="杨园街道", street_key="yyj", legal_district="武昌区",
+        year=2024, title="杨园街道2024年政府信息公开工作年度报告",
+        url="https://www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/202501/t20250111_2515966.html",
+        column_url="https://www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/", page_date=dt.date(2025, 1, 11),
+        page_date_label="公开日期", url_date=dt.date(2025, 1, 11), doc_id=2515966, index_no=None, publisher=None,
+        crawl_id="c", has_body=True,
+    )  # fmt: skip
+    return dataclasses.replace(item, **changes)

@@ -7,17 +7,12 @@ import datetime as dt
 
 from crawler.items import ReportItem
 from pipelines.catalog import stable_report
+from tests.support import report_item
 
 
 def _item(**extra: object) -> ReportItem:
-    return ReportItem(
-        portal="wuchang", portal_name="武昌区", street="杨园街道", street_key="yyj", legal_district="武昌区",
-        year=2024, title="杨园街道2024年政府信息公开工作年度报告",
-        url="https://www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/202501/t20250111_2516003.html",
-        column_url="https://www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/", page_date=dt.date(2025, 1, 11),
-        page_date_label="发布日期", url_date=dt.date(2025, 1, 11), doc_id=2516003, index_no=None, publisher=None,
-        crawl_id="c1", has_body=True, **extra,  # type: ignore[arg-type]
-    )  # fmt: skip
+    item: ReportItem = report_item(page_date_label="发布日期", **extra)
+    return item
 
 
 def test_fields_added_later_stay_out_of_report_json_while_empty() -> None:

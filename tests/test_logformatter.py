@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
 from scrapy.spiders import Spider
@@ -11,18 +9,15 @@ from scrapy.utils.test import get_crawler, get_reactor_settings
 
 from crawler.items import FileRecord, ReportItem
 from crawler.logformatter import QuietLogFormatter
+from tests.support import report_item
 
 
 def item() -> ReportItem:
-    return ReportItem(
-        portal="wuchang", portal_name="武昌区", street="杨园街道", street_key="yyj", legal_district="武昌区",
-        year=2024, title="杨园街道2024年政府信息公开工作年度报告",
-        url="https://www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/202501/t20250111_2515966.html",
-        column_url="https://www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/", page_date=dt.date(2025, 1, 11),
-        page_date_label="公开日期", url_date=dt.date(2025, 1, 11), doc_id=2515966, index_no=None, publisher=None,
-        crawl_id="c", has_body=True, files=[FileRecord(url="u", role="page", kind="html", name="page.html")],
+    item: ReportItem = report_item(
+        files=[FileRecord(url="u", role="page", kind="html", name="page.html")],
         _body=b"%PDF-1.7 " + b"\x00secret-bytes" * 100_000,
-    )  # fmt: skip
+    )
+    return item
 
 
 def test_scraped_dropped_and_error_lines_carry_a_summary_not_the_body() -> None:

@@ -17,18 +17,18 @@ from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 from lxml import etree
 from parsel import Selector
 
+from crawler.extract.deadline import DOC_DATE_LABELS, UPDATE_LABEL
 from crawler.parsers.listing import PAGER_CALL_RE, _read_pager, parse_date
 from crawler.parsers.urls import ARTICLE_RE, DOCUMENT_EXTENSIONS, document_base, document_kind, url_date
 
 # On-page publication date labels, most authoritative first (docs/portals.md §2): 公开日期 is what the
 # office declares; 更新时间 (UPDATE_LABEL) moves when a page is edited, so it is the last resort, and an
 # update time later than the URL date is an edit, never the publication date (see parse_detail).
-UPDATE_LABEL = "更新时间"
 DATE_LABELS = ("公开日期", "发布日期", "发布时间", "日期", UPDATE_LABEL)
-# The document's own dates: 发文日期 (issue, 江汉's table) and 成文日期 (signing, the wuhan.gov.cn block).
-# They say when the document was made, not when the page went online: a proxy like a signing date
-# (docs/report-format.md §5.4), kept as ``Detail.doc_date``, never the page date.
-DOC_DATE_LABELS = ("发文日期", "成文日期")
+# The document's own dates (DOC_DATE_LABELS: 发文日期 in 江汉's table, 成文日期 in the wuhan.gov.cn block) say
+# when the document was made, not when the page went online: a proxy like a signing date
+# (docs/report-format.md §5.4), kept as ``Detail.doc_date``, never the page date. The deadline rule
+# (crawler/extract/deadline.py) owns what each label means.
 # 字号 (font size control) and 有效性 are not metadata we keep, but they end the value before them.
 LABELS = (
     "名称", "标题", "发布机构", "发文机构", "来源", "发布单位", "索引号", "文号", "字号", "有效性",

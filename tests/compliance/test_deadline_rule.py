@@ -145,3 +145,4 @@ def test_the_judge_knows_the_labels_the_parser_gives() -> None:
     from crawler.parsers import detail
 
     assert (dl.UPDATE_LABEL, dl.DOC_DATE_LABELS) == (detail.UPDATE_LABEL, detail.DOC_DATE_LABELS)
+    assert detail.UPDATE_LABEL in detail.DATE_LABELS and set(detail.DOC_DATE_LABELS) <= set(detail.LABELS)
