@@ -60,16 +60,25 @@ def new_walk(portal: Portal, crawl_id: str, unit: Unit | None, base: str, year: 
     return ColumnWalk(unit, base, year, column_item(portal, crawl_id, unit, base, year))
 
 
-def walks(portal: Portal, crawl_id: str, units: tuple[Unit, ...], years: tuple[int, ...]) -> Iterator[ColumnWalk]:
+def walks(
+    portal: Portal, crawl_id: str, units: tuple[Unit, ...], years: tuple[int, ...], this_year: int | None = None
+) -> Iterator[ColumnWalk]:
     """The columns the registry names: one per year (``per_year`` layout), the county's one (``county``)
     or one per street.
 
     A per-year portal's folders are labelled loosely (黄石 files a 2025 report in its ``2024_nd``
-    folder): every report of a walked folder is classified by its title, never by the folder it sits in
-    (crawler/selection.py), so a crawl of every year finds it wherever it is filed."""
+    folder; others file a report in the folder of the year it was published): every report of a walked
+    folder is classified by its title, never by the folder it sits in (crawler/selection.py), and the folder
+    after the newest year asked is walked too (up to ``this_year``, the year in progress), so a crawl finds a
+    report wherever it is filed."""
     if portal.layout == "per_year":
         for year in years:
             yield new_walk(portal, crawl_id, None, portal.year_column(year), year)
+        after = max(years, default=0) + 1
+        if years and this_year is not None and after <= this_year and after not in years:
+            walk = new_walk(portal, crawl_id, None, portal.year_column(after), after)
+            walk.item.ahead = True
+            yield walk
     elif portal.layout == "county":
         assert portal.column is not None
         yield new_walk(portal, crawl_id, None, portal.column, None)

@@ -16,10 +16,13 @@ read from the clock here). The rules (docs/report-format.md §5, docs/portals.md
 * no report and the deadline not reached: ``pending``.
 * no report, deadline passed: ``missing`` only if the street's column was crawled completely AFTER the
   deadline (every page of it: a page carried from an earlier capture keeps that capture's time), no archived
-  list capture ever listed a report of that year, and the street is known to exist (an unverified street seen
-  on the portal; an inferred column code whose column has listed the street); otherwise ``unknown`` with the
-  reason — never crawled, crawl failed, a challenge page, the report page could not be fetched (any failure of
-  the crawl judged), listed once but never read, contested (the street's own column lists a report another
+  list capture ever listed a report of that year, the street is known to exist (an unverified street seen on
+  the portal; an inferred column code or column URL whose column has listed the street) in that year (the
+  registry's ``since``, a report of it for that year or earlier, or the year just ended:
+  :func:`_existence_unproven`), and a per-year portal's next folder was read too; a year outside the registry's
+  ``since``/``until`` is not judged unless a report of it was seen. Otherwise ``unknown`` with the reason —
+  never crawled, crawl failed, a challenge page, the report page could not be fetched (any failure of the
+  crawl judged), listed once but never read, contested (the street's own column lists a report another
   street claims), the street unverified or its code inferred. A failed crawl is never ``missing``, nor does it
   undo the ``missing`` the latest complete crawl after the deadline proved (it is named in the reason).
 * ``today`` is the day judged: a publication read after it and dated after it does not count yet.
@@ -120,6 +123,11 @@ class _Seen:
     # the newest archived one of their slot.
     unarchived_reports: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     unarchived_columns: dict[tuple[str | None, int | None], dict[str, Any]] = field(default_factory=dict)
+    # unit key → the earliest report year of it that was read or listed: the street existed then
+    first_year: dict[str, int] = field(default_factory=dict)
+    # a report's archived file keys → its document date: every crawl re-reading a page sights the same files,
+    # and their records are read once (on S3 each read is a GET)
+    doc_dates: dict[tuple[str, ...], dt.date | None] = field(default_factory=dict)
 
 
 class _Keys:
@@ -192,6 +200,8 @@ def _gather(store: Store, portal: Portal) -> _Seen:
                 seen.failures.setdefault(failure_key, []).append({**item, "crawl_id": crawl_id})
             elif kind == "SourceConflict":
                 seen.conflicts.append({**item, "crawl_id": crawl_id, "key": keys.of(item)})
+    for key, year in (*seen.reports, *seen.listed):
+        seen.first_year[key] = min(year, seen.first_year.get(key, year))
     return seen
 
 
@@ -241,6 +251,8 @@ def judge(
         report_years = list(years) if years is not None else list(range(registry.first_report_year, today.year))
         for unit in portal.streets:
             for year in report_years:
+                if not unit.owes(year) and (unit.key, year) not in seen.reports and (unit.key, year) not in seen.listed:
+                    continue  # the registry says the unit did not exist then, and nothing of it that year was seen
                 status = _judge_one(registry, store, portal, unit, year, today, seen)
                 results.append(_not_durable(status, spooled))
     return results
@@ -366,7 +378,7 @@ def _judge_one(
     sightings = _current_sightings(seen, unit.key, year)
     later: dt.date | None = None  # the date of a publication found, but read and dated after ``today``
     if sightings:
-        judged = [_judge_published(registry, portal, base, s, _doc_date(store, s)) for s in sightings]
+        judged = [_judge_published(registry, portal, base, s, _doc_date(store, s, seen.doc_dates)) for s in sightings]
         # As of ``today``: a publication read after today and dated after today was not there yet.
         as_of = [j for j, s in zip(judged, sightings, strict=True) if not _later_than(today, s, j)]
         if as_of:
@@ -481,6 +493,15 @@ def _judge_one(
             "no report, but the street's column code is inferred in the registry and its column never listed the street"
         )
         return replace(base, reason=reason)
+    if unit.key not in seen.discovered and unit.column_status == "inferred" and not _holds_own(seen, unit, slot):
+        # The code is seen, but not its report column: the URL follows the portal's pattern and may be the wrong
+        # channel (an orphan answers 暂无信息), so its emptiness proves nothing either.
+        reason = Text("no report, but the street's column URL is inferred in the registry and never listed the street")
+        return replace(base, reason=reason)
+    if (unproven := _existence_unproven(seen, unit, year, today)) is not None:
+        return replace(base, reason=unproven)
+    if portal.layout == "per_year" and (unread := _next_folder_unread(seen, year, deadline)) is not None:
+        return replace(base, reason=unread)
     if failed_since is not None:
         reason = Text(
             "deadline {deadline} passed; the complete crawl of {date} lists no report; that of {newer} failed: {what}",
@@ -493,6 +514,26 @@ def _judge_one(
         deadline=base.deadline, date=captured[:10],
     )  # fmt: skip
     return replace(base, status="missing", reason=reason)
+
+
+def _existence_unproven(seen: _Seen, unit: Unit, year: int, today: dt.date) -> Text | None:
+    """Why the street's existence in ``year`` is not established, or None when it is.
+
+    Streets were re-drawn 2019–2021 (docs/portals.md §9: 塔子湖, 龙阳, 四新… new; 上海 gone), and the registry
+    lists today's streets: that a street exists now says nothing of an earlier year. It existed in ``year`` if
+    the registry says since when (``since``), if a report of it for ``year`` or earlier was read or listed, or
+    if ``year`` is the report year just ended (the street exists now)."""
+    if unit.since is not None or year >= today.year - 1:
+        return None
+    first = seen.first_year.get(unit.key)
+    if first is not None and first <= year:
+        return None
+    if first is None:
+        return Text("no report, and nothing shows the street existed in {year}: no report of it was ever seen", year=year)
+    return Text(
+        "no report, and nothing shows the street existed in {year}: its first report seen is for {first}",
+        year=year, first=first,
+    )  # fmt: skip
 
 
 def _failed(column: dict[str, Any]) -> Text | str:
@@ -601,6 +642,28 @@ def _crawl_date(item: dict[str, Any]) -> dt.date | None:
         return None
 
 
+def not_created(column: dict[str, Any]) -> bool:
+    """The column's first page answered 404 or 410: the portal has no such column (a per-year portal's folder of
+    a year not begun, or not yet created). Of a year's own column this proves nothing (its URL may be wrong);
+    of the folder after it, read beside it, it proves that no report is filed there."""
+    pages = column.get("pages") or [{}]
+    return pages[0].get("status") in (404, 410)
+
+
+def _next_folder_unread(seen: _Seen, year: int, deadline: dt.date) -> Text | None:
+    """Why the folder after ``year``'s of a per-year portal leaves the year's absence unproven (a portal may
+    file a report in the folder of the year it was published: crawler/columns.py), or None when it was read
+    since the deadline passed (or answered that it does not exist)."""
+    captures = seen.columns.get((None, year + 1), [])
+    newest = captures[-1] if captures else None
+    if newest is not None and (newest.get("ok") or not_created(newest)) and _after_deadline(newest, deadline):
+        return None
+    return Text(
+        "the {folder} folder, where a {year} report may be filed, was not read completely since the deadline passed",
+        folder=year + 1, year=year,
+    )  # fmt: skip
+
+
 def _after_deadline(column: dict[str, Any], deadline: dt.date) -> bool:
     captured: str | None = column.get("captured_at")
     return captured is not None and dt.date.fromisoformat(captured[:10]) > deadline
@@ -612,14 +675,19 @@ def _unarchived(item: dict[str, Any]) -> dict[str, Any]:
     return {k: item[k] for k in fields if item.get(k) is not None}
 
 
-def _doc_date(store: Store, report: dict[str, Any]) -> dt.date | None:
-    """The document date of the report's primary record, when extraction has made records."""
+def _doc_date(store: Store, report: dict[str, Any], known: dict[tuple[str, ...], dt.date | None]) -> dt.date | None:
+    """The document date of the report's primary record, when extraction has made records (``known``: the dates
+    already read, by the report's file keys)."""
+    keys = tuple(f["store_key"] for f in report.get("files", []) if f.get("store_key"))
+    if keys in known:
+        return known[keys]
     found = {}
-    for key in (f["store_key"] for f in report.get("files", []) if f.get("store_key")):
+    for key in keys:
         if (record := records.load_record(store, key, with_text=False)) is not None:
             found[key] = record
     primary = records.ArchivedReport("", {}, found).primary
-    return primary[1].doc_date if primary else None
+    known[keys] = date = primary[1].doc_date if primary else None
+    return date
 
 
 def _judge_published(

@@ -63,6 +63,21 @@ class Unit(_Strict):
     legal_district: str | None = None
     evidence: tuple[str, ...] = ()
     note: str | None = None
+    # The report years the unit owes (inclusive): a street created in 2021 owes no 2019 report, one merged away
+    # in 2022 no 2022 one. Streets were re-drawn 2019–2021 (docs/portals.md §9); without ``since`` a year before
+    # the street's first report seen is judged ``unknown``, never ``missing`` (crawler/compliance.py).
+    since: int | None = Field(default=None, ge=1990, le=2100)
+    until: int | None = Field(default=None, ge=1990, le=2100)
+
+    @model_validator(mode="after")
+    def _years_in_order(self) -> Unit:
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise ValueError(f"since ({self.since}) is after until ({self.until})")
+        return self
+
+    def owes(self, year: int) -> bool:
+        """Whether the unit owes a report for ``year`` by the registry (its ``since``/``until``)."""
+        return (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
 
     @field_validator("code")
     @classmethod

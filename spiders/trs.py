@@ -80,6 +80,7 @@ class TrsPortalSpider(scrapy.Spider):
         self.allowed_domains = [self.portal.host, *self.portal.attachment_hosts]
         self.units, self.to_discover = streets(self.street_filter, self.portal)
         self.years = parse_years(self.years_arg, self.registry.first_report_year, settings.getint("TODAY_YEAR"))
+        self.this_year: int = settings.getint("TODAY_YEAR") or dt.date.today().year  # the year in progress
         self.requested_reports: set[str] = set()  # report pages requested in this crawl (see _fetch_report)
         self.sources = OneSource(self.portal.id, self.crawl_id)
         # Tiered revalidation (crawler/revalidation.py): the crawl's day (REVALIDATE_TODAY steps days in
@@ -104,7 +105,7 @@ class TrsPortalSpider(scrapy.Spider):
             self.store = for_crawler(self.crawler)
             # Off the reactor's thread: on S3 these reads are GETs, and requests wait for nothing else.
             self.checked, self.list_pages = await asyncio.to_thread(self._read_history)
-        for walk in walks(self.portal, self.crawl_id, self.units, self.years):
+        for walk in walks(self.portal, self.crawl_id, self.units, self.years, self.this_year):
             yield self._page_request(walk, 0)
         if self.to_discover and self.portal.discovery is not None:
             yield self._request(self.portal.discovery.start, self.parse_navigation, step=0)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from crawler.compliance import not_created
 from crawler.registry import DEFAULT_PATH, default_registry, load_registry
 from crawler.store import open_store
 from replica.reality import CHALLENGE_PORTAL
@@ -61,7 +62,8 @@ def test_portal_found_set_and_hashes_equal_the_manifest(portal: str, everything:
     for report in expected:
         for file in report["files"]:
             assert by_url[file["url"]]["sha256"] == file["sha256"], file["url"]
-    columns = [i for i in items if i["type"] == "ColumnItem"]
+    # A per-year portal's folder of the year in progress (crawler/columns.py) does not exist yet in the replica.
+    columns = [i for i in items if i["type"] == "ColumnItem" and not (i["ahead"] and not_created(i))]
     assert columns and all(c["ok"] for c in columns), [c["error"] for c in columns if not c["ok"]]
     assert not [i for i in items if i["type"] == "FetchFailure"]
     # Streets are keyed by the portal that publishes them; the legal district is kept.

@@ -99,6 +99,13 @@ def test_bad_file_names_file_entry_and_key(tmp_path: Path) -> None:
 
     assert "portals.wuchang.colum" in _broken(tmp_path, unknown_key)
 
+    def years_reversed(raw: dict) -> None:
+        raw["portals"]["jiangan"]["streets"][-1].update(since=2021, until=2020)
+
+    message = _broken(tmp_path, years_reversed)
+    assert "portals.jiangan.streets.15" in message and "塔子湖街道" in message
+    assert "since (2021) is after until (2020)" in message
+
 
 def test_unreadable_file(tmp_path: Path) -> None:
     path = tmp_path / "x.yaml"

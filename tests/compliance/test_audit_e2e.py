@@ -148,3 +148,24 @@ def test_a_report_listed_once_then_withdrawn_is_never_missing(mirror: Mirror, tm
     assert (row["status"], row["reason"]) == (
         "unknown", f"a report was listed in {col} on 2025-01-22 (list date 2025-01-20) but its page was never read"
     )  # fmt: skip
+
+
+def test_a_report_filed_in_the_folder_of_the_year_it_was_published_is_found(mirror: Mirror, tmp_path: Path) -> None:
+    """武汉经开区 files by year folder; a report of 2024 published in January 2025 may sit in folder 2025 (audit
+    f_year_folder). A crawl of 2024 walks folder 2025 too: 沌口's report is found there, on time, and 湘口, in
+    neither folder, is missing: both folders were read after the deadline."""
+    col = "https://www.whkfq.gov.cn/xxgk/zfxxgkndbg/{}/jdbsc/"
+    mirror.put(col.format(2024), '<html><head><meta charset="utf-8"></head><body><p>暂无信息</p></body></html>')
+    title, href = "沌口街道2024年政府信息公开工作年度报告", "./202501/t20250117_2519642.html"
+    mirror.put(col.format(2025), listing([(href, title, "2025-01-17")]))
+    mirror.put(col.format(2025) + href[2:], detail(title, "2025年01月17日", "沌口街道"))
+    store = tmp_path / "archive"
+    crawl_at("2025-02-10T02:00:00Z", "whkfq", mirror, store, "-a", "years=2024")
+    found = status_of(store, "whkfq", "沌口街道", "2025-02-10")
+    assert (found["status"], found["date_used"], found["report_url"]) == (
+        "on_time", "2025-01-17", col.format(2025) + href[2:]
+    )  # fmt: skip
+    absent = status_of(store, "whkfq", "湘口街道", "2025-02-10")
+    assert (absent["status"], absent["reason"]) == (
+        "missing", "deadline 2025-01-31 passed; the column crawled completely on 2025-02-10 lists no report"
+    )  # fmt: skip

@@ -106,6 +106,21 @@ def test_an_empty_column_at_an_inferred_code_is_not_evidence_of_absence(tmp_path
     assert status_of(run(store, "2025-02-10"), "石洞街道").status == "missing"
 
 
+def test_an_empty_column_at_an_inferred_column_url_is_not_evidence_of_absence(tmp_path: Path) -> None:
+    """积玉桥's folder code jyqj is seen, its report column xxgk/jyqj/zfxxgknb/ only follows the pattern
+    (``column_status: inferred``): the same doubt as an inferred code, the same test."""
+    jy = "https://www.wuchang.gov.cn/xxgk/jyqj/zfxxgknb/"
+    empty = {**column("积玉桥街道"), "street_key": "jyqj", "column_url": jy}
+    status = status_of(run(store_of(tmp_path, {"20250210T020000Z": [empty]}), "2025-02-10"), "积玉桥街道")
+    assert (status.status, status.reason) == (
+        "unknown", "no report, but the street's column URL is inferred in the registry and never listed the street"
+    )  # fmt: skip
+    own = {**report("积玉桥街道", 2023, "2024-01-12", "2024-01-12"), "street_key": "jyqj", "column_url": jy}
+    store = store_of(tmp_path / "b", {"20240201T020000Z": [{**empty, "pages": [page(jy, "2024-02-01T02:00:00Z")]}, own],
+                                      "20250210T020000Z": [empty]})  # fmt: skip
+    assert status_of(run(store, "2025-02-10"), "积玉桥街道").status == "missing"
+
+
 # ---- #16: an outage after a complete crawl; --today judges as of that day ---------------------------------------
 
 
@@ -304,3 +319,124 @@ def test_an_edit_time_after_the_url_date_is_not_the_publication_date(tmp_path: P
     store = store_of(tmp_path, {"20250601T020000Z": [column("杨园街道", fetched="2025-06-01T02:00:00Z"), edited]})
     status = status_of(run(store, "2025-06-01"), "杨园街道")
     assert (status.status, status.date_basis, status.date_used) == ("on_time", "url_date", dt.date(2025, 1, 26))
+
+
+# ---- #7: a street created after 2019 ----------------------------------------------------------------------------
+
+
+def _judge_years(store: LocalStore, today: str, years: list[int], registry: Any = REGISTRY) -> dict[int, Status]:
+    statuses = judge(registry, store, dt.date.fromisoformat(today), years=years, portals=["wuchang"])
+    return {s.year: s for s in statuses if s.street == "杨园街道"}
+
+
+def test_a_street_is_not_missing_in_years_before_it_is_known_to_exist(tmp_path: Path) -> None:
+    """塔子湖街道 was created after 2019 (docs/portals.md §9): its first report is for 2021, so nothing shows
+    it owed one for 2019 or 2020 (audit f_new_street). After its first report, an absence is missing."""
+    store = store_of(tmp_path, {"20250210T020000Z": [
+        column("杨园街道"), report("杨园街道", 2021, "2022-01-21", "2022-01-21"),
+    ]})  # fmt: skip
+    got = _judge_years(store, "2025-02-10", [2019, 2020, 2021, 2022, 2024])
+    assert got[2019].status == got[2020].status == "unknown"
+    assert got[2019].reason == "no report, and nothing shows the street existed in 2019: its first report seen is for 2021"
+    assert got[2021].status == "on_time"
+    assert got[2022].status == got[2024].status == "missing"
+    # A street never seen: the report year just ended is still owed (the street exists now), earlier ones unproven.
+    empty = store_of(tmp_path / "empty", {"20250210T020000Z": [column("杨园街道")]})
+    got = _judge_years(empty, "2025-02-10", [2022, 2023, 2024])
+    assert [got[y].status for y in (2022, 2023, 2024)] == ["unknown", "unknown", "missing"]
+    assert "no report of it was ever seen" in got[2022].reason
+
+
+def test_the_registry_says_which_years_a_street_owes(tmp_path: Path) -> None:
+    """``since``/``until`` in config/portals.yaml: a year before ``since`` is not judged at all (unless a report of
+    it was seen anyway), and ``since`` proves the street existed from that year on."""
+    portal = REGISTRY.portals["wuchang"]
+    yyj = portal.unit("yyj").model_copy(update={"since": 2020, "until": 2023})
+    streets = tuple(yyj if u.key == "yyj" else u for u in portal.streets)
+    registry = REGISTRY.model_copy(update={"portals": {"wuchang": portal.model_copy(update={"streets": streets})}})
+    store = store_of(tmp_path, {"20250210T020000Z": [column("杨园街道")]})
+    got = _judge_years(store, "2025-02-10", [2019, 2020, 2023, 2024], registry)
+    assert sorted(got) == [2020, 2023]
+    assert got[2020].status == got[2023].status == "missing"
+    seen_anyway = store_of(tmp_path / "b", {"20250210T020000Z": [
+        column("杨园街道"), report("杨园街道", 2019, "2020-01-20", "2020-01-20"),
+    ]})  # fmt: skip
+    assert _judge_years(seen_anyway, "2025-02-10", [2019], registry)[2019].status == "on_time"
+
+
+# ---- #8: a per-year portal may file a report in the folder of the year it was published ---------------------------
+
+KFQ = "https://www.whkfq.gov.cn/xxgk/zfxxgkndbg/{}/jdbsc/"
+
+
+def folder(year: int, fetched: str = "2025-02-10T02:00:00Z", status: int = 200, **extra: Any) -> dict[str, Any]:
+    ok = status == 200
+    return {
+        "type": "ColumnItem", "portal": "whkfq", "street": None, "street_key": None, "year": year,
+        "column_url": KFQ.format(year), "ok": ok, "challenge": False, "discovered": False, "reports": [],
+        "skipped": [], "error": None if ok else f"HTTP {status} for {KFQ.format(year)}index.html",
+        "pages": [page(KFQ.format(year) + "index.html", fetched, status=status)], **extra,
+    }  # fmt: skip
+
+
+def kfq_status(tmp_path: Path, *items: dict[str, Any]) -> Status:
+    store = LocalStore(tmp_path)
+    body = "\n".join(json.dumps(i, ensure_ascii=False) for i in items) + "\n"
+    store.put("_crawls/whkfq/20250210T020000Z.jsonl", body.encode())
+    return status_of(run(store, "2025-02-10", portal="whkfq"), "沌口街道")
+
+
+def test_a_per_year_absence_needs_the_next_years_folder_read_too(tmp_path: Path) -> None:
+    """Folder 2024 read after the deadline and empty: 沌口's 2024 report may sit in folder 2025 (audit
+    f_year_folder), so the absence is proven only once that folder was read too, or answered that it does not
+    exist."""
+    unread = kfq_status(tmp_path / "a", folder(2024))
+    assert (unread.status, unread.reason) == (
+        "unknown",
+        "the 2025 folder, where a 2024 report may be filed, was not read completely since the deadline passed",
+    )
+    before = kfq_status(tmp_path / "b", folder(2024), folder(2025, "2025-01-20T02:00:00Z", ahead=True))
+    assert before.status == "unknown"
+    assert kfq_status(tmp_path / "c", folder(2024), folder(2025, ahead=True)).status == "missing"
+    assert kfq_status(tmp_path / "d", folder(2024), folder(2025, status=404, ahead=True)).status == "missing"
+    assert kfq_status(tmp_path / "e", folder(2024), folder(2025, status=503, ahead=True)).status == "unknown"
+
+
+def test_the_folder_of_the_year_in_progress_not_created_yet_is_no_crawl_problem(tmp_path: Path) -> None:
+    from crawler.alerts import crawl_health
+
+    found = {"type": "ReportItem", "portal": "whkfq", "street": "沌口街道", "street_key": "沌口街道", "year": 2024,
+             "url": KFQ.format(2024) + "202501/t20250117_2519642.html", "files": []}  # fmt: skip
+    done = {"type": "CrawlSummary", "finish_reason": "finished"}
+
+    def health(name: str, ahead: dict[str, Any]) -> list[str]:
+        store = LocalStore(tmp_path / name)
+        body = "\n".join(json.dumps(i, ensure_ascii=False) for i in (folder(2024), found, ahead, done)) + "\n"
+        store.put("_crawls/whkfq/20250210T020000Z.jsonl", body.encode())
+        return [m.body for m in crawl_health(store, REGISTRY, ["whkfq"])]
+
+    assert health("404", folder(2025, status=404, ahead=True)) == []
+    [problem] = health("503", folder(2025, status=503, ahead=True))
+    assert f"HTTP 503 for {KFQ.format(2025)}index.html" in problem
+    # A year asked for whose folder answers 404 is a problem: its URL may be wrong.
+    assert len(health("asked", folder(2025, status=404))) == 1
+
+
+def test_the_records_of_a_page_sighted_by_every_crawl_are_read_once(tmp_path: Path, monkeypatch: Any) -> None:
+    """A daily crawl sights the same report page each day: its files' records (GETs on S3) are read once."""
+    from crawler import records
+
+    reads: list[str] = []
+    real = records.load_record
+
+    def counted(store: Any, key: str, **kw: Any) -> Any:
+        reads.append(key)
+        return real(store, key, **kw)
+
+    monkeypatch.setattr(records, "load_record", counted)
+    files = [{"url": YY + "p.html", "role": "page", "store_key": "wuchang/yyj/2024/page.html", "version": 1}]
+    sighting = {**report("杨园街道", 2024, "2025-01-20", "2025-01-20"), "files": files}
+    crawls = {f"202502{d:02d}T020000Z": [column("杨园街道", fetched=f"2025-02-{d:02d}T02:00:00Z"), sighting]
+              for d in range(1, 11)}  # fmt: skip
+    assert status_of(run(store_of(tmp_path, crawls), "2025-02-10"), "杨园街道").status == "on_time"
+    assert reads == ["wuchang/yyj/2024/page.html"]

@@ -144,17 +144,17 @@ def test_what_was_read_but_not_archived_proves_nothing(tmp_path: Path) -> None:
 
 def test_archived_evidence_stands_beside_a_later_reading_that_was_not_archived(tmp_path: Path) -> None:
     late_refusal = column("杨园街道", fetched="2025-04-01T00:00:00Z", pipeline_error=STORE_ERROR)
-    early_refusal = column("南湖街道", fetched="2025-02-05T00:00:00Z", pipeline_error=STORE_ERROR)
+    early_refusal = column("珞珈山街道", fetched="2025-02-05T00:00:00Z", pipeline_error=STORE_ERROR)
     store = store_with(
         tmp_path,
         [column("杨园街道"), early_refusal, {**report("中南路街道", 2024, None, "2025-01-10"), "pipeline_error": "x"}],
-        [late_refusal, column("南湖街道", fetched="2025-03-01T00:00:00Z"), column("中南路街道"),
+        [late_refusal, column("珞珈山街道", fetched="2025-03-01T00:00:00Z"), column("中南路街道"),
          report("中南路街道", 2024, "2025-01-10", "2025-01-10")],
     )  # fmt: skip
     statuses = run(store, dt.date(2025, 6, 1))
     yy = status_of(statuses, "杨园街道")  # the archived capture of 10 February still proves the absence
     assert (yy.status, yy.evidence["captured_at"]) == ("missing", "2025-02-10T02:00:00Z")
-    assert status_of(statuses, "南湖街道").status == "missing"  # archived again after the refusal
+    assert status_of(statuses, "珞珈山街道").status == "missing"  # archived again after the refusal
     assert status_of(statuses, "中南路街道").status == "on_time"  # archived on the second crawl
 
 
