@@ -529,7 +529,9 @@ def _existence_unproven(seen: _Seen, unit: Unit, year: int, today: dt.date) -> T
     if first is not None and first <= year:
         return None
     if first is None:
-        return Text("no report, and nothing shows the street existed in {year}: no report of it was ever seen", year=year)
+        return Text(
+            "no report, and nothing shows the street existed in {year}: no report of it was ever seen", year=year
+        )
     return Text(
         "no report, and nothing shows the street existed in {year}: its first report seen is for {first}",
         year=year, first=first,

@@ -26,8 +26,10 @@ from crawler.extract.rules import (
 # 2: PDF tables stitched across pages, table 4 by its column row; 3: cells placed by the t3 header's columns
 # (a blank end cell no longer shifts a row), footnote marks (①, ¹, <sup>) not read as digits; 4: landscape
 # PDF pages turned upright, HTML layout tables walked, office HTML and MHTML read, DOCX style-hidden text and
-# placeholder prompts left out, a table on an unread page "not read" (V01 warning) instead of absent.
-EXTRACTOR_VERSION = "4"
+# placeholder prompts left out, a table on an unread page "not read" (V01 warning) instead of absent; 5: a
+# table past the OCR page cap or the text size cap "not read" instead of absent (the text cut at a line
+# break), HTML saved as UTF-16 read, HTML nested past the parser's depth limit read up to it.
+EXTRACTOR_VERSION = "5"
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -47,8 +47,8 @@ class Context:
     prose_new_applications: int | None
     prose_no_review_litigation: bool | None
     # Parts of the file the reader could not read, in its words (formats.Extracted.unread: a page that is
-    # only an image, text set at an angle, pages past the page limit). A table missing from the text may
-    # be on them.
+    # only an image, text set at an angle, pages past the page or OCR limit, text past the size limit, an
+    # HTML page past the parser's depth limit). A table missing from the text may be on them.
     unread: tuple[str, ...] = ()
 
 

@@ -337,7 +337,9 @@ def test_a_street_is_not_missing_in_years_before_it_is_known_to_exist(tmp_path: 
     ]})  # fmt: skip
     got = _judge_years(store, "2025-02-10", [2019, 2020, 2021, 2022, 2024])
     assert got[2019].status == got[2020].status == "unknown"
-    assert got[2019].reason == "no report, and nothing shows the street existed in 2019: its first report seen is for 2021"
+    assert got[2019].reason == (
+        "no report, and nothing shows the street existed in 2019: its first report seen is for 2021"
+    )
     assert got[2021].status == "on_time"
     assert got[2022].status == got[2024].status == "missing"
     # A street never seen: the report year just ended is still owed (the street exists now), earlier ones unproven.

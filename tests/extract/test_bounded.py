@@ -21,6 +21,9 @@ from crawler.extract import Limits, Record, extract
 from crawler.extract.workers import ExtractPool, WorkerLimits, limit_reason
 from crawler.store import LocalStore
 from tests.extract import hostile, worker_tasks
+from tests.extract.expected import VALUES
+from tests.extract.html_exports import FIXTURES as HTML_FIXTURES
+from tests.extract.html_exports import LO_SEED
 
 MiB = 1 << 20
 
@@ -83,6 +86,71 @@ def test_caps_leave_real_tables_alone() -> None:
     ).encode()
     record = extract(html, filename="ok.html")
     assert limit_reason(record) is None and "信息内容\t本年\t\t\n\t1\t2\t3" in record.text
+
+
+# ---- elements nested thousands deep (HTML) ---------------------------------------------------------
+# Seed 004 as LibreOffice exports it to HTML (tests/fixtures/html/), its body wrapped in nested elements.
+_NESTED = {
+    "div": ("<div>", "</div>"),
+    "span": ("<span>", "</span>"),
+    "font": ("<font>", "</font>"),
+    "table": ("<table><tr><td>", "</td></tr></table>"),  # three levels each: <tbody> is not added
+}
+# libxml2 stops at elements nested 2048 deep (parsel's huge_tree) and drops the rest of the page.
+_PARSER_STOPPED = (
+    "the page after elements nested 2048 deep (the HTML parser's limit: Excessive depth in document: 2048)"
+)
+
+
+def _nest(tag: str, depth: int, inner: str) -> str:
+    opening, closing = _NESTED[tag]
+    return opening * depth + inner + closing * depth
+
+
+def _report_page() -> tuple[str, int, int]:
+    """LibreOffice's HTML of seed 004, and where its body's content starts and ends."""
+    page = (HTML_FIXTURES / "libreoffice.html").read_text(encoding="utf-8")
+    start = page.index(">", page.index("<body")) + 1
+    return page, start, page.rindex("</body>")
+
+
+@pytest.mark.parametrize("tag", ["div", "span", "font"])
+def test_a_report_inside_1000_nested_elements_reads_as_the_report(tag: str) -> None:
+    """Within the HTML parser's depth limit nesting changes nothing: the report reads exactly as without
+    it. (The reader walked the page by recursion: RecursionError, a P00 reader_error.)"""
+    page, start, end = _report_page()
+    wrapped = page[:start] + _nest(tag, 1000, page[start:end]) + page[end:]
+    record, expected = extract(wrapped.encode(), filename="report.html"), extract(page.encode(), filename="report.html")
+    assert (record.text, record.cells, record.findings) == (expected.text, expected.cells, expected.findings)
+    assert {key: cell.value for key, cell in record.cells.items()} == VALUES[LO_SEED]
+
+
+@pytest.mark.parametrize(("tag", "depth"), [("table", 1000), ("table", 100_000), ("div", 100_000), ("span", 100_000)])
+def test_tables_nested_past_the_parsers_limit_are_not_read_not_absent(tag: str, depth: int) -> None:
+    """The report's tables inside elements nested past the HTML parser's limit (1000 tables in each other's
+    cells are 3000 levels): the parser drops the page from there on, so what it kept is read, fast and in
+    little memory, and the rest is "not read" (V01 warnings naming why), never a traceback or "absent"."""
+    page, start, end = _report_page()
+    cut = page.rindex("<p", start, page.index("二、主动公开政府信息情况"))  # the heading before table 2
+    wrapped = page[:cut] + _nest(tag, depth, page[cut:end]) + page[end:]
+    started = time.monotonic()
+    record, peak = _traced_peak(wrapped.encode(), "report.html")
+    assert time.monotonic() - started < 2 and peak < 64 * MiB
+    expected = extract(page[:cut].encode(), filename="report.html")  # the page as if it ended there
+    assert record.text == expected.text and record.report_year == 2022
+    assert [(f.severity, f.table, f.message) for f in record.findings if f.rule == "V01"] == [
+        ("warning", table, f"table {table} not read: {_PARSER_STOPPED}") for table in ("t2", "t3", "t4")
+    ]
+
+
+@pytest.mark.parametrize("tag", ["table", "div", "span"])
+def test_nothing_but_nesting_is_a_clear_refusal(tag: str) -> None:
+    """100 000 empty nested elements and a word inside them: no text before the parser's limit, a P00 that
+    says why (not just "no text")."""
+    started = time.monotonic()
+    record = extract(f"<html><body>{_nest(tag, 100_000, '年度报告')}</body></html>".encode(), filename="x.html")
+    assert time.monotonic() - started < 2
+    assert _p00(record) == ("no_text", f"the html file contains no text; not read: {_PARSER_STOPPED}")
 
 
 # ---- the worker's own limits ---------------------------------------------------------------------

@@ -6,8 +6,10 @@ LibreOffice, Chromium and Word's conventions, not from the pages the reader was 
 from __future__ import annotations
 
 import base64
+import codecs
 import gzip
 import html
+import re
 import time
 import tracemalloc
 
@@ -15,8 +17,9 @@ import pytest
 
 from crawler.extract import Record, extract, extract_text_file
 from crawler.extract.formats import read_text
+from crawler.extract.formats.encoding import declared_charset, decode
 from crawler.extract.formats.errors import ReadError
-from crawler.extract.formats.sniff import sniff
+from crawler.extract.formats.sniff import office_export, sniff
 from pipelines.archive import html_instead_of
 from tests.extract.conftest import seed_path, seed_text
 from tests.extract.expected import METADATA, VALUES
@@ -267,3 +270,85 @@ def test_mhtml_skips_other_parts_without_decoding_them() -> None:
     assert (part, charset) == (page, "gb2312")
     assert peak < 1 << 20 and time.monotonic() - started < 2
     assert read_text(data, filename="report.doc").text == "测试"
+
+
+# ---- 4. Pages saved as UTF-16 ("Unicode") --------------------------------------------------------------
+
+
+def _utf16(data: bytes, codec: str, *, charset: str | None = None, bom: bool = True) -> bytes:
+    """The page ``data`` saved as UTF-16: Windows' "Unicode" (UTF-16LE, Notepad's and Word's Save As) or
+    "Unicode big endian" (UTF-16BE), each with its byte order mark. Notepad keeps the page's own charset
+    declaration; Word's "Save as Web Page" in Unicode declares ``charset=unicode`` (``charset``)."""
+    page = decode(data, declared_charset(data))
+    if charset is not None:
+        page, declarations = re.subn(r"charset=[\w-]+", f"charset={charset}", page, count=1)
+        assert declarations == 1
+    mark = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}[codec]
+    return (mark if bom else b"") + page.encode(codec)
+
+
+def _same_record(record: Record) -> dict[str, object]:
+    """The record less the hash of its file's bytes (the UTF-16 file is another file with the same text)."""
+    return {key: value for key, value in record.to_dict().items() if key != "file_sha256"}
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize(
+    ("name", "charset", "filename", "content_type"),
+    [
+        ("libreoffice.html", None, "P020230117395746521853.doc", "application/msword"),
+        ("cms_layout.html", None, "t20230117_2154821.shtml", "text/html"),
+        ("word.htm.gz", "unicode", "P020220125378421519.doc", "application/msword"),
+    ],
+)
+def test_a_page_saved_as_utf16_reads_as_the_page(
+    name: str, charset: str | None, filename: str, content_type: str, codec: str
+) -> None:
+    """A report page or attachment saved as UTF-16 with its byte order mark is HTML, and reads to exactly
+    the text, cells and findings of the same page in its own encoding (UTF-8 or GB2312)."""
+    original = _fixture(name)
+    data = _utf16(original, codec, charset=charset)
+    assert sniff(data) == "html"
+    if name != "cms_layout.html":  # an office suite's export: seen through the UTF-16 too
+        assert office_export(data)
+    expected = read_text(original, filename=filename, content_type=content_type)
+    extracted = read_text(data, filename=filename, content_type=content_type)
+    assert (extracted.kind, extracted.text, extracted.warnings) == ("html", expected.text, expected.warnings)
+    record = extract(data, filename=filename, content_type=content_type)
+    assert _same_record(record) == _same_record(extract(original, filename=filename, content_type=content_type))
+    assert record.tables_present == {"t2": True, "t3": True, "t4": True}
+
+
+def test_the_cell_cap_counts_the_cells_of_a_utf16_page() -> None:
+    """The cap on a page's table cells is counted before parsing (tests/extract/test_bounded.py): in UTF-16
+    too, whose bytes hide every <td> from a count in UTF-8 or ASCII bytes."""
+    from crawler.extract.formats.html import read_html
+
+    page = ("<html><body><p>某街道2024年政府信息公开工作年度报告</p><table>" + "<tr><td>1</td></tr>" * 30).encode()
+    for data in (page, _utf16(page, "utf-16-le"), _utf16(page, "utf-16-be")):
+        with pytest.raises(ReadError) as refused:
+            read_html(data, max_cells=29)
+        assert (refused.value.reason, refused.value.detail) == ("grid_limit", "30 table cells in the page, limit 29")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_text_with_a_bom_is_text(codec: str) -> None:
+    doc_id = "000_5dc0f6ddf6e173eb"
+    data = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}[codec] + seed_text(doc_id).encode(codec)
+    assert sniff(data) == "text"
+    assert read_text(data, filename="report.txt").text == seed_text(doc_id)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("what", ["page", "text"])
+def test_utf16_without_a_bom_is_refused_not_a_crash(what: str, codec: str) -> None:
+    """Without its byte order mark UTF-16 cannot be told from binary: a clear refusal (P00 unsupported,
+    the first bytes shown), never a reader's exception."""
+    data = _fixture("libreoffice.html") if what == "page" else seed_text("000_5dc0f6ddf6e173eb").encode()
+    unmarked = _utf16(data, codec, bom=False)
+    assert sniff(unmarked) == "unknown"
+    with pytest.raises(ReadError) as refused:
+        read_text(unmarked, filename="report.html")
+    assert refused.value.reason == "unsupported" and "unrecognised content (first bytes" in str(refused.value)
+    record = extract(unmarked, filename="report.html")
+    assert [(f.rule, f.evidence["reason"]) for f in record.findings] == [("P00", "unsupported")]

@@ -17,6 +17,7 @@ import pypdfium2
 import pytest
 
 from crawler.extract.formats import ocr
+from crawler.extract.formats.errors import UNREAD
 from crawler.extract.formats.limits import Limits
 
 WIDTHS = (595, 600, 605, 610, 615)  # points: each page its own width, to tell the pages apart when read
@@ -71,3 +72,23 @@ def test_pages_too_large_to_read_together_are_read_one_by_one(reads: list[tuple[
     text = ocr.read_scanned_pdf(_blank_pdf(), Limits(ocr_dpi=100, ocr_threads=2, max_render_pixels=1_500_000), [])
     assert len(text.splitlines()) == 5
     assert _most_at_once(reads) == 1
+
+
+@pytest.mark.parametrize(
+    ("cap", "unread"), [(3, "pages 4–5 (OCR stops at page 3)"), (4, "page 5 (OCR stops at page 4)")]
+)
+def test_pages_past_the_ocr_limit_are_named_not_read(
+    reads: list[tuple[int, float, float]], cap: int, unread: str
+) -> None:
+    """The pages past ``max_ocr_pages`` are not rendered or read, and the warning says so with the prefix
+    that makes V01 call a table on them "not read" rather than absent (tests/extract/test_read_limits.py)."""
+    warnings: list[str] = []
+    text = ocr.read_scanned_pdf(_blank_pdf(), Limits(ocr_dpi=100, max_ocr_pages=cap), warnings)
+    assert len(text.splitlines()) == cap and sorted(n for n, _s, _e in reads) == list(range(cap))
+    assert warnings == [f"{UNREAD}{unread}"]
+
+
+def test_a_scan_within_the_ocr_limit_has_no_warning(reads: list[tuple[int, float, float]]) -> None:
+    warnings: list[str] = []
+    ocr.read_scanned_pdf(_blank_pdf(), Limits(ocr_dpi=100, max_ocr_pages=len(WIDTHS)), warnings)
+    assert warnings == []

@@ -26,7 +26,7 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler, get_reactor_settings
 
 from crawler.items import ColumnItem, ReportItem
-from crawler.registry import DEFAULT_PATH, load_registry
+from crawler.registry import DEFAULT_PATH, default_registry, load_registry
 from spiders.trs import TrsPortalSpider
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -203,10 +203,16 @@ def test_the_spider_walks_the_saved_pages_to_the_report(portal: str) -> None:
     assert {p.fetched_at for c in columns for p in c.pages} == {"2026-07-01T08:30:00.000000Z"}  # the frozen clock
     listed = {(e["street"], e["year"], e["url"]) for c in columns for e in c.reports}
     assert (street, year, url) in listed
+    # A per-year portal also asks for the folder after the year asked (crawler/columns.py: a report may be
+    # filed in the folder of the year it was published), not saved with the fixture.
+    ahead = [r for r in result.unserved if "walk" in r.cb_kwargs and r.cb_kwargs["walk"].item.ahead]
+    registry_portal = default_registry().portal(portal)
+    assert [r.cb_kwargs["walk"].year for r in ahead] == ([year + 1] if registry_portal.layout == "per_year" else [])
     # The next requests: the column's other report pages, each once, to parse_report.
-    assert len(result.unserved) == requested - 1 and url not in {r.url for r in result.unserved}
-    assert {r.callback.__name__ for r in result.unserved if r.callback} <= {"parse_report"}
-    assert len({r.url for r in result.unserved}) == len(result.unserved)
+    unserved = [r for r in result.unserved if r not in ahead]
+    assert len(unserved) == requested - 1 and url not in {r.url for r in unserved}
+    assert {r.callback.__name__ for r in unserved if r.callback} <= {"parse_report"}
+    assert len({r.url for r in unserved}) == len(unserved)
 
 
 def test_a_challenge_without_a_browser_is_recorded_and_never_read_as_a_column() -> None:

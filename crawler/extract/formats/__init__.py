@@ -59,7 +59,7 @@ def read_text(
     elif kind == sn.HTML:
         from crawler.extract.formats import html  # noqa: PLC0415
 
-        text = html.read_html(data, content_type=content_type)
+        text = html.read_html(data, content_type=content_type, warnings=warnings)
         if _expects_document(filename, content_type) and not (sn.office_export(data) or _is_report(text)):
             # The server answered a document URL with a page (404, WAF challenge, login): not the report.
             raise ReadError(
@@ -71,7 +71,9 @@ def read_text(
         from crawler.extract.formats import html, mhtml  # noqa: PLC0415
 
         page, charset = mhtml.html_part(data)
-        text = html.read_html(page, content_type=f"text/html; charset={charset}" if charset else None)
+        text = html.read_html(
+            page, content_type=f"text/html; charset={charset}" if charset else None, warnings=warnings
+        )
     elif kind == sn.IMAGE:
         from crawler.extract.formats import ocr  # noqa: PLC0415
 
@@ -83,11 +85,26 @@ def read_text(
     else:
         raise ReadError("unsupported", f"unrecognised content (first bytes {data[:8]!r})")
     if not text.strip():
-        raise ReadError("no_text", f"the {kind} file contains no text")
+        # What the reader left unread may hold all the text there is (a page whose nesting stopped the HTML
+        # parser before its first word): the refusal says so rather than call the file empty of text.
+        unread = [w.removeprefix(UNREAD) for w in warnings if w.startswith(UNREAD)]
+        raise ReadError("no_text", "; not read: ".join([f"the {kind} file contains no text", *unread]))
     if len(text) > limits.max_text_chars:
-        warnings.append(f"text cut to {limits.max_text_chars} characters")
-        text = text[: limits.max_text_chars]
+        text, note = _cut(text, limits.max_text_chars)
+        warnings.append(note)
     return Extracted(kind, text, tuple(warnings))
+
+
+def _cut(text: str, cap: int) -> tuple[str, str]:
+    """``text`` kept to its whole lines within ``cap`` characters, and the warning naming the rest.
+
+    At a line break: a table row cut inside would keep a number cut short (「行政处罚\t149」 read as 1 or
+    14), a wrong value rather than a missing one. The rest is named ``not read`` (Extracted.unread): a table
+    in it is in the file, so V01 must not call it absent."""
+    end = text.rfind("\n", 0, cap + 1)
+    kept = text[:end] if end > 0 else text[:cap]  # a first line longer than the cap is cut inside it
+    lines = kept.count("\n") + 1
+    return kept, f"{UNREAD}the text after line {lines} (the text is cut at {cap} characters)"
 
 
 def _is_report(text: str) -> bool:

@@ -1,4 +1,5 @@
-"""Decoding text and HTML bytes: UTF-8, GBK/GB2312 (as GB18030, its superset) and what the page declares."""
+"""Decoding text and HTML bytes: UTF-8, UTF-16 (by its BOM), GBK/GB2312 (as GB18030, its superset) and what
+the page declares."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import codecs
 import re
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_UTF16_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))  # both 2 bytes
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), *_UTF16_BOMS)
 # GB2312 and GBK pages routinely contain GBK-only characters (硚 is not in GB2312): decode the superset.
 _ALIASES = {
     "gb2312": "gb18030",
@@ -15,6 +17,24 @@ _ALIASES = {
     "cp936": "gb18030",
     "euc-cn": "gb18030",
 }
+
+
+def utf16(data: bytes) -> str | None:
+    """The UTF-16 codec whose byte order mark ``data`` starts with, else None. Windows' "Unicode" Save As
+    (Notepad, Word's "Save as Web Page" in Unicode) writes UTF-16LE with its BOM, "Unicode big endian"
+    UTF-16BE."""
+    return next((encoding for bom, encoding in _UTF16_BOMS if data.startswith(bom)), None)
+
+
+def as_utf8(data: bytes) -> bytes:
+    """UTF-16 ``data`` (by its BOM) as UTF-8 bytes, the BOM left out; any other ``data`` as it is.
+
+    What looks at markup in the bytes (the HTML sniffer, the count of a page's table cells) sees none in
+    UTF-16, where every ASCII character is followed or preceded by a zero byte."""
+    encoding = utf16(data)
+    if encoding is None:
+        return data
+    return data[2:].decode(encoding, errors="replace").encode("utf-8")
 
 
 def declared_charset(data: bytes, content_type: str | None = None) -> str | None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 # A reader's warning that names a part of the file it could not read begins so (a page that is only an
-# image, text set at an angle, pages past the limit): a table missing from the text may be there, which
-# the table rule V01 must not blame on the office (Extracted.unread → rules.Context.unread).
+# image, text set at an angle, pages past the page or OCR limit, text past the size limit, HTML past the
+# parser's depth limit): a table missing from the text may be there, which the table rule V01 must not
+# blame on the office (Extracted.unread → rules.Context.unread).
 UNREAD = "not read: "
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
 from lxml import etree
 from parsel import Selector
 
-from crawler.extract.formats.encoding import declared_charset, decode
-from crawler.extract.formats.errors import ReadError
+from crawler.extract.formats.encoding import as_utf8, declared_charset, decode
+from crawler.extract.formats.errors import UNREAD, ReadError
 from crawler.extract.formats.grid import MAX_GRID_CELLS, Span, layout
 from crawler.extract.text import SUBSCRIPT, SUPERSCRIPT, tsv_text
 
@@ -56,16 +57,26 @@ _REPORT_WORDS = ("政府信息公开", "年度报告", "主动公开")
 _CELL_TAG = re.compile(rb"<t[dh][\s>/]", re.I)
 
 
-def read_html(data: bytes, *, content_type: str | None = None, max_cells: int = MAX_GRID_CELLS) -> str:
+def read_html(
+    data: bytes,
+    *,
+    content_type: str | None = None,
+    max_cells: int = MAX_GRID_CELLS,
+    warnings: list[str] | None = None,
+) -> str:
+    """The page's text; what the page leaves unread is added to ``warnings`` (``not read: …``)."""
+    # A page saved as UTF-16 ("Unicode") as UTF-8: its cells can be counted in bytes, and decode() then reads
+    # it as UTF-8 whatever it declares (charset=unicode, or the charset it had before Notepad saved it).
+    data = as_utf8(data)
     # Counted in the raw bytes before any parsing: the DOM of a 45 MB table alone outgrows the worker's
     # memory limit (issue 12). A real report page has a few hundred cells.
     cells = sum(1 for _ in _CELL_TAG.finditer(data))
     if cells > max_cells:
         raise ReadError("grid_limit", f"{cells} table cells in the page, limit {max_cells}")
     html = decode(data, declared_charset(data, content_type))
-    # As HTML even when it opens with <?xml …?> (LibreOffice's XHTML export): parsel would parse that as
-    # namespaced XML, in which no CSS or XPath below finds a body or a row.
-    selector = Selector(text=html, type="html")
+    selector, stopped = _parse(html)
+    if stopped is not None and warnings is not None:
+        warnings.append(stopped)
     body = next((found[0] for css in BODY_SELECTORS if (found := selector.css(css))), None)
     root = body if body is not None else (selector.css("body") or [selector])[0]
     lines = _Lines()
@@ -78,6 +89,33 @@ def read_html(data: bytes, *, content_type: str | None = None, max_cells: int = 
         if _ERROR_WORDS.search(title) or _ERROR_WORDS.search(text[:500]):
             raise ReadError("html_error_page", f"an error page, not a report: {(title or text[:80]).strip()!r}")
     return text
+
+
+# libxml2's message when its depth limit halts it (huge_tree lifts its other limits on HTML).
+_DEPTH_LIMIT = re.compile(r"Excessive depth in document: (\d+)")
+
+
+def _parse(html: str) -> tuple[Selector, str | None]:
+    """The page's DOM as parsel builds it from text (lxml's HTML parser, recovering, ``huge_tree``), and
+    the ``not read`` warning when the parser stopped before the end of the page.
+
+    libxml2 stops at elements nested 2048 deep (the limit with huge_tree; 1000 tables nested in each
+    other's cells are 3000 levels) and drops the rest of the page without an exception: only its error
+    log says so. Parsed here rather than by ``Selector(text=…)`` to read that log.
+
+    As HTML even when it opens with <?xml …?> (LibreOffice's XHTML export): parsel would parse that as
+    namespaced XML, in which no CSS or XPath finds a body or a row."""
+    parser = lxml.html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    root = etree.fromstring(html.strip().replace("\x00", "").encode("utf-8") or b"<html/>", parser=parser)
+    if root is None:  # nothing but a comment or a doctype
+        root = etree.fromstring(b"<html/>", parser=parser)
+    halt = next((error for error in parser.error_log if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT), None)
+    stopped = None
+    if halt is not None:
+        depth = _DEPTH_LIMIT.search(halt.message)
+        where = f"elements nested {depth[1]} deep" if depth else "where the HTML parser stopped"
+        stopped = f"{UNREAD}the page after {where} (the HTML parser's limit: {halt.message.split(',')[0]})"
+    return Selector(root=root, type="html"), stopped
 
 
 class _Lines:
@@ -102,28 +140,40 @@ class _Lines:
         return self.lines
 
 
-def _walk(element: etree._Element, out: _Lines) -> None:
-    if not isinstance(element.tag, str):  # a comment or processing instruction: only its tail is text
-        out.add(element.tail)
-        return
-    tag = element.tag.split("}")[-1].lower()
-    if tag in _SKIP:
-        out.add(element.tail)
-        return
-    if tag == "table" and not _is_layout(element):
-        out.end()
-        out.lines.extend(line for line in tsv_text(_table_rows(element)) if line.strip("\t"))
-        out.add(element.tail)
-        return
-    block = tag in _BLOCK
-    if block:
-        out.end()
-    out.add(element.text)
-    for child in element:
-        _walk(child, out)
-    if block:
-        out.end()
-    out.add(element.tail)
+def _walk(root: etree._Element, out: _Lines) -> None:
+    """The page's lines from ``root`` down, in document order. Iterative: elements nested two thousand
+    deep (hostile pages, unclosed tags) would pass Python's recursion limit."""
+    counts = _cell_counts(root)
+    pending: list[tuple[etree._Element, bool]] = [(root, False)]  # (element, its children already walked)
+    while pending:
+        element, walked = pending.pop()
+        if walked:
+            if _name(element) in _BLOCK:
+                out.end()
+            out.add(element.tail)
+            continue
+        if not isinstance(element.tag, str):  # a comment or processing instruction: only its tail is text
+            out.add(element.tail)
+            continue
+        tag = _name(element)
+        if tag in _SKIP:
+            out.add(element.tail)
+            continue
+        if tag == "table" and not _is_layout(element, counts):
+            out.end()
+            out.lines.extend(line for line in tsv_text(_table_rows(element)) if line.strip("\t"))
+            out.add(element.tail)
+            continue
+        if tag in _BLOCK:
+            out.end()
+        out.add(element.text)
+        pending.append((element, True))
+        pending.extend((child, False) for child in reversed(element))
+
+
+def _name(element: etree._Element) -> str:
+    """The tag's local name in lower case (XHTML's are namespaced); "" for a comment or instruction."""
+    return element.tag.split("}")[-1].lower() if isinstance(element.tag, str) else ""
 
 
 _OWN_ROWS = "./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr"  # a table's rows, not those of a table in a cell
@@ -135,7 +185,23 @@ _SECTION_HEADING = re.compile(
 )
 
 
-def _is_layout(table: etree._Element) -> bool:
+def _cell_counts(root: etree._Element) -> dict[etree._Element, tuple[int, int]]:
+    """Each table under ``root``: its own cells, and the most own cells of a table nested in it (0: none).
+
+    One pass from the innermost tables out, each table's cells counted once: asked of each wrapper in
+    turn, a page of wrappers nested hundreds deep (the HTML parser keeps up to 682 tables inside each
+    other) would count every table inside each wrapper again, a quadratic cost."""
+    counts: dict[etree._Element, tuple[int, int]] = {}
+    for table in reversed(list(root.iter("table"))):  # the tables inside a table come after it
+        own, nested = len(table.xpath(_OWN_CELLS)), counts.get(table, (0, 0))[1]
+        counts[table] = (own, nested)
+        outer = next(table.iterancestors("table"), None)
+        if outer is not None:
+            counts[outer] = (0, max(counts.get(outer, (0, 0))[1], own, nested))
+    return counts
+
+
+def _is_layout(table: etree._Element, counts: dict[etree._Element, tuple[int, int]]) -> bool:
     """Whether ``table`` lays out a page (its cells are blocks of prose and tables), not data.
 
     Old CMS templates and Word pages pasted into old editors wrap the whole article in a table, often
@@ -149,8 +215,8 @@ def _is_layout(table: etree._Element) -> bool:
       the report's prose. A data cell holds a label or a number; a table may carry one section heading
       as a caption row, never two in one cell.
     """
-    own = len(table.xpath(_OWN_CELLS))
-    if any(len(nested.xpath(_OWN_CELLS)) > own for nested in table.iterdescendants("table")):
+    own, nested = counts[table]  # (:func:`_cell_counts`)
+    if nested > own:
         return True
     return any(len(set(_SECTION_HEADING.findall(_text_head(cell)))) >= 2 for cell in table.xpath(_OWN_CELLS))
 
@@ -182,7 +248,7 @@ def _table_rows(table: etree._Element) -> list[list[str]]:
 
 def _cell_text(cell: etree._Element) -> str:
     # Paragraphs and line breaks inside a cell are soft: 「社会公益<br>组织」 is one label.
-    parts = [text for text in _texts(cell, None) if text]
+    parts = [text for text in _texts(cell) if text]
     return _SPACES.sub(" ", " ".join(part.strip("\r\n") for part in parts)).strip()
 
 
@@ -190,16 +256,29 @@ def _cell_text(cell: etree._Element) -> str:
 _RAISED = {"sup": SUPERSCRIPT, "sub": SUBSCRIPT}
 
 
-def _texts(element: etree._Element, raised: dict[int, int] | None) -> list[str | None]:
-    """``element.itertext()``, with the digits inside <sup> and <sub> made superscript or subscript."""
-    if not isinstance(element.tag, str):
-        return []
-    raised = _RAISED.get(element.tag.split("}")[-1].lower(), raised)
-    parts = [element.text.translate(raised) if raised and element.text else element.text]
-    for child in element:
-        parts += _texts(child, raised)
-        parts.append(child.tail.translate(raised) if raised and child.tail else child.tail)
+def _texts(cell: etree._Element) -> list[str | None]:
+    """``cell.itertext()``, with the digits inside <sup> and <sub> made superscript or subscript.
+    Iterative, as :func:`_walk` is: a cell may hold elements nested two thousand deep."""
+    parts: list[str | None] = []
+    # (element, the raising of the element it is in, whether its tail is due rather than the element)
+    pending: list[tuple[etree._Element, dict[int, int] | None, bool]] = [(cell, None, False)]
+    while pending:
+        element, raised, tail = pending.pop()
+        if tail:
+            parts.append(_raise(element.tail, raised))
+            continue
+        if not isinstance(element.tag, str):
+            continue
+        raised = _RAISED.get(_name(element), raised)
+        parts.append(_raise(element.text, raised))
+        for child in reversed(element):  # popped in order: each child, its descendants, then its tail
+            pending.append((child, raised, True))
+            pending.append((child, raised, False))
     return parts
+
+
+def _raise(text: str | None, raised: dict[int, int] | None) -> str | None:
+    return text.translate(raised) if raised and text else text
 
 
 def _int(value: str | None) -> int:

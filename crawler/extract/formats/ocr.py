@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from crawler.extract.formats.errors import ReadError
+from crawler.extract.formats.errors import UNREAD, ReadError
 from crawler.extract.formats.limits import Limits, ocr_address_space
 from crawler.extract.formats.lines import wraps
 from crawler.extract.text import tsv_text
@@ -196,7 +196,11 @@ def read_scanned_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
 
         try:
             if len(pdf) > limits.max_ocr_pages:
-                warnings.append(f"OCR of the first {limits.max_ocr_pages} of {len(pdf)} pages only")
+                # Named "not read" (Extracted.unread): a table on those pages is in the file, so V01 must not
+                # call it absent.
+                first, last = limits.max_ocr_pages + 1, len(pdf)
+                rest = f"page {last}" if first == last else f"pages {first}–{last}"
+                warnings.append(f"{UNREAD}{rest} (OCR stops at page {limits.max_ocr_pages})")
             for index in range(min(len(pdf), limits.max_ocr_pages)):
                 image = _render(pdf, index, limits)
                 pixels = image.width * image.height

@@ -9,6 +9,8 @@ import io
 import re
 import zipfile
 
+from crawler.extract.formats.encoding import as_utf8, utf16
+
 PDF = "pdf"
 DOCX = "docx"
 DOC = "doc"  # OLE2 compound file: Word 97–2003 .doc and Kingsoft .wps
@@ -56,7 +58,8 @@ def office_export(data: bytes) -> bool:
     """Whether ``data`` (sniffed HTML) is a document saved as HTML by an office suite (a report published as
     ``.doc``): the document itself, whatever it says, as a binary .doc would be; a web page at a document
     URL is an error page (the archive refuses it, the reader too unless it is a report)."""
-    return _OFFICE_EXPORT.search(data[:_HEAD_BYTES]) is not None
+    # The head's characters: Word saves a web page as UTF-16 when told to use Unicode (twice the bytes).
+    return _OFFICE_EXPORT.search(as_utf8(data[: 2 * _HEAD_BYTES])[:_HEAD_BYTES]) is not None
 
 
 def sniff(data: bytes) -> str:
@@ -74,6 +77,12 @@ def sniff(data: bytes) -> str:
         return IMAGE
     if head.startswith(b"{\\rtf"):
         return DOC  # RTF: LibreOffice reads it like a .doc
+    if utf16(head):
+        # Saved as UTF-16 ("Unicode"): the same tests on its characters. Never MHTML, a MIME message in ASCII.
+        text_head = as_utf8(data[:4096]).lstrip()
+        if _HTML.match(text_head):
+            return HTML
+        return TEXT if _looks_like_text(text_head) else UNKNOWN
     text_head = _strip_bom(head).lstrip()
     if _is_mhtml(_strip_bom(data[:8192]).lstrip()):
         return MHTML
