@@ -207,8 +207,8 @@ def crawl_health(
         elif summary.get("finish_reason") != "finished":
             problems.append(_("the crawl ended with: {reason}", reason=summary.get("finish_reason")))
         columns = [i for i in items if i.get("type") == "ColumnItem"]
-        # The folder of the year in progress that the portal has not created yet (crawler/columns.py) is no fault.
-        failed = [c for c in columns if not c.get("ok") and not (c.get("ahead") and not_created(c))]
+        # A per-year folder next to the years asked that the portal has not (crawler/columns.py) is no fault.
+        failed = [c for c in columns if not c.get("ok") and not (c.get("neighbour") and not_created(c))]
         for column in failed[:10]:
             if column.get("incomplete") and not column.get("error"):
                 # Fetched but not understood (issue 18): the parser needs an operator, not a retry.

@@ -68,17 +68,21 @@ def walks(
 
     A per-year portal's folders are labelled loosely (黄石 files a 2025 report in its ``2024_nd``
     folder; others file a report in the folder of the year it was published): every report of a walked
-    folder is classified by its title, never by the folder it sits in (crawler/selection.py), and the folder
-    after the newest year asked is walked too (up to ``this_year``, the year in progress), so a crawl finds a
-    report wherever it is filed."""
+    folder is classified by its title, never by the folder it sits in (crawler/selection.py), and the folders
+    next to the years asked are walked too (the year before the first; the year after the last, up to
+    ``this_year``, the year in progress), so a crawl finds a report wherever it is filed (a year's absence is
+    proven only when both its neighbours were read: crawler/compliance.py)."""
     if portal.layout == "per_year":
         for year in years:
             yield new_walk(portal, crawl_id, None, portal.year_column(year), year)
-        after = max(years, default=0) + 1
-        if years and this_year is not None and after <= this_year and after not in years:
-            walk = new_walk(portal, crawl_id, None, portal.year_column(after), after)
-            walk.item.ahead = True
-            yield walk
+        if not years:
+            return
+        before, after = min(years) - 1, max(years) + 1
+        for year in (before, after):
+            if year not in years and (year == before or (this_year is not None and year <= this_year)):
+                walk = new_walk(portal, crawl_id, None, portal.year_column(year), year)
+                walk.item.neighbour = True
+                yield walk
     elif portal.layout == "county":
         assert portal.column is not None
         yield new_walk(portal, crawl_id, None, portal.column, None)

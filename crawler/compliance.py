@@ -356,7 +356,7 @@ def _not_durable(status: Status, spooled: dict[_Scope, list[str]]) -> Status:
 def _judge_one(
     registry: Registry, store: Store, portal: Portal, unit: Unit, year: int, today: dt.date, seen: _Seen
 ) -> Status:
-    deadline, _outer = records.portal_policy(registry, portal).due(year)
+    deadline, outer = records.portal_policy(registry, portal).due(year)
     # The column that would list the report: the year's (per_year), the county's one (county), the unit's.
     slot = {"per_year": (None, year), "county": (None, None)}.get(portal.layout, (unit.key, None))
     captures = seen.columns.get(slot, [])
@@ -382,7 +382,7 @@ def _judge_one(
         # As of ``today``: a publication read after today and dated after today was not there yet.
         as_of = [j for j, s in zip(judged, sightings, strict=True) if not _later_than(today, s, j)]
         if as_of:
-            return _earliest(as_of)
+            return _bounded_by_absence(seen, portal, unit, year, (deadline, outer), _earliest(as_of), sightings)
         later = min(j.date_used for j in judged if j.date_used)  # each one left out has its date
     if today <= deadline:
         return replace(base, status="pending", reason=Text("not published yet; due by {deadline}", deadline=deadline))
@@ -500,7 +500,7 @@ def _judge_one(
         return replace(base, reason=reason)
     if (unproven := _existence_unproven(seen, unit, year, today)) is not None:
         return replace(base, reason=unproven)
-    if portal.layout == "per_year" and (unread := _next_folder_unread(seen, year, deadline)) is not None:
+    if portal.layout == "per_year" and (unread := _neighbour_unread(seen, year, deadline)) is not None:
         return replace(base, reason=unread)
     if failed_since is not None:
         reason = Text(
@@ -608,6 +608,81 @@ def _current_sightings(seen: _Seen, key: str, year: int) -> list[dict[str, Any]]
 _RANK = {"on_time": 0, "unknown": 1, "late": 2, "premature": 3}
 
 
+def _bounded_by_absence(
+    seen: _Seen,
+    portal: Portal,
+    unit: Unit,
+    year: int,
+    due: tuple[dt.date, dt.date | None],
+    judged: Status,
+    sightings: list[dict[str, Any]],
+) -> Status:
+    """``judged`` (on time or premature by the dates the page states), unless the archive holds a complete
+    capture of the column, after the deadline and before the report was first seen, that did not list it: then
+    it went online after that capture whatever date it bears (a back-dated upload), and it is ``late`` by at
+    least the days from the deadline to that capture. Our own capture outweighs the page's claim."""
+    if judged.status not in ("on_time", "premature"):
+        return judged
+    deadline, outer = due
+    # The first crawl that read or listed it (every sighting: ``sightings`` keeps the newest of each reading).
+    first = min(
+        [str(s.get("crawl_id")) for s in (*sightings, *seen.reports.get((unit.key, year), []))]
+        + [str(c.get("crawl_id")) for _r, c in seen.listed.get((unit.key, year), [])]
+    )
+    slot = {"per_year": (None, year), "county": (None, None)}.get(portal.layout, (unit.key, None))
+    proof = None
+    for capture in seen.columns.get(slot, []):
+        crawl = str(capture.get("crawl_id"))
+        if crawl >= first:
+            break
+        if capture.get("ok") and _after_deadline(capture, deadline) and not _may_list(seen, capture, unit, year):
+            if portal.layout != "per_year" or all(
+                any(str(c.get("crawl_id")) == crawl and (c.get("ok") or not_created(c))
+                    and not _may_list(seen, c, unit, year) for c in seen.columns.get((None, folder), []))
+                for folder in (year - 1, year + 1)
+            ):  # fmt: skip
+                proof = capture
+    if proof is None:
+        return judged
+    # Only where the report was found: published on time in another column, it was not absent from the portal.
+    checked = {c.get("column_url") for f in (year - 1, year, year + 1) for c in seen.columns.get((None, f), [])}
+    checked |= {c.get("column_url") for c in seen.columns.get(slot, [])}
+    if any(s.get("column_url") not in checked for s in sightings):
+        return judged
+    absent_on = dt.date.fromisoformat(str(proof["captured_at"])[:10])
+    days = (absent_on - deadline).days
+    reason = Text(
+        "dated {date}, but a complete crawl of the column on {absent} did not list it: published {days}+ days late",
+        date=judged.date_used, absent=absent_on, days=days,
+    )  # fmt: skip
+    evidence = {**judged.evidence, "absent_in": _column_evidence(proof), "date_claimed": str(judged.date_used)}
+    return replace(
+        judged, status="late", days_late=days, severity="error" if outer is not None and absent_on > outer else "warning",
+        date_used=absent_on, date_basis="absence", reason=reason, evidence=evidence,
+    )  # fmt: skip
+
+
+def _may_list(seen: _Seen, capture: dict[str, Any], unit: Unit, year: int) -> bool:
+    """Whether a column capture lists (or may list) the street's report of ``year``: a row of it for that year or
+    of no year, a row of no street (a cut title) in a shared column, a badly linked row of it, a row opened to
+    read its title, or a listed page of it that its crawl could not read."""
+    shared = capture.get("street") is None
+    for row in (*capture.get("reports", []), *capture.get("skipped", [])):
+        nameless = not row.get("street") and not row.get("street_key")
+        if row.get("year") in (year, None) and (
+            seen.keys.of(row) == unit.key or (shared and nameless and "year" in row)
+        ):
+            return True
+    # A row opened to read its title (cut in the list): whose and which year was read from its page.
+    for row in capture.get("opened", []):
+        nameless = not row.get("street") and not row.get("street_key")
+        if row.get("year") in (year, None) and (nameless or seen.keys.of(row) == unit.key):
+            return True
+    crawl = capture.get("crawl_id")
+    return any(f.get("crawl_id") == crawl for k in ((unit.key, year), (unit.key, None), ("", year))
+               for f in seen.failures.get(k, []))  # fmt: skip
+
+
 def _earliest(judged: list[Status]) -> Status:
     """The earliest usable publication among the sightings of one street-year (newest read on a tie)."""
     order = sorted(
@@ -652,18 +727,24 @@ def not_created(column: dict[str, Any]) -> bool:
     return pages[0].get("status") in (404, 410)
 
 
-def _next_folder_unread(seen: _Seen, year: int, deadline: dt.date) -> Text | None:
-    """Why the folder after ``year``'s of a per-year portal leaves the year's absence unproven (a portal may
-    file a report in the folder of the year it was published: crawler/columns.py), or None when it was read
-    since the deadline passed (or answered that it does not exist)."""
-    captures = seen.columns.get((None, year + 1), [])
-    newest = captures[-1] if captures else None
-    if newest is not None and (newest.get("ok") or not_created(newest)) and _after_deadline(newest, deadline):
+def _neighbour_unread(seen: _Seen, year: int, deadline: dt.date) -> Text | None:
+    """Why a folder next to ``year``'s of a per-year portal leaves the year's absence unproven (a portal may file
+    a report in the folder of the year it was published, or of the year before: crawler/columns.py), or None
+    when both were read since the deadline passed (or answered that they do not exist)."""
+    unread = [folder for folder in (year + 1, year - 1) if not _read_since(seen.columns.get((None, folder)), deadline)]
+    if not unread:
         return None
     return Text(
         "the {folder} folder, where a {year} report may be filed, was not read completely since the deadline passed",
-        folder=year + 1, year=year,
+        folder=unread[0], year=year,
     )  # fmt: skip
+
+
+def _read_since(captures: list[dict[str, Any]] | None, deadline: dt.date) -> bool:
+    """Whether the newest capture of a column was read whole (or answered that it does not exist) after
+    ``deadline``."""
+    newest = captures[-1] if captures else None
+    return newest is not None and (newest.get("ok") or not_created(newest)) and _after_deadline(newest, deadline)
 
 
 def _after_deadline(column: dict[str, Any], deadline: dt.date) -> bool:
@@ -722,6 +803,13 @@ def _judge_published(
         # A page with no report text and no attachment link (an embed it could not follow, malformed
         # links…): the page was found, the report was not read, so nothing can be judged from it.
         reason = Text("a report page was found but it has neither report text nor an attachment")
+        return replace(found, status="unknown", date_used=None, date_basis=None, reason=reason)
+    if not report.get("has_body", True) and not any(f.get("store_key") for f in attachments):
+        # The report is only its attachments, and none was archived (a 404, an error page served as the PDF):
+        # the same case, the report itself was never read.
+        errors = "; ".join(str(f.get("error") or f.get("http_status") or "?") for f in attachments)
+        reason = Text("a report page was found but its text is only in attachments that were not archived: {why}",
+                      why=errors)  # fmt: skip
         return replace(found, status="unknown", date_used=None, date_basis=None, reason=reason)
     if used is None or basis is None:
         return replace(found, reason=Text("report found but it carries no date"))

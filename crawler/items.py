@@ -141,9 +141,10 @@ class ColumnItem:
     incomplete: str | None = None
     challenge: bool = False
     discovered: bool = False  # the column was found through the portal's navigation
-    # A per-year portal's folder of the year in progress, walked because a report of the year just ended may be
-    # filed there (crawler/columns.py): until the portal creates it, its 404 is no failure of the crawl.
-    ahead: bool = False
+    # A per-year portal's folder next to the years asked (the year before the first, the year after the last, up
+    # to the year in progress), walked because a report may be filed there (crawler/columns.py): a 404 of it (a
+    # folder not created yet, or never) is no failure of the crawl.
+    neighbour: bool = False
     pages: list[PageCapture] = field(default_factory=list)
     # (street_key, year, url, title) of every annual report row the column listed
     reports: list[dict[str, Any]] = field(default_factory=list)

@@ -76,17 +76,18 @@ def test_a_county_column_is_one_walk_shared_by_every_unit() -> None:
     assert len(zgtc.crawlable_streets()) == 11  # every NBS unit: known by the titles of its reports
 
 
-def test_a_per_year_portal_walks_the_folder_after_the_newest_year_too() -> None:
-    """A report may be filed in the folder of the year it was published: the folder after the newest year asked
-    is walked as well (marked ``ahead``), never a folder of a year not begun."""
+def test_a_per_year_portal_walks_the_folders_next_to_the_years_asked_too() -> None:
+    """A report may be filed in the folder of the year it was published, or of the year before (黄石): the
+    folders next to the years asked are walked as well (marked ``neighbour``), never a folder of a year not
+    begun."""
     kfq = load_registry().portal("whkfq")
 
     def folders(years: tuple[int, ...], this_year: int) -> list[tuple[int | None, bool]]:
-        return [(w.year, w.item.ahead) for w in walks(kfq, "c1", kfq.crawlable_streets(), years, this_year)]
+        return [(w.year, w.item.neighbour) for w in walks(kfq, "c1", kfq.crawlable_streets(), years, this_year)]
 
-    assert folders((2023, 2024), 2025) == [(2023, False), (2024, False), (2025, True)]
-    assert folders((2024,), 2024) == [(2024, False)]
-    assert folders((2022,), 2026) == [(2022, False), (2023, True)]
+    assert folders((2023, 2024), 2025) == [(2023, False), (2024, False), (2022, True), (2025, True)]
+    assert folders((2024,), 2024) == [(2024, False), (2023, True)]
+    assert folders((2022,), 2026) == [(2022, False), (2021, True), (2023, True)]
 
 
 def test_registry_rules_for_nbs_county_and_several_files(tmp_path: Path) -> None:

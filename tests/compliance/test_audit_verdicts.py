@@ -392,16 +392,31 @@ def test_a_per_year_absence_needs_the_next_years_folder_read_too(tmp_path: Path)
     """Folder 2024 read after the deadline and empty: 沌口's 2024 report may sit in folder 2025 (audit
     f_year_folder), so the absence is proven only once that folder was read too, or answered that it does not
     exist."""
-    unread = kfq_status(tmp_path / "a", folder(2024))
+    unread = kfq_status(tmp_path / "a", folder(2023), folder(2024))
     assert (unread.status, unread.reason) == (
         "unknown",
         "the 2025 folder, where a 2024 report may be filed, was not read completely since the deadline passed",
     )
-    before = kfq_status(tmp_path / "b", folder(2024), folder(2025, "2025-01-20T02:00:00Z", ahead=True))
+    before = kfq_status(
+        tmp_path / "b", folder(2023), folder(2024), folder(2025, "2025-01-20T02:00:00Z", neighbour=True)
+    )
     assert before.status == "unknown"
-    assert kfq_status(tmp_path / "c", folder(2024), folder(2025, ahead=True)).status == "missing"
-    assert kfq_status(tmp_path / "d", folder(2024), folder(2025, status=404, ahead=True)).status == "missing"
-    assert kfq_status(tmp_path / "e", folder(2024), folder(2025, status=503, ahead=True)).status == "unknown"
+    after = folder(2025, neighbour=True)
+    assert kfq_status(tmp_path / "c", folder(2023), folder(2024), after).status == "missing"
+    assert kfq_status(tmp_path / "d", folder(2023), folder(2024), folder(2025, status=404, neighbour=True)).status == (
+        "missing"
+    )
+    assert kfq_status(tmp_path / "e", folder(2023), folder(2024), folder(2025, status=503, neighbour=True)).status == (
+        "unknown"
+    )
+    # 黄石 files a report in the folder of the year before (audit2 f_prev_year_folder): that one is needed too.
+    no_before = kfq_status(tmp_path / "f", folder(2024), after)
+    assert (no_before.status, no_before.reason) == (
+        "unknown",
+        "the 2023 folder, where a 2024 report may be filed, was not read completely since the deadline passed",
+    )
+    failed_before = kfq_status(tmp_path / "g", folder(2023, status=500), folder(2024), after)
+    assert failed_before.status == "unknown"
 
 
 def test_the_folder_of_the_year_in_progress_not_created_yet_is_no_crawl_problem(tmp_path: Path) -> None:
@@ -411,14 +426,14 @@ def test_the_folder_of_the_year_in_progress_not_created_yet_is_no_crawl_problem(
              "url": KFQ.format(2024) + "202501/t20250117_2519642.html", "files": []}  # fmt: skip
     done = {"type": "CrawlSummary", "finish_reason": "finished"}
 
-    def health(name: str, ahead: dict[str, Any]) -> list[str]:
+    def health(name: str, near: dict[str, Any]) -> list[str]:
         store = LocalStore(tmp_path / name)
-        body = "\n".join(json.dumps(i, ensure_ascii=False) for i in (folder(2024), found, ahead, done)) + "\n"
+        body = "\n".join(json.dumps(i, ensure_ascii=False) for i in (folder(2024), found, near, done)) + "\n"
         store.put("_crawls/whkfq/20250210T020000Z.jsonl", body.encode())
         return [m.body for m in crawl_health(store, REGISTRY, ["whkfq"])]
 
-    assert health("404", folder(2025, status=404, ahead=True)) == []
-    [problem] = health("503", folder(2025, status=503, ahead=True))
+    assert health("404", folder(2025, status=404, neighbour=True)) == []
+    [problem] = health("503", folder(2025, status=503, neighbour=True))
     assert f"HTTP 503 for {KFQ.format(2025)}index.html" in problem
     # A year asked for whose folder answers 404 is a problem: its URL may be wrong.
     assert len(health("asked", folder(2025, status=404))) == 1
@@ -442,3 +457,50 @@ def test_the_records_of_a_page_sighted_by_every_crawl_are_read_once(tmp_path: Pa
               for d in range(1, 11)}  # fmt: skip
     assert status_of(run(store_of(tmp_path, crawls), "2025-02-10"), "杨园街道").status == "on_time"
     assert reads == ["wuchang/yyj/2024/page.html"]
+
+
+def test_a_report_that_is_only_an_attachment_never_archived_is_not_judged(tmp_path: Path) -> None:
+    """The page is only a link to the report's PDF, which answered 404 (audit2 f_attachment_unread): the report
+    was never read, so its page date proves nothing; once a crawl archives the PDF, it is judged."""
+    page_file = {"url": YY + "202501/t20250120_2518000.html", "role": "page", "store_key": "wuchang/yyj/2024/page.html"}
+    pdf = {"url": YY + "202501/P0202501201.pdf", "role": "attachment", "store_key": None,
+           "error": "FileException: HTTP 404"}  # fmt: skip
+    only_link = {**report("杨园街道", 2024, "2025-01-20", "2025-01-20"), "has_body": False, "files": [page_file, pdf]}
+    store = store_of(tmp_path, {"20250210T020000Z": [column("杨园街道"), only_link]})
+    status = status_of(run(store, "2025-02-10"), "杨园街道")
+    assert (status.status, status.reason) == (
+        "unknown",
+        "a report page was found but its text is only in attachments that were not archived: FileException: HTTP 404",
+    )
+    archived = {**only_link, "files": [page_file, {**pdf, "store_key": "wuchang/yyj/2024/P0202501201.pdf"}]}
+    store = store_of(tmp_path / "b", {"20250210T020000Z": [column("杨园街道"), only_link],
+                                      "20250211T020000Z": [column("杨园街道"), archived]})  # fmt: skip
+    assert status_of(run(store, "2025-02-11"), "杨园街道").status == "on_time"
+
+
+def test_a_backdated_upload_after_a_proven_absence_is_late(tmp_path: Path) -> None:
+    """A complete crawl on 10 February listed no 2024 report; on 28 February one appears dated 20 January
+    (audit2 f_backdated_after_absence). Our own capture outweighs the date the page claims: late, by at least the
+    days to that capture, never on time (and no withdrawal of the missing alert)."""
+    url = YY + "202502/t20250228_2530000.html"
+    backdated = {**report("杨园街道", 2024, "2025-01-20", "2025-02-28"), "url": url, "column_url": YY}
+    absent = {**column("杨园街道"), "column_url": YY}
+    later = {**column("杨园街道", fetched="2025-03-01T02:00:00Z"), "column_url": YY,
+             "reports": [row("杨园街道", "yyj", 2024, url, "2025-01-20")]}  # fmt: skip
+    store = store_of(tmp_path, {"20250210T020000Z": [absent], "20250301T020000Z": [later, backdated]})
+    status = status_of(run(store, "2025-03-01"), "杨园街道")
+    assert (status.status, status.days_late, status.severity, status.date_used, status.date_basis) == (
+        "late", 10, "warning", dt.date(2025, 2, 10), "absence"
+    )  # fmt: skip
+    assert status.reason == (
+        "dated 2025-01-20, but a complete crawl of the column on 2025-02-10 did not list it: published 10+ days late"
+    )
+    assert status.evidence["absent_in"]["captured_at"] == "2025-02-10T02:00:00Z"
+    # Found in another column (a re-post elsewhere): its own column's absence proves nothing of the portal.
+    elsewhere = {**backdated, "column_url": "https://www.wuchang.gov.cn/zwgk_37/zfxxgknb/gdlm/"}
+    store = store_of(tmp_path / "b", {"20250210T020000Z": [absent], "20250301T020000Z": [later, elsewhere]})
+    assert status_of(run(store, "2025-03-01"), "杨园街道").status == "on_time"
+    # The capture of 10 February listed a row of the street without a year (a cut title): no proof of absence.
+    cut = {**absent, "reports": [row("杨园街道", "yyj", None, YY + "202501/t20250120_1.html")]}
+    store = store_of(tmp_path / "c", {"20250210T020000Z": [cut], "20250301T020000Z": [later, backdated]})
+    assert status_of(run(store, "2025-03-01"), "杨园街道").status == "on_time"

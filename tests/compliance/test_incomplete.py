@@ -47,7 +47,8 @@ def test_a_report_page_with_neither_text_nor_attachment_is_not_a_report_read(tmp
     assert (status.status, status.reason) == (
         "unknown", "a report page was found but it has neither report text nor an attachment",
     )  # fmt: skip
-    attached = {**empty, "files": [*empty["files"], {"role": "attachment", "kind": "pdf", "url": "a.pdf"}],
+    pdf = {"role": "attachment", "kind": "pdf", "url": "a.pdf", "store_key": "k2"}  # archived
+    attached = {**empty, "files": [*empty["files"], pdf],
                 "findings": ["the page's own title could not be read (title: '武汉市武昌区人民政府'); "
                              "the list title was used"]}  # fmt: skip
     status = status_of(run(store_with(tmp_path / "2", [column("杨园街道"), attached]), AFTER), "杨园街道")
