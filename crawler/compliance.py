@@ -656,8 +656,9 @@ def _bounded_by_absence(
         date=judged.date_used, absent=absent_on, days=days,
     )  # fmt: skip
     evidence = {**judged.evidence, "absent_in": _column_evidence(proof), "date_claimed": str(judged.date_used)}
+    severity = "error" if outer is not None and absent_on > outer else "warning"
     return replace(
-        judged, status="late", days_late=days, severity="error" if outer is not None and absent_on > outer else "warning",
+        judged, status="late", days_late=days, severity=severity,
         date_used=absent_on, date_basis="absence", reason=reason, evidence=evidence,
     )  # fmt: skip
 

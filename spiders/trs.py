@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, ClassVar, Self
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -218,9 +220,16 @@ class TrsPortalSpider(scrapy.Spider):
             listing = parse_listing(response.text, response.url, self.portal.ext)
         except (ValueError, AttributeError) as exc:  # undecodable page: evidence of a broken column
             return f"unreadable list page {response.url}: {exc}", None
+        if listing.error_page is not None:  # 页面不存在 served with HTTP 200: not the list, whatever it links
+            return f"an error page, not the list: {response.url} says {listing.error_page[:80]!r}", None
         page_capture.rows = len(listing.rows)
         walk.rows.extend(listing.rows)
         note_listing(walk, listing, page, response.url, self.portal)  # issue 18: what was not understood
+        if page > 0 and not listing.rows and listing.pager == "none" and not listing.empty_marker:
+            # A later page the pager declared, without rows and without the pager a list page of the column
+            # carries: not the list (a block page, a bare template). A deep TRS stub keeps the pager call
+            # (or says 暂无信息): that one ends the walk without doubt.
+            walk.problems.append(f"page {page + 1} of the column, {response.url}, has no rows and is no list page")
         if listing.pager == "next-link":
             # The pager is only a 下一页 link: follow it (never twice to the same page, never past 500).
             if listing.next_url and listing.rows and listing.next_url not in walk.visited and page < 500:
@@ -254,6 +263,8 @@ class TrsPortalSpider(scrapy.Spider):
             return reason
         if response.status != 200:
             return f"HTTP {response.status} for {response.url}"
+        if moved := _redirected(response):
+            return moved
         return None
 
     def column_failed(self, failure: Failure) -> Iterable[Any]:
@@ -371,3 +382,32 @@ class TrsPortalSpider(scrapy.Spider):
                 self.logger.warning("%s: %s", self.portal.id, result.reason)
         if released:
             raise DontCloseSpider
+
+
+def _redirected(response: Response) -> str | None:
+    """Why a list page answered from another URL than the one asked is not that list, or None.
+
+    A column URL redirected elsewhere (the CMS moved the channel, the portal sends unknown paths to its home
+    page) answers with a page that is not the column: its links are not the column's rows. Accepted, as the
+    same page: http → https (or back) and ``folder/`` ↔ ``folder/index.<ext>``, redirects servers make to the
+    very page asked."""
+    try:
+        request = response.request
+    except AttributeError:  # an archived copy (a carried page) has no request: it was not redirected
+        return None
+    hops = request.meta.get("redirect_urls") if request is not None else None
+    if not hops:
+        return None
+    asked = hops[0]
+    if _same_page(asked, response.url):
+        return None
+    return f"list page {asked} redirected to {response.url}: not the list asked for"
+
+
+def _same_page(a: str, b: str) -> bool:
+    def key(url: str) -> tuple[str, str, str]:
+        parts = urlsplit(url)
+        path = re.sub(r"/index\.[a-z]+$", "/", parts.path or "/")
+        return parts.netloc.lower(), path, parts.query
+
+    return key(a) == key(b)

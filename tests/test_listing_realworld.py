@@ -169,3 +169,53 @@ def test_a_script_naming_newer_hanweb_articles_is_no_empty_column() -> None:
         ' for (var i = 0; i < ids.length; i++) { show("/art/2026/" + ids[i]); }</script>' + PAGER
     )
     assert listing.empty_problem == "a script names article pages this parser did not read as rows"
+
+
+def test_a_next_link_that_runs_a_script_is_a_pager_not_read() -> None:
+    """Audit f_js_next: 下一页 with href="javascript:;" and onclick="goPage(2)" leads somewhere; only an inert
+    one (javascript:void(0), no onclick: the last page's disabled button) says this is the last page."""
+    onclick = page(f'<ul>{ROW}</ul><div><a href="javascript:;" onclick="goPage(2)">下一页</a></div>')
+    assert (onclick.pager, onclick.next_url, onclick.total_pages) == ("next-link", None, 1)
+    assert onclick.problems == ("unrecognised pager (下一页 runs a script: javascript: goPage(2))",)
+    in_href = page(f'<ul>{ROW}</ul><div><a href="javascript:goPage(2)">下一页</a></div>')
+    assert in_href.problems == ("unrecognised pager (下一页 runs a script: javascript:goPage(2))",)
+    inert = page(f'<ul>{ROW}</ul><div><a href="javascript:void(0)">下一页</a></div>')
+    assert (inert.pager, inert.total_pages, inert.problems) == ("next-link", 1, ())
+
+
+def test_a_laypage_pager_is_read_only_when_it_says_one_page() -> None:
+    """Audit f_laypage: layui's laypage.render makes its pages' URLs in a script this parser does not run."""
+    two = page(f'<ul>{ROW}</ul><div id="p"></div><script>laypage.render({{elem: "p", count: 21, limit: 20,'
+               " jump: function(obj){ location.href = 'index_' + obj.curr + '.html'; }});</script>")  # fmt: skip
+    assert two.problems == ('unrecognised pager laypage.render(elem: "p", count: 21, limit: 20, jump: function)',)
+    one = page(f'<ul>{ROW}</ul><script>layui.laypage.render({{elem: "p", count: 7, limit: 20}});</script>')
+    assert (one.total_pages, one.problems) == (1, ())
+    default_limit = page(f'<ul>{ROW}</ul><script>laypage.render({{elem: "p", count: 11}});</script>')
+    assert default_limit.problems == ('unrecognised pager laypage.render(elem: "p", count: 11)',)
+
+
+def test_a_page_decoded_with_the_wrong_charset_is_not_understood() -> None:
+    """Audit f_charset: a GBK page decoded as UTF-8 shows U+FFFD for each Chinese character."""
+    gbk = page(f"<ul>{ROW}</ul>{PAGER}").rows[0].title.encode("gbk").decode("utf-8", "replace")
+    garbled = page(f'<ul><li><a href="./202601/t20260114_2711184.html">{gbk}</a></li></ul>{PAGER}')
+    assert garbled.problems == (
+        f"{gbk.count(chr(0xFFFD))} undecodable characters (U+FFFD): the page's charset was not read right",
+    )
+    assert gbk.count(chr(0xFFFD)) >= 10
+    # A few in one title (a CMS's own broken character) leave the page read.
+    few = page(f'<ul><li><a href="./202601/t20260114_2711184.html">{REPORT}\ufffd\ufffd</a></li></ul>{PAGER}')
+    assert few.problems == ()
+
+
+def test_an_error_page_is_not_a_list_but_a_list_that_names_errors_is() -> None:
+    """Audit f_soft404_column: a 页面不存在 page (HTTP 200) is said to be an error page, by the rule that reads
+    report pages (crawler/extract/formats/html.py error_page); a list of reports never is."""
+    soft404 = parse_listing(
+        "<html><head><title>页面不存在 - 武昌区人民政府</title></head><body><ul><li>"
+        '<a href="/xwzx/wcyw/202502/t20250201_2530010.html">武昌区召开工作会议</a></li></ul>'
+        "<h2>抱歉，您访问的页面不存在或已删除</h2></body></html>",
+        YYJ + "index.html",
+    )
+    assert soft404.error_page == "页面不存在 - 武昌区人民政府"
+    assert page(f"<p>纠错 404</p><ul>{ROW}</ul>{PAGER}").error_page is None
+    assert page(f"<p>错误</p><ul></ul><p>暂无信息</p>{PAGER}").error_page is None

@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from crawler.extract.formats.html import error_page
 from crawler.parsers.row_title import rank, row_title, split_title
 from crawler.parsers.titles import is_annual_report, normalise, report_year
 from crawler.parsers.urls import SCRIPT_ARTICLE_RE, document_base, is_article, make_date
@@ -74,6 +75,19 @@ DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{
 _DATED_RE = re.compile(r"[\[【(（]?\s*" + DATE_RE.pattern + r"\s*日?\s*[\]】)）]?")  # a row's date, brackets and all
 # Links of an href that names no page (evidence they exist, never requested).
 _NON_PAGE_SCHEMES = ("javascript:", "mailto:", "tel:", "vbscript:", "data:")
+# layui's pager (laypage.render({elem: "page", count: 21, limit: 20, curr: 1, jump: …})): the page count is
+# count / limit, but the pages' URLs are made by its jump script, which this parser does not run.
+_LAYPAGE_RE = re.compile(r"\blaypage\s*\.\s*render\s*\(\s*\{([^()]*)")
+_LAYPAGE_COUNT_RE = re.compile(r"\bcount\s*:\s*(\d+)")
+_LAYPAGE_LIMIT_RE = re.compile(r"\blimit\s*:\s*(\d+)")
+# A 下一页 whose href is a script that does nothing by itself (javascript:; / javascript:void(0)): the last
+# page's disabled button, unless an onclick runs the pager (goPage(2)).
+_INERT_SCRIPT_RE = re.compile(r"javascript:\s*(?:void\s*\(\s*0?\s*\)|undefined|false)?\s*;?\s*$", re.I)
+_INERT_CLICK_RE = re.compile(r"^\s*(?:return\s+false|void\s*\(\s*0?\s*\))?\s*;?\s*$", re.I)
+# U+FFFD in the decoded text: bytes the page's charset could not decode (a GBK page served as UTF-8 gives
+# one or two per Chinese character, hundreds on a list page). A handful can be a CMS's own broken title;
+# from this many on, the titles themselves cannot be trusted to be read.
+MOJIBAKE_LIMIT = 10
 # A year sub-folder of the column (./2024/ or 2024/index.shtml): some columns only link those.
 _YEAR_FOLDER_RE = re.compile(r"^((?:19|20)\d{2})/(?:index(?:_\d+)?\.s?html?)?$")
 
@@ -110,6 +124,8 @@ class Listing:
     # Why a page without rows is not a positive sign of an empty column (the spider weighs it for the
     # first page only: a deep page without rows ends the walk, as on TRS stubs).
     empty_problem: str | None = None
+    # What the page says of itself when it is an error page (页面不存在 served with HTTP 200), not a list.
+    error_page: str | None = None
 
     def page_url(self, base: str, n: int) -> str:
         """URL of 0-based page ``n`` of the column whose folder URL is ``base``."""
@@ -295,6 +311,7 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
     rows = tuple(ListRow(u, best[u][0], best[u][2], best[u][1]) for u in order)
     page_ext = urlsplit(url).path.rsplit(".", 1)[-1] if "." in urlsplit(url).path.rsplit("/", 1)[-1] else default_ext
     total, current, name, ext, pager, next_url = 1, 0, "index", page_ext, "none", None
+    scripted: str | None = None  # a 下一页 that runs a script
     live = _COMMENT_RE.sub("", html)  # a pager call left in an HTML comment pages nothing
     visible = " ".join(sel.xpath(_VISIBLE_TEXT).getall())
     pages_text = PAGES_TEXT_RE.search(visible)
@@ -311,9 +328,12 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
         if cur := CURRENT_PAGE_RE.search(live):
             current = int(cur[1])
     elif (next_link := _next_link(sel, url, base)) is not None:
-        pager, next_url = "next-link", next_link or None
+        scripted = next_link if next_link.startswith("javascript:") else None
+        pager, next_url = "next-link", None if scripted else next_link or None
     elif pages_text:
         total, pager = max(int(pages_text[1]), 1), "pages-text"
+    elif laypage := _laypage_problem(live):
+        problems.append(laypage)
     elif hint := _pager_hint(sel, url):
         problems.append(f"unrecognised pager ({hint})")
     if pager == "next-link":
@@ -321,8 +341,14 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
         total = current + 2 if next_url else current + 1
         if pages_text and int(pages_text[1]) > total:  # 共3页 with a 下一页 that is a script call
             problems.append(f"the page says {pages_text[0]} but its 下一页 link leads to no page")
+        elif scripted:  # 下一页 runs a script: it leads somewhere, this parser cannot tell where
+            problems.append(f"unrecognised pager (下一页 runs a script: {scripted[:60]})")
     text = normalise(visible)
     empty_marker = any(marker in text for marker in EMPTY_MARKERS)
+    if (undecoded := html.count("\ufffd")) >= MOJIBAKE_LIMIT:
+        problems.append(f"{undecoded} undecodable characters (U+FFFD): the page's charset was not read right")
+    title = " ".join(sel.xpath("//title/text()").getall())
+    said = None if empty_marker else error_page(title, " ".join(visible.split()))
     empty = None
     if not rows and year_folders:
         empty = f"the page links year sub-folders ({', '.join(sorted(year_folders))}) instead of rows"
@@ -331,7 +357,7 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
     elif not rows and not empty_marker and not skipped:
         empty = "no rows and no 'no content' marker"
     return Listing(rows, max(total, 1), current, name, ext, pager, next_url, empty_marker, tuple(problems),
-                   tuple(skipped), empty)  # fmt: skip
+                   tuple(skipped), empty, said)  # fmt: skip
 
 
 def _page_number(url: str) -> int:
@@ -353,6 +379,12 @@ def _next_link(sel: Selector, url: str, base: str) -> str | None:
         if text not in NEXT_TEXTS:
             continue
         href = (a.attrib.get("href") or "").strip()
+        onclick = (a.attrib.get("onclick") or "").strip()
+        onclick = "" if _INERT_CLICK_RE.match(onclick) else onclick
+        if href.lower().startswith("javascript:") and (onclick or not _INERT_SCRIPT_RE.match(href)):
+            return f"javascript: {onclick}" if onclick else href  # a script pager: see parse_listing
+        if onclick and (not href or href == "#"):
+            return f"javascript: {onclick}"
         if not href or href == "#" or href.lower().startswith(_NON_PAGE_SCHEMES):
             return ""
         try:
@@ -364,6 +396,20 @@ def _next_link(sel: Selector, url: str, base: str) -> str | None:
     if sel.xpath("//body//*[not(self::script)]/text()[normalize-space(.)='下一页' or normalize-space(.)='下页']"):
         return ""
     return None
+
+
+def _laypage_problem(script: str) -> str | None:
+    """Why a layui laypage pager leaves the page count unread, or None without one (or when it says one page:
+    count <= limit, nothing to page)."""
+    if not (match := _LAYPAGE_RE.search(script)):
+        return None
+    count, limit = _LAYPAGE_COUNT_RE.search(match[1]), _LAYPAGE_LIMIT_RE.search(match[1])
+    if count and int(count[1]) == 0:
+        return None
+    per_page = int(limit[1]) if limit else 10  # laypage's default limit
+    if count and per_page > 0 and int(count[1]) <= per_page:
+        return None
+    return f"unrecognised pager laypage.render({match[1][:60].strip().rstrip('}').strip()})"
 
 
 def _pager_hint(sel: Selector, url: str) -> str | None:

@@ -5,13 +5,10 @@ withdrawn since are never `missing`."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +16,7 @@ from typing import Any
 import pytest
 
 from crawler.revalidation import slot
+from tests.static_mirror import Mirror, serve
 from tests.support import FAST, ROOT, scrapy
 
 BODY = (
@@ -37,34 +35,9 @@ with time_machine.travel(when, tick=True):
 """
 
 
-class Mirror:
-    """A static copy of portal pages, served as {url}/HOST/PATH (the PORTAL_MIRROR convention)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        handler = functools.partial(_Quiet, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def put(self, url: str, html: str) -> None:
-        path = self.root / url.split("://", 1)[1]
-        path = path / "index.html" if url.endswith("/") else path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html, encoding="utf-8")
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def mirror(tmp_path: Path) -> Iterator[Mirror]:
-    served = Mirror(tmp_path / "mirror")
-    yield served
-    served.httpd.shutdown()
-    served.httpd.server_close()
+    yield from serve(tmp_path / "mirror")
 
 
 def crawl_at(when: str, portal: str, mirror: Mirror, store: Path, *extra: str, **settings: str) -> None:

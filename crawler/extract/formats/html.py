@@ -84,11 +84,20 @@ def read_html(
     text_lines = lines.done()
     text_lines = _with_title(selector, text_lines) if body is not None else _from_title(selector, text_lines)
     text = "\n".join(text_lines)
-    if not any(word in text for word in _REPORT_WORDS):
-        title = " ".join(selector.css("title::text").getall())
-        if _ERROR_WORDS.search(title) or _ERROR_WORDS.search(text[:500]):
-            raise ReadError("html_error_page", f"an error page, not a report: {(title or text[:80]).strip()!r}")
+    if said := error_page(" ".join(selector.css("title::text").getall()), text):
+        raise ReadError("html_error_page", f"an error page, not a report: {said!r}")
     return text
+
+
+def error_page(title: str, text: str) -> str | None:
+    """What an HTML page says of itself when it is an error page (a soft 404 "页面不存在" served with HTTP 200,
+    a 403/500 template), else None. The one rule, shared by report pages and list pages
+    (crawler/parsers/listing.py): a page that speaks of reports or disclosure is never one."""
+    if any(word in text for word in _REPORT_WORDS):
+        return None
+    if _ERROR_WORDS.search(title) or _ERROR_WORDS.search(text[:500]):
+        return title.strip() or text[:80].strip() or "an error page"
+    return None
 
 
 # libxml2's message when its depth limit halts it (huge_tree lifts its other limits on HTML).
