@@ -23,7 +23,14 @@ from dataclasses import dataclass, replace
 
 from crawler.guard import refusal
 from crawler.parsers.listing import ListRow
-from crawler.parsers.titles import is_annual_report, match_unit, might_be_annual_report, normalise, report_year
+from crawler.parsers.titles import (
+    ends_inside_report_name,
+    is_annual_report,
+    match_unit,
+    might_be_annual_report,
+    normalise,
+    report_year,
+)
 from crawler.parsers.urls import doc_id
 from crawler.registry import Portal, Unit
 from crawler.template import DISTRICT_NAMES
@@ -169,7 +176,8 @@ def _claimed(row: ListRow, portal: Portal, own: Unit | None) -> tuple[str | None
 
 def _undecided(row: ListRow) -> bool:
     """A cut or missing title that might be a report's: only its page can say (opened, never skipped)."""
-    return (row.truncated or not row.title) and might_be_annual_report(row.title)
+    cut = row.truncated or not row.title or ends_inside_report_name(row.title)
+    return cut and might_be_annual_report(row.title)
 
 
 def select_reports(rows: tuple[ListRow, ...] | list[ListRow], portal: Portal, own: Unit | None) -> Selection:

@@ -219,3 +219,74 @@ def test_an_error_page_is_not_a_list_but_a_list_that_names_errors_is() -> None:
     assert soft404.error_page == "页面不存在 - 武昌区人民政府"
     assert page(f"<p>纠错 404</p><ul>{ROW}</ul>{PAGER}").error_page is None
     assert page(f"<p>错误</p><ul></ul><p>暂无信息</p>{PAGER}").error_page is None
+
+
+SIDEBAR = (
+    '<div class="side"><h3>热点信息</h3><ul>'
+    '<li><a href="/xwzx/wcyw/202502/t20250201_2530010.html">武昌区召开工作会议</a></li></ul></div>'
+)
+
+
+def test_rows_a_script_writes_from_an_array_are_read_beside_a_sidebar() -> None:
+    """Audit f_script_array_sidebar: var list = [["./…html", "title", "date"], …] written by a loop."""
+    listing = page(
+        SIDEBAR + '<ul id="docs"></ul><script>var list = [["./202601/t20260114_2711184.html", "' + REPORT + '",'
+        ' "2026-01-14"], ["./202501/t20250118_2500001.html", "杨园街道2024年政府信息公开工作年度报告", "2025-01-18"]];'
+        " for (var i = 0; i < list.length; i++) { show(list[i]); }</script>" + PAGER
+    )
+    assert [(r.url.rsplit("/", 1)[1], r.title) for r in listing.rows[1:]] == [
+        ("t20260114_2711184.html", REPORT),
+        ("t20250118_2500001.html", "杨园街道2024年政府信息公开工作年度报告"),
+    ]
+    assert listing.problems == ()
+    assert chosen(listing) == [
+        ("杨园街道", 2025, "t20260114_2711184.html"),
+        ("杨园街道", 2024, "t20250118_2500001.html"),
+    ]
+
+
+def test_a_script_naming_report_articles_it_did_not_read_beside_rows_is_a_problem() -> None:
+    """A form the parser does not read (names built from ids) beside a sidebar it did: the list is the script's."""
+    listing = page(
+        SIDEBAR + '<ul id="docs"></ul><script>var ids = {a: "t20260114_2711184", b: "t20250118_2500001"};'
+        ' var titles = "杨园街道2025年政府信息公开工作年度报告|杨园街道2024年政府信息公开工作年度报告";'
+        " render(ids, titles, '.html');</script>" + PAGER
+    )
+    assert [r.title for r in listing.rows] == ["武昌区召开工作会议"]
+    assert listing.problems == ()  # the names are t20260114_2711184 without .html: nothing the rule can see
+    named = page(
+        SIDEBAR + '<ul id="docs"></ul><script>var pages = "t20260114_2711184.html t20250118_2500001.html '
+        't20240116_2300001.html t20230112_2100001.html"; var kind = "年度报告"; render(pages.split(" "));</script>'
+        + PAGER
+    )
+    assert named.problems == (
+        "a script names article pages this parser did not read as rows (t20260114_2711184.html, "
+        "t20250118_2500001.html, t20240116_2300001.html and 1 more)",
+    )
+    # A news carousel beside the list (no report in its script) is not the column.
+    carousel = page(f'<ul>{ROW}</ul><script>var slides = ["t20250201_2530010.html"]; play(slides);</script>{PAGER}')
+    assert carousel.problems == ()
+
+
+def test_a_no_content_placeholder_beside_a_script_that_loads_content_is_no_empty_column() -> None:
+    """Audit f_ajax_placeholder: the rows come from $.getJSON; "暂无数据" is shown until they arrive."""
+    ajax = page(
+        '<ul id="docs"></ul><div class="nodata">暂无数据</div><script>$.getJSON("/api/channel/yyj.json",'
+        ' function (data) { if (data.docs.length) { $(".nodata").hide(); } });</script>'
+    )
+    assert (ajax.rows, ajax.empty_marker) == ((), True)
+    assert ajax.problems == ("the page says it has no content but a script loads content ($.getJSON(…)",)
+    fetched = page('<ul id="docs"></ul><p>暂无信息</p><script>fetch("/api/list").then(show);</script>')
+    assert fetched.problems == ("the page says it has no content but a script loads content (fetch(…)",)
+    # A visitor counter's $.ajax on a page with rows and no placeholder says nothing of the list.
+    assert page(f'<ul>{ROW}</ul>{PAGER}<script>$.ajax({{url: "/count"}});</script>').problems == ()
+    assert page(f"<ul></ul><p>暂无信息</p>{PAGER}").problems == ()
+
+
+def test_a_list_page_cut_short_is_not_read_as_whole() -> None:
+    """Audit f_truncated_list: the connection closed mid-page (no Content-Length): no </body>, no </html>."""
+    whole = f'<html><head><meta charset="utf-8"></head><body><ul>{ROW}{ROW.replace("2711184", "2711185")}</ul>'
+    cut = parse_listing(whole[: whole.rindex("<li>") + 20], YYJ + "index.html")
+    assert len(cut.rows) == 1
+    assert cut.problems == ("the page ends before </html>: it was cut short, rows and pager after the cut unread",)
+    assert parse_listing(whole + f"</ul>{PAGER}</body>\n", YYJ + "index.html").problems == ()

@@ -101,6 +101,26 @@ def test_a_per_year_column_needs_a_street_in_the_title() -> None:
     assert select_reports([cut], WUCHANG, None).to_open == (ToOpen(cut, None),)
 
 
+def test_a_title_cut_to_a_width_without_an_ellipsis_is_opened() -> None:
+    """A template that cuts titles to N characters and adds nothing: 'stops inside the statutory name' is the
+    only sign. Whole titles of other documents, or cut ones without a year, are not opened."""
+    titles = (
+        "武昌区杨园街道2024年政府信息公开工作年度报",
+        "杨园街道2024年度政府信息公开",
+        "杨园街道2024年信息公开工作年度",
+    )
+    cut = [row(f"202501/t2025011{i}_250020{i}.html", title) for i, title in enumerate(titles)]
+    assert select_reports(cut, WUCHANG, YANGYUAN).to_open == tuple(ToOpen(r, YANGYUAN) for r in cut)
+    others = [
+        row("202501/t20250120_2500301.html", "杨园街道2024年度部门预算公开"),
+        row("202501/t20250120_2500302.html", "杨园街道关于政府信息公开工作的通知"),
+        row("202501/t20250120_2500303.html", "杨园街道政府信息公开指南"),
+        row("202501/t20250120_2500304.html", "杨园街道2024年政府信息公开工作要点"),
+    ]
+    selection = select_reports(others, WUCHANG, YANGYUAN)
+    assert selection.to_open == () and [s.reason for s in selection.skipped] == ["not an annual report"] * 4
+
+
 def test_a_row_listed_twice_is_opened_once_per_listing_and_never_skipped() -> None:
     selection = select_reports([CUT, CUT], WUCHANG, YANGYUAN)
     assert selection.to_open == (ToOpen(CUT, YANGYUAN), ToOpen(CUT, YANGYUAN))

@@ -64,6 +64,16 @@ _JS_STRING_RE = re.compile(r"'((?:[^'\\\n]|\\.)*)'|\"((?:[^\"\\\n]|\\.)*)\"")
 _JS_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)")
 _JS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+# A flat array of string literals (["./202501/t….html", "title", "2025-01-20"]): a row a script writes out.
+_JS_ARRAY_RE = re.compile(r"\[\s*(?:(?:'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|[\d.]+|null)\s*,?\s*){2,}\]")
+# A script that fetches content after the page loads (jQuery, fetch, XHR, axios): what it fetches is not in
+# the page, and the page's "暂无数据" may be a placeholder it hides once rows arrive.
+_LOADS_RE = re.compile(
+    r"\$\s*\.\s*(?:getJSON|ajax|get|post)\s*\(|\.\s*load\s*\(\s*['\"]|\bfetch\s*\(|XMLHttpRequest|\baxios\s*[.(]"
+)
+# A list page's markup ends with </html> (or at least </body>): without either, the page was cut short (a
+# connection closed mid-page, without a Content-Length to tell) and rows and pager after the cut were never read.
+_PAGE_END_RE = re.compile(r"</(?:html|body)\s*>", re.I)
 _SIBLING_PAGE_RE = re.compile(r"[\w-]+_\d+\.(?:s?html?|jsp|php|aspx?)")
 # Text a reader does not see (a hidden "暂无信息" template shown only when a script finds no rows).
 _VISIBLE_TEXT = (
@@ -208,6 +218,20 @@ def _json_rows(script: str) -> list[tuple[str, str]]:
     return rows
 
 
+def _array_rows(script: str) -> list[tuple[str, str]]:
+    """(href, title) of each flat array of strings in a script that names an article page: its title is the
+    array's longest other string that is no URL and no date."""
+    rows = []
+    for array in _JS_ARRAY_RE.finditer(script):
+        strings = [_unescape_js(m[1] if m[1] is not None else m[2]) for m in _JS_STRING_RE.finditer(array[0])]
+        hrefs = [v for v in strings if SCRIPT_ARTICLE_RE.search(v)]
+        if len(hrefs) != 1:
+            continue
+        texts = [v for v in strings if v != hrefs[0] and "/" not in v and not DATE_RE.fullmatch(v.strip())]
+        rows.append((hrefs[0], max(texts, key=len, default="")))
+    return rows
+
+
 def _unescape_js(literal: str) -> str:
     def one(match: re.Match[str]) -> str:
         code = match[1]
@@ -305,7 +329,7 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
     for script in sel.xpath("//script/text()").getall():
         if written := _written_html(script):
             add_links(Selector(text=written, base_url=url))
-        for href, title in (*_script_rows(script), *_json_rows(script)):
+        for href, title in (*_script_rows(script), *_json_rows(script), *_array_rows(script)):
             add(href, *split_title(title), None)
 
     rows = tuple(ListRow(u, best[u][0], best[u][2], best[u][1]) for u in order)
@@ -349,15 +373,35 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
         problems.append(f"{undecoded} undecodable characters (U+FFFD): the page's charset was not read right")
     title = " ".join(sel.xpath("//title/text()").getall())
     said = None if empty_marker else error_page(title, " ".join(visible.split()))
+    scripts = sel.xpath("//script/text()").getall()
+    if unread := _unread_script_articles(scripts, order):
+        if rows:  # beside rows it did read (a sidebar, a first few): the list may be the script's
+            problems.append(f"a script names article pages this parser did not read as rows ({unread})")
+    if empty_marker and (loads := next((m[0] for js in scripts if (m := _LOADS_RE.search(js))), None)):
+        problems.append(f"the page says it has no content but a script loads content ({loads.strip()}…)")
+    if not _PAGE_END_RE.search(html):
+        problems.append("the page ends before </html>: it was cut short, rows and pager after the cut unread")
     empty = None
     if not rows and year_folders:
         empty = f"the page links year sub-folders ({', '.join(sorted(year_folders))}) instead of rows"
-    elif not rows and any(SCRIPT_ARTICLE_RE.search(js) for js in sel.xpath("//script/text()").getall()):
+    elif not rows and unread:
         empty = "a script names article pages this parser did not read as rows"
     elif not rows and not empty_marker and not skipped:
         empty = "no rows and no 'no content' marker"
     return Listing(rows, max(total, 1), current, name, ext, pager, next_url, empty_marker, tuple(problems),
                    tuple(skipped), empty, said)  # fmt: skip
+
+
+def _unread_script_articles(scripts: list[str], read: list[str]) -> str:
+    """The article pages scripts name that are not among the rows read, as a short list ("" when none). Only
+    scripts that speak of reports count beside rows: a news carousel's articles are not the column's."""
+    names = {url.rsplit("/", 1)[-1] for url in read}
+    unread: dict[str, None] = {}
+    for script in scripts:
+        found = [m[0] for m in SCRIPT_ARTICLE_RE.finditer(script) if m[0] not in names]
+        if found and (not read or "报告" in _unescape_js(script)):
+            unread.update(dict.fromkeys(found))
+    return ", ".join(list(unread)[:3]) + (f" and {len(unread) - 3} more" if len(unread) > 3 else "")
 
 
 def _page_number(url: str) -> int:

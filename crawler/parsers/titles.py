@@ -34,6 +34,24 @@ def is_annual_report(title: str) -> bool:
     return not any(word in text for word in _NOT_A_REPORT)
 
 
+# The statutory name as list templates write it: a title cut to a fixed width ends inside it.
+_FULL_NAMES = ("政府信息公开工作年度报告", "政务公开工作年度报告", "政府信息公开年报")
+
+
+def ends_inside_report_name(title: str) -> bool:
+    """A title with a year that stops inside the statutory name (…2024年政府信息公开工作年度报): a list
+    template that cuts titles to a width without an ellipsis. Like a cut title, only its page can tell."""
+    text = normalise(title)
+    if is_annual_report(text) or report_year(text) is None:
+        return False
+    return any(
+        text.endswith(name[start:end]) and not text.endswith(name)
+        for name in _FULL_NAMES
+        for start in range(len(name) - 2)
+        for end in range(start + 3, len(name))
+    )
+
+
 def report_year(title: str) -> int | None:
     """The report year: the first four-digit year followed by 年 in the title."""
     match = _YEAR_RE.search(normalise(title))

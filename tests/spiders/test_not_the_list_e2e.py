@@ -1,7 +1,9 @@
 """Real `scrapy crawl` runs against a loopback mirror whose list pages are not the list they claim to be (audit
 f_redirect_home, f_soft404_column, f_page2_error, f_js_next, f_laypage, f_charset): a column redirected to the
 home page, a 页面不存在 served with HTTP 200, page 2 of 2 an error page, a pager run by a script, a GBK page
-labelled UTF-8. None was read, so the street-year is `unknown`, never `missing`."""
+labelled UTF-8, a placeholder 暂无数据 beside a script that loads the rows, a page cut short (f_ajax_placeholder,
+f_truncated_list). None was read, so the street-year is `unknown`, never `missing`. Rows a script writes from an
+array beside a static sidebar (f_script_array_sidebar) are read."""
 
 from __future__ import annotations
 
@@ -146,3 +148,41 @@ def test_a_gbk_page_labelled_utf8_is_not_understood(mirror: Mirror, tmp_path: Pa
     row = _wuchang(mirror, tmp_path)
     assert row["status"] == "unknown"
     assert "undecodable characters (U+FFFD): the page's charset was not read right on" in row["reason"]
+
+
+def test_rows_written_from_a_script_array_beside_a_sidebar_are_read(mirror: Mirror, tmp_path: Path) -> None:
+    news = "https://www.wuchang.gov.cn/xwzx/wcyw/202502/t20250201_2530010.html"
+    href = "./202501/t20250120_2518000.html"
+    mirror.put(WUCHANG + href[2:], detail(YANGYUAN, "2025年01月20日", "杨园街道"))
+    script = (f'<ul id="docs"></ul><script>var list = [["{href}", "{YANGYUAN}", "2025-01-20"]];'
+              ' for (var i = 0; i < list.length; i++) { document.getElementById("docs").innerHTML +='
+              ' "<li><a href=\\"" + list[i][0] + "\\">" + list[i][1] + "</a></li>"; }</script>')  # fmt: skip
+    sidebar = f'<div class="side"><h3>热点信息</h3><ul><li><a href="{news}">武昌区召开工作会议</a></li></ul></div>'
+    mirror.put(WUCHANG, f'<html><head><meta charset="utf-8"></head><body>{sidebar}{script}</body></html>')
+    row = _wuchang(mirror, tmp_path)
+    assert (row["status"], row["date_used"]) == ("on_time", "2025-01-20")
+
+
+def test_a_placeholder_beside_a_script_that_loads_the_rows_is_no_empty_column(mirror: Mirror, tmp_path: Path) -> None:
+    mirror.put(WUCHANG, '<html><head><meta charset="utf-8"></head><body><ul id="docs"></ul><div class="nodata">'
+               '暂无数据</div><script>$.getJSON("/api/channel/yyj_zfxxgknb.json", function (data) {'
+               ' $(".nodata").hide(); });</script></body></html>')  # fmt: skip
+    row = _wuchang(mirror, tmp_path)
+    assert row["status"] == "unknown"
+    assert row["reason"].endswith(
+        f"the page says it has no content but a script loads content ($.getJSON(…) on {WUCHANG}index.html"
+    )
+
+
+def test_a_list_page_cut_short_is_not_read_as_whole(mirror: Mirror, tmp_path: Path) -> None:
+    """The connection closed in the middle of page 1: the rows after the cut and the pager were never read."""
+    whole = _page('<script>createPageHTML(1, 0, "index", "shtml");</script>')
+    rows = [(f"./202501/t202501{d:02d}_25{d:02d}000.shtml", f"江岸区第{d}局2024年政府信息公开工作年度报告",
+             f"2025-01-{d:02d}") for d in range(28, 8, -1)]  # fmt: skip
+    cut = whole.format(rows=_items(rows))
+    mirror.answer(JIANGAN + "index.shtml", 200, cut[: cut.index("第10局") - 30].encode())
+    row = _jiangan(mirror, tmp_path, whole, None)
+    assert row["status"] == "unknown"
+    assert row["reason"].endswith(
+        f"the page ends before </html>: it was cut short, rows and pager after the cut unread on {JIANGAN}index.shtml"
+    )
