@@ -147,8 +147,7 @@ def finish_column(walk: ColumnWalk, error: str | None, selection: Selection) -> 
         item.skipped.append(entry)
         if skipped.reason.startswith("refused: "):
             logger.warning("%s: listed link %s %s", item.portal, skipped.url, skipped.reason)
-    reason = "title cut or missing in the list; page opened to read it"
-    item.opened += [{"url": o.row.url, "title": o.row.title, "reason": reason} for o in selection.to_open]
+    item.opened += [{"url": o.row.url, "title": o.row.title, "reason": o.why} for o in selection.to_open]
     item.reports += [report_entry(chosen) for chosen in selection.chosen]
 
 

@@ -51,6 +51,7 @@ from crawler.extract import deadline as dl
 from crawler.i18n import N_, Text, Translator
 from crawler.keys import PER_YEAR, crawl_log_portal
 from crawler.registry import Portal, Registry, Unit
+from crawler.selection import NEAR_MISS
 from crawler.store import Store, StoreError
 from crawler.units import UnitRegistry
 from crawler.units_coverage import coverage
@@ -437,7 +438,14 @@ def _judge_one(
     ]  # fmt: skip
     if badly_linked:
         first = badly_linked[0]
-        if str(first["reason"]).startswith("refused: "):
+        if first["reason"] == NEAR_MISS:
+            # Its page was opened and is not titled as the report either: something was published for the
+            # year, and a person must say whether it is the report (crawler/selection.py).
+            reason = Text(
+                "the column lists 「{title}」 for this year, titled unlike the annual report: to be checked by hand",
+                title=first.get("title"),
+            )
+        elif str(first["reason"]).startswith("refused: "):
             # Never fetched (crawler/guard.py), so no evidence either way; the link is named for whoever
             # checks it by hand.
             reason = Text(

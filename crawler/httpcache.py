@@ -15,7 +15,10 @@ for evidence about publication, and are changed here:
   archived as the portal's. Here the cache is scoped to (archive ``STORE_URI``, ``PORTAL_MIRROR``): each
   pair has its own folder under ``HTTPCACHE_DIR`` (:func:`cache_scope`), and a cached copy is used (its
   validators sent) only when the archive already holds those very bytes for that URL
-  (:meth:`RevalidatePolicy.held`); otherwise the page is fetched unconditionally.
+  (:meth:`RevalidatePolicy.held`); otherwise the page is fetched unconditionally;
+* a copy whose bytes end before their file does (a connection closed early on a response without
+  Content-Length: no PDF trailer, no ``</html>``…; :func:`crawler.extract.formats.sniff.cut_short`) carries
+  the whole file's validators, and a 304 would keep the cut copy for good: it is fetched unconditionally.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings, Settings
 from scrapy.statscollectors import StatsCollector
 
+from crawler.extract.formats.sniff import cut_short
 from crawler.store.base import Store, sha256_hex
 
 logger = logging.getLogger(__name__)
@@ -119,7 +123,13 @@ class RevalidatePolicy(RFC2616Policy):
         if urlsplit(request.url).path == "/robots.txt":
             return True
         body = decoded_body(cachedresponse)
-        return body is not None and sha256_hex(body) in self.archive_sources(request.url)
+        if body is None:
+            return False
+        if cut := cut_short(body):
+            # Its validators are the whole file's: a 304 would keep the cut copy for good. Asked for whole.
+            logger.info("HTTP cache: the cached copy of %s is cut short (%s): fetched again whole", request.url, cut)
+            return False
+        return sha256_hex(body) in self.archive_sources(request.url)
 
     def is_cached_response_fresh(self, cachedresponse: Response, request: Request) -> bool:
         if self.held(cachedresponse, request):

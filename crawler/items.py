@@ -118,6 +118,9 @@ class PageCapture:
     error: str | None = None
     checked_on: dt.date | None = None  # the crawl's day of the fetch (crawler/revalidation.py)
     encoding: str | None = None  # how the page was decoded: a carried copy is read the same way
+    # Why the archived bytes are not the whole page (crawler/extract/formats/sniff.cut_short): such a copy is
+    # never carried nor revalidated (a 304 would keep it), the next crawl fetches the page whole.
+    cut_short: str | None = None
     # Not fetched in this crawl (a later page not due, crawler/revalidation.py): why. The capture named is then
     # the archive's (its store_key, version, sha256 and fetched_at), as the portal served it then.
     carried: str | None = None

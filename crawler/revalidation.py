@@ -7,7 +7,9 @@ is fetched again only when it is *due*:
 * never checked (not in the archive's crawl logs as a fetched report): always;
 * the listing row changed (its title or date differ from what the archive recorded for that report; a
   changed link is a new URL, hence never checked): at once;
-* its last fetch failed (a ``FetchFailure`` after its last check): the next crawl tries again;
+* its last fetch failed (a ``FetchFailure`` after its last check), or a file of its last check (the page or
+  an attachment) was not archived, or archived but not usable (cut short, an error page instead of the PDF,
+  pipelines/archive.py): the next crawl tries again;
 * the window is 0: every crawl (tiers off);
 * last checked ``window`` days ago or more: a bound, whatever the crawl schedule;
 * its day slot: a stable hash of the URL gives each report one day of the window, so a daily crawl
@@ -166,6 +168,7 @@ def scan(logs: Iterable[tuple[str, list[dict[str, Any]]]]) -> tuple[dict[str, Ch
                     list_title=item.get("list_title"),
                     list_date=dt.date.fromisoformat(item["list_date"]) if item.get("list_date") else None,
                     files=files,
+                    failed=any(_unsettled(f) for f in item.get("files", [])),
                 )
             elif kind == "CarriedReport" and item["url"] in found:
                 previous = found[item["url"]]
@@ -174,6 +177,13 @@ def scan(logs: Iterable[tuple[str, list[dict[str, Any]]]]) -> tuple[dict[str, Ch
             elif kind == "FetchFailure" and item.get("url") in found:
                 found[item["url"]] = replace(found[item["url"]], failed=True)
     return found, pages
+
+
+def _unsettled(file: dict[str, Any]) -> bool:
+    """A file of a report's check that the next crawl must fetch again: not archived, or archived as served
+    but unusable. A link the fetch policy refused (crawler/guard.py) is settled: it is never asked for."""
+    error = file.get("error")
+    return bool(error) and not str(error).startswith("refused: ")
 
 
 def _note_page(pages: dict[str, ListChecked], page: dict[str, Any], crawl_id: str) -> None:
@@ -186,6 +196,9 @@ def _note_page(pages: dict[str, ListChecked], page: dict[str, Any], crawl_id: st
         return
     if page.get("status") != 200 or not (page.get("sha256") and page.get("store_key") and page.get("encoding")):
         pages.pop(url, None)  # an error page, a capture not archived or not decoded: nothing to carry
+        return
+    if page.get("cut_short"):
+        pages.pop(url, None)  # a copy that ends before the page does: fetched whole at the next crawl
         return
     pages[url] = ListChecked(
         url=url,

@@ -28,6 +28,7 @@ from crawler.parsers.titles import (
     is_annual_report,
     match_unit,
     might_be_annual_report,
+    near_report,
     normalise,
     report_year,
 )
@@ -51,10 +52,11 @@ class Chosen:
 
 @dataclass(frozen=True)
 class ToOpen:
-    """A row whose list title is cut or missing and may be a report: its page must tell."""
+    """A row whose list title is cut, missing or near the statutory name and may be a report: its page must tell."""
 
     row: ListRow
     unit: Unit | None  # the street the cut title names, else the column's own
+    why: str = "title cut or missing in the list; page opened to read it"
 
 
 @dataclass(frozen=True)
@@ -166,9 +168,14 @@ def not_own(named: Named, own: Unit | None) -> str:
     return "no registered street named"
 
 
+# A row titled near the statutory name (crawler/parsers/titles.near_report): opened, and its street-year claimed, so
+# that a page not titled as the report leaves it unknown (crawler/compliance.py), never missing.
+NEAR_MISS = "titled unlike the annual report"
+
+
 def _claimed(row: ListRow, portal: Portal, own: Unit | None) -> tuple[str | None, int | None]:
-    """The street and year a refused row's title claims a report of (None, None: not a street's report)."""
-    if not (is_annual_report(row.title) or _undecided(row)):
+    """The street and year a refused or near row's title claims a report of (None, None: not a street's report)."""
+    if not (is_annual_report(row.title) or _undecided(row) or near_report(row.title)):
         return None, None
     unit = whose_report(row.title, portal, own).unit
     return (unit.name, report_year(row.title)) if unit is not None else (None, None)
@@ -194,6 +201,10 @@ def select_reports(rows: tuple[ListRow, ...] | list[ListRow], portal: Portal, ow
         if not is_annual_report(row.title):
             if _undecided(row):
                 to_open.append(ToOpen(row, same_or(match_unit([row.title], portal.streets), own)))
+            elif near_report(row.title):
+                why = f"{NEAR_MISS}; page opened to read its own title"
+                to_open.append(ToOpen(row, same_or(match_unit([row.title], portal.streets), own), why))
+                skipped.append(Skipped(row.url, row.title, NEAR_MISS, *_claimed(row, portal, own)))
             elif all(o.row.url != row.url for o in to_open):  # a row listed twice is opened once
                 skipped.append(Skipped(row.url, row.title, "not an annual report"))
             continue

@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 
 from crawler.crawlstore import for_crawler, record_flushed
 from crawler.edits import note_edit
-from crawler.extract.formats.sniff import office_export
+from crawler.extract.formats.sniff import HTML, cut_short, office_export, sniff
 from crawler.items import ColumnItem, FileRecord, ReportItem
 from crawler.keys import column_page, report_file
 from crawler.parsers.challenge import challenge_reason
@@ -33,17 +33,12 @@ from crawler.store import Store
 
 logger = logging.getLogger(__name__)
 
-_HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body")
-
 
 def html_instead_of(kind: str, body: bytes) -> bool:
-    """A soft-404 or error page served where a document (pdf/doc/…) was expected. A document an office
-    suite saved as HTML (Word's "Save as Web Page" published as .doc) is the document, not an error page."""
-    return (
-        kind not in ("html", "image")
-        and body[:512].lstrip().lower().startswith(_HTML_SNIFF)
-        and not office_export(body)
-    )
+    """A soft-404 or error page served where a document (pdf/doc/…) was expected, told by its bytes as every
+    reader tells HTML (after a BOM, a comment, in UTF-16: crawler/extract/formats/sniff.py). A document an
+    office suite saved as HTML (Word's "Save as Web Page" published as .doc) is the document, not an error page."""
+    return kind not in ("html", "image") and sniff(body) == HTML and not office_export(body)
 
 
 # A DOCX/XLSX whose members would inflate beyond this (or more than 200:1) is a zip bomb to whoever opens it.
@@ -57,11 +52,11 @@ def document_problem(kind: str, body: bytes) -> str | None:
     Such a file is still archived -- it is what the portal served, and evidence of it -- but its
     FileRecord carries the problem, so it is never taken for a readable report (fault matrix, issue 7).
     """
+    if kind == "pdf" and b"%PDF-" not in body[:1024]:  # the header may follow up to 1 KiB of junk
+        return "not a PDF (no %PDF- header)"
+    if cut := cut_short(body):
+        return cut
     if kind == "pdf":
-        if b"%PDF-" not in body[:1024]:  # the header may follow up to 1 KiB of junk
-            return "not a PDF (no %PDF- header)"
-        if b"%%EOF" not in body[-2048:]:
-            return "corrupt or truncated PDF (no %%EOF trailer)"
         if b"/Encrypt" in body and needs_password(body):
             return "encrypted PDF (its text cannot be read without the password)"
     elif kind in _OOXML:
@@ -144,6 +139,7 @@ class ArchivePipeline(MediaPipeline):
                 source_url=page.url,
                 fetched_at=page.fetched_at,
             )
+            page.cut_short = cut_short(page._body)
             page.store_key, page.version, page._body = key, result.version.version, None
 
     async def _archive_page(self, item: ReportItem) -> None:
@@ -159,6 +155,9 @@ class ArchivePipeline(MediaPipeline):
             fetched_at=meta.get("fetched_at"),
         )
         _fill(page, key, result, meta)
+        if problem := await asyncio.to_thread(document_problem, page.kind, body):
+            page.error = f"{problem}; archived as served"  # the next crawl fetches the page again
+            logger.warning("%s: report page %s is unusable: %s", item.portal, item.url, problem)
         item._body = None  # the bytes are archived; do not carry them further
 
     # ---- attachments (MediaPipeline hooks) -----------------------------------------------------

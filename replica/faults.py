@@ -20,6 +20,9 @@ Kinds (parameters in brackets):
 * ``hang`` [seconds=60]: accept, never answer, close after ``seconds`` (a timeout for the client);
 * ``reset``: close the connection with a TCP RST before any answer;
 * ``truncate`` [fraction=0.5]: announce the full Content-Length, send part of the body, close;
+* ``cut`` [fraction=0.5]: the whole file's headers and validators (ETag, Last-Modified) without a
+  Content-Length, part of the body, close: a response the client cannot tell from a whole one (HTTP lets a
+  close end a body of no announced length; Scrapy only flags it ``partial``);
 * ``soft404``: the portal's "page not found" HTML with status 200 and the original Content-Type;
 * ``corrupt``: the first third of the original bytes followed by garbage (no PDF trailer);
 * ``encrypted_pdf``: a password-protected PDF in place of the document;
@@ -61,7 +64,7 @@ if TYPE_CHECKING:
     from replica.site import Resource
 
 KINDS = (
-    "status", "slow", "hang", "reset", "truncate", "soft404", "corrupt", "encrypted_pdf", "zip_bomb_docx",
+    "status", "slow", "hang", "reset", "truncate", "cut", "soft404", "corrupt", "encrypted_pdf", "zip_bomb_docx",
     "huge_page_pdf", "oversize", "gbk", "redirect_loop", "inject", "serve",
 )  # fmt: skip
 MAX_WAIT = 120.0  # seconds: no fault holds a server thread longer than this
@@ -184,7 +187,7 @@ def _wait(released: threading.Event, seconds: Any) -> None:
 def _apply(
     rule: Rule, released: threading.Event, handler: ReplicaHandler, url: str, resource: Resource, head: bool
 ) -> None:
-    from replica.site import CONTENT_TYPES, Resource  # noqa: PLC0415
+    from replica.site import CONTENT_TYPES, Resource, http_date  # noqa: PLC0415
 
     p, kind = rule.params, rule.kind
     if kind == "status":
@@ -210,6 +213,18 @@ def _apply(
         handler.end_headers()
         if not head:
             handler.wfile.write(resource.body[:cut])
+            handler.wfile.flush()
+        handler.close_connection = True
+    elif kind == "cut":
+        handler.send_response(resource.status)
+        handler.send_header("Content-Type", resource.content_type)
+        handler.send_header("ETag", resource.etag)
+        if resource.last_modified:
+            handler.send_header("Last-Modified", http_date(resource.last_modified))
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        if not head:
+            handler.wfile.write(resource.body[: int(len(resource.body) * float(p.get("fraction", 0.5)))])
             handler.wfile.flush()
         handler.close_connection = True
     elif kind == "soft404":

@@ -303,3 +303,54 @@ def test_a_later_list_page_that_failed_is_fetched_at_the_next_crawl(replica: Rep
     column = next(c for c in crawl_log(open_store(str(archive)), "wuchang") if c["type"] == "ColumnItem")
     assert column["ok"] and [p["carried"] for p in column["pages"]] == [None, None]
     assert stat(third.stderr, "revalidation/list_due") == 1
+
+
+LAJ = "https://www.wuchang.gov.cn/xxgk/laj/zfxxgknb/"
+CUT_PDF = f"{LAJ}202201/P020220123756809140355.pdf"  # the 2021 report's attachment
+CUT_PAGE = f"{LAJ}202401/t20240121_2348039.html"  # the 2023 report's page
+
+
+def served(replica: ReplicaServer, url: str) -> bytes:
+    with urllib.request.urlopen(f"{replica.url}/{url.removeprefix('https://')}", timeout=10) as answer:  # loopback
+        return bytes(answer.read())
+
+
+def test_a_capture_cut_short_is_fetched_whole_at_the_next_crawl(replica: ReplicaServer, tmp_path: Path) -> None:
+    """A response without Content-Length ends where the server closed the connection: a cut copy carries the
+    whole file's ETag. It is archived as served and flagged; the next crawl fetches it again, unconditionally
+    (a conditional request would get a 304 and keep the cut copy), within the window as much as on its day."""
+    archive = tmp_path / "archive"
+    streets = ("-a", "streets=laj")
+    cut = [{"match": url, "kind": "cut", "fraction": 0.6, "times": 1} for url in (CUT_PDF, CUT_PAGE)]
+    set_faults(replica, [*cut, {"match": f"{LAJ}index_1.html", "kind": "cut", "times": 1}])
+    first = crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, DAY), check=False)
+    assert stat(first.stderr, "revalidation/due") > 4
+    log = crawl_log(open_store(str(archive)), "wuchang")
+    files = {f["url"]: f for i in log if i["type"] == "ReportItem" for f in i["files"]}
+    beyond_the_cut = f"{LAJ}202002/t20200202_1211857.html"  # the 2019 report, listed after the later page's cut
+    assert beyond_the_cut not in files
+    assert files[CUT_PDF]["error"] == "no %%EOF trailer: the PDF is cut short; archived as served"
+    assert files[CUT_PAGE]["error"] == "the page ends before </html>: it is cut short; archived as served"
+    [column] = [c for c in log if c["type"] == "ColumnItem"]
+    assert not column["ok"] and "it was cut short" in column["incomplete"]
+    assert [p["cut_short"] for p in column["pages"]] == [None, "the page ends before </html>: it is cut short"]
+    store = open_store(str(archive))
+    for url in (CUT_PDF, CUT_PAGE):
+        assert store.get(files[url]["store_key"]) == served(replica, url)[: int(len(served(replica, url)) * 0.6)]
+
+    # The same day (no report falls due on the window): only the two reports with a cut file are asked for
+    # again, with the later list page and the report its whole copy lists; the archive gains the whole files.
+    set_faults(replica, [])
+    again = crawl("wuchang", replica.url, archive, *streets, settings=on(tmp_path, DAY))
+    log = crawl_log(open_store(str(archive)), "wuchang")
+    reports = sorted(i["url"] for i in log if i["type"] == "ReportItem")
+    assert reports == [beyond_the_cut, f"{LAJ}202201/t20220123_1911570.html", CUT_PAGE]
+    assert stat(again.stderr, "revalidation/due") == 3 and stat(again.stderr, "revalidation/carried") == 3
+    files = {f["url"]: f for i in log if i["type"] == "ReportItem" for f in i["files"]}
+    store = open_store(str(archive))
+    for url in (CUT_PDF, CUT_PAGE):
+        assert files[url]["error"] is None and files[url]["version"] == 2
+        assert store.get(files[url]["store_key"]) == served(replica, url)
+    [column] = [c for c in log if c["type"] == "ColumnItem"]
+    assert column["ok"] and [(p["carried"], p["cut_short"]) for p in column["pages"]] == [(None, None)] * 2
+    assert column["pages"][1]["version"] == 2

@@ -10,7 +10,7 @@ import pytest
 from crawler.parsers.challenge import challenge_reason
 from crawler.parsers.detail import parse_detail
 from crawler.parsers.listing import parse_listing
-from crawler.parsers.titles import is_annual_report, match_unit, report_year
+from crawler.parsers.titles import is_annual_report, match_unit, near_report, report_year
 from crawler.parsers.urls import doc_id, document_kind, url_date
 from crawler.registry import default_registry
 
@@ -136,3 +136,21 @@ def test_challenge_pages_are_recognised_and_reports_are_not() -> None:
     assert challenge_reason(200, read("challenge_412.html").encode()) == "script-cookie challenge page"
     assert challenge_reason(200, read("wuchang_detail.html").encode()) is None
     assert challenge_reason(404, b"<html>not found</html>") is None
+
+
+@pytest.mark.parametrize(
+    ("title", "near"),
+    [
+        ("杨园街道2024年政务公开工作年度报告", True),
+        ("杨园街道关于2024年度政府信息公开工作情况的报告", True),
+        ("2024年杨园街道办事处信息公开年度报告", True),
+        ("杨园街道2024年政府信息公开工作年度报告", False),  # the statutory name: a report, not a near one
+        ("杨园街道政务公开工作年度报告", False),  # no year: nothing to claim
+        ("杨园街道2024年政务公开工作要点", False),  # another kind of document
+        ("杨园街道2024年政府信息公开工作年度报告解读", False),
+        ("杨园街道2024年法治政府建设工作报告", False),  # a report, but not of disclosure
+        ("杨园街道关于2024年依申请公开工作的通知", False),
+    ],
+)
+def test_near_report(title: str, near: bool) -> None:
+    assert near_report(title) is near

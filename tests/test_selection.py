@@ -131,3 +131,27 @@ def test_the_selection_is_frozen() -> None:
     selection = select_reports([OLD_2024], WUCHANG, YANGYUAN)
     with pytest.raises(dataclasses.FrozenInstanceError):
         selection.chosen[0].year = 2023  # type: ignore[misc]
+
+
+def test_a_row_titled_near_the_statutory_name_is_opened_and_claims_its_street_year() -> None:
+    """政务公开工作年度报告, 关于…工作情况的报告, 办事处信息公开年度报告: the office published something of the year
+    under a title that is not the statutory one. Its page is opened (its own title decides), and the row claims
+    the street-year, so that a page that is not titled as the report leaves it unknown, never missing."""
+    near = [
+        row("202501/t20250120_2518000.html", "杨园街道2024年政务公开工作年度报告"),
+        row("202501/t20250121_2518001.html", "杨园街道关于2023年度政府信息公开工作情况的报告"),
+        row("202501/t20250122_2518002.html", "2022年杨园街道办事处信息公开年度报告"),
+    ]
+    plan = row("202502/t20250210_2519000.html", "杨园街道2024年政务公开工作要点")  # another document of the year
+    selection = select_reports([*near, plan, NOTICE], WUCHANG, YANGYUAN)
+    assert selection.chosen == ()
+    why = "titled unlike the annual report; page opened to read its own title"
+    assert selection.to_open == tuple(ToOpen(r, YANGYUAN, why) for r in near)
+    assert selection.skipped == (
+        *(
+            Skipped(r.url, r.title, "titled unlike the annual report", "杨园街道", y)
+            for r, y in zip(near, (2024, 2023, 2022), strict=True)
+        ),
+        Skipped(plan.url, plan.title, "not an annual report"),
+        Skipped(NOTICE.url, NOTICE.title, "not an annual report"),
+    )

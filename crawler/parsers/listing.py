@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from crawler.extract.formats.html import error_page
+from crawler.extract.formats.sniff import HTML_END
 from crawler.parsers.row_title import rank, row_title, split_title
 from crawler.parsers.titles import is_annual_report, normalise, report_year
 from crawler.parsers.urls import SCRIPT_ARTICLE_RE, document_base, is_article, make_date
@@ -73,7 +74,7 @@ _LOADS_RE = re.compile(
 )
 # A list page's markup ends with </html> (or at least </body>): without either, the page was cut short (a
 # connection closed mid-page, without a Content-Length to tell) and rows and pager after the cut were never read.
-_PAGE_END_RE = re.compile(r"</(?:html|body)\s*>", re.I)
+_PAGE_END_RE = re.compile(HTML_END, re.I)
 _SIBLING_PAGE_RE = re.compile(r"[\w-]+_\d+\.(?:s?html?|jsp|php|aspx?)")
 # Text a reader does not see (a hidden "暂无信息" template shown only when a script finds no rows).
 _VISIBLE_TEXT = (

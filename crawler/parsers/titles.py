@@ -52,6 +52,16 @@ def ends_inside_report_name(title: str) -> bool:
     )
 
 
+def near_report(title: str) -> bool:
+    """A title of the year's disclosure report that is not the statutory name (2024年政务公开工作年度报告,
+    关于2024年度政府信息公开工作情况的报告, 2024年…街道办事处信息公开年度报告): the office published something
+    for that year, which only its page, or a person, can tell to be the report or not."""
+    text = normalise(title)
+    if is_annual_report(text) or report_year(text) is None or "公开" not in text:
+        return False
+    return ("报告" in text or "年报" in text) and not any(word in text for word in _NOT_A_REPORT)
+
+
 def report_year(title: str) -> int | None:
     """The report year: the first four-digit year followed by 年 in the title."""
     match = _YEAR_RE.search(normalise(title))

@@ -199,8 +199,14 @@ def test_the_archive_keeps_an_office_html_document_at_a_document_url(name: str) 
     """The archive pipeline refuses a web page served where a .doc was expected (a soft 404), before
     extraction: a document an office suite saved as HTML is kept, the error pages are not."""
     assert html_instead_of("doc", _fixture(name)) is False
+    # Word saves a web page as UTF-16 ("Unicode") when asked: still the document.
+    unicode = codecs.BOM_UTF16_LE + _fixture(name).decode("gb18030", errors="replace").encode("utf-16-le")
+    assert html_instead_of("doc", unicode) is False
     for page in (_PORTAL_PAGE, _CHALLENGE_PAGE, _LOGIN_PAGE):
         assert html_instead_of("doc", page.encode()) is True
+        # As a server may send it: after a comment, or in UTF-16 with its BOM (an IIS error page).
+        assert html_instead_of("pdf", f"<!-- 404 -->\n{page}".encode()) is True
+        assert html_instead_of("pdf", codecs.BOM_UTF16_LE + page.encode("utf-16-le")) is True
 
 
 def test_portal_page_served_as_a_page_is_still_read() -> None:

@@ -67,7 +67,7 @@ def test_corrupt_pdf(faulty: Faulty) -> None:
     faulty.faults({"match": url, "kind": "corrupt"})
     faulty.crawl()
     record = _record(faulty, "laj", 2021)
-    assert record["error"] == "corrupt or truncated PDF (no %%EOF trailer); archived as served"
+    assert record["error"] == "no %%EOF trailer: the PDF is cut short; archived as served"
     store = faulty.store()
     assert record["store_key"] == key and len(store.history(key)) == before + 1  # kept as evidence…
     assert store.get(key, before) == good  # …beside the good version

@@ -12,6 +12,7 @@ from parsel import Selector
 from crawler.extract.formats.encoding import as_utf8, declared_charset, decode
 from crawler.extract.formats.errors import UNREAD, ReadError
 from crawler.extract.formats.grid import MAX_GRID_CELLS, Span, layout
+from crawler.extract.formats.sniff import cut_short
 from crawler.extract.text import SUBSCRIPT, SUPERSCRIPT, tsv_text
 
 BODY_SELECTORS = ("div.TRS_Editor", "div.trs_editor_view", "div.TRS_UEDITOR")
@@ -67,6 +68,8 @@ def read_html(
     """The page's text; what the page leaves unread is added to ``warnings`` (``not read: …``)."""
     # A page saved as UTF-16 ("Unicode") as UTF-8: its cells can be counted in bytes, and decode() then reads
     # it as UTF-8 whatever it declares (charset=unicode, or the charset it had before Notepad saved it).
+    if (cut := cut_short(data)) and warnings is not None:
+        warnings.append(f"{UNREAD}what followed the cut ({cut})")
     data = as_utf8(data)
     # Counted in the raw bytes before any parsing: the DOM of a 45 MB table alone outgrows the worker's
     # memory limit (issue 12). A real report page has a few hundred cells.

@@ -33,6 +33,7 @@ from typing import Any
 from crawler.extract.formats.errors import UNREAD, ReadError
 from crawler.extract.formats.limits import Limits
 from crawler.extract.formats.lines import wraps
+from crawler.extract.formats.sniff import cut_short
 from crawler.extract.text import SUPERSCRIPT, tsv_text
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,9 @@ class _Item:
 
 
 def read_pdf(data: bytes, limits: Limits, warnings: list[str]) -> str:
-    if b"%%EOF" not in data[-4096:]:
+    if cut := cut_short(data):
         # pdfminer recovers objects from a cut file and would return a silently partial report.
-        raise ReadError("truncated", "no %%EOF trailer: the PDF is cut short")
+        raise ReadError("truncated", cut)
     import pdfplumber  # noqa: PLC0415  (loaded only for PDF input)
     from pdfplumber.utils.exceptions import PdfminerException  # noqa: PLC0415
 

@@ -125,3 +125,50 @@ def _looks_like_text(head: bytes) -> bool:
             if exc.start >= len(head) - 4:  # a character cut by the 2 KiB window
                 return True
     return False
+
+
+# ---- whether the bytes are the whole file -------------------------------------------------------------
+# Acrobat looks for %%EOF in the last 1024 bytes; some servers append a little (a newline, a signature), so
+# the readers allow four times that. A cut PDF still opens in pdfminer, which recovers what it can: without
+# this test a cut report would be read as a silently shorter one.
+PDF_TRAILER_WINDOW = 4096
+_PDF_SYNTAX = re.compile(rb"\bendobj\b|\bxref\b|\btrailer\b|\bstartxref\b|\b\d+\s+\d+\s+obj\b")
+_ZIP_END_WINDOW = 22 + 65535  # the end-of-central-directory record (22 bytes) and its longest comment
+HTML_END = r"</(?:html|body)\s*>"  # a whole page's end (the list parser looks for it in decoded text)
+_HTML_END = re.compile(HTML_END.encode(), re.I)
+_HTML_END_WINDOW = 64 * 1024  # where a page's closing tags stand: near its end, never megabytes before it
+
+
+def cut_short(data: bytes) -> str | None:
+    """Why ``data`` is not a whole file of its sniffed type, or None (whole, or no way to tell).
+
+    A transfer can end early without the client knowing: a response without Content-Length ends when the
+    server closes the connection, however early, and a server can send a file still being written. Its
+    validators (ETag, Last-Modified) are the whole file's, so a copy taken for whole would be revalidated
+    into permanence (304, "unchanged") and its reader would read a shorter report. Each type tells by its own
+    end: the PDF trailer (%%EOF), the zip's central directory (DOCX, XLSX…), a web page's ``</html>`` or
+    ``</body>``, the MIME closing delimiter (MHTML), the JPEG end-of-image marker, PNG's IEND chunk.
+
+    Old Word and WPS files (OLE2) are not judged: writers in the wild leave their last sector short, so no
+    size rule tells a cut one from a whole one; their readers fail on a cut one."""
+    kind = sniff(data)
+    tail = data[-_HTML_END_WINDOW:]
+    if (wide := utf16(data)) is not None:  # "Unicode" HTML: its closing tags in UTF-16, on an even offset
+        tail = data[max(len(data) - _HTML_END_WINDOW, 2) // 2 * 2 :].decode(wide, errors="replace").encode()
+    if kind == PDF:
+        end = (trailer := data[-PDF_TRAILER_WINDOW:]).rfind(b"%%EOF")
+        if end < 0:
+            return "no %%EOF trailer: the PDF is cut short"
+        if _PDF_SYNTAX.search(trailer, end):  # an incremental update (an edit, a signature) begun, not ended
+            return "an update after the last %%EOF ends without its own: the PDF is cut short"
+    if kind in (DOCX, ZIP) and b"PK\x05\x06" not in data[-_ZIP_END_WINDOW:]:
+        return "no end of central directory: the zip is cut short"
+    if kind == HTML and not _HTML_END.search(tail):
+        return "the page ends before </html>: it is cut short"
+    if kind == MHTML and not data.rstrip().endswith(b"--"):
+        return "no closing MIME delimiter: the MHTML file is cut short"
+    if kind == IMAGE and data.startswith(b"\xff\xd8\xff") and b"\xff\xd9" not in tail:
+        return "no end-of-image marker: the JPEG is cut short"
+    if kind == IMAGE and data.startswith(b"\x89PNG") and b"IEND" not in data[-64:]:
+        return "no IEND chunk: the PNG is cut short"
+    return None

@@ -1,0 +1,102 @@
+"""Whether bytes are a whole file (crawler/extract/formats/sniff.cut_short), on files real producers made:
+LibreOffice's PDF and DOCX, its HTML and XHTML, Word's "Save as Web Page" (also re-saved as UTF-16),
+Chromium's MHTML, libjpeg's JPEG and zlib's PNG (Pillow). Each whole file is whole, each cut is cut, wherever
+the cut falls; what a whole file may carry after its end (an incremental PDF update, bytes a server
+appends, a zip comment, a comment after ``</html>``) never makes it cut."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import random
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from crawler.extract.formats.sniff import cut_short
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FRACTIONS = (0.05, 0.3, 0.5, 0.8, 0.97)
+
+
+def _fixture(name: str) -> bytes:
+    data = (FIXTURES / name).read_bytes()
+    return gzip.decompress(data) if name.endswith(".gz") else data
+
+
+def _word_unicode() -> bytes:
+    """Word's web page as Word saves it with the "Unicode" encoding: UTF-16LE with its BOM."""
+    return codecs.BOM_UTF16_LE + _fixture("html/word.htm.gz").decode("gb18030", errors="replace").encode("utf-16-le")
+
+
+def _image(fmt: str) -> bytes:
+    # Grain, as a scanner's: the encoders write a body of several kilobytes, not a header and a few bytes.
+    picture = Image.frombytes("L", (400, 300), random.Random(0).randbytes(400 * 300))
+    out = io.BytesIO()
+    picture.save(out, fmt)
+    return out.getvalue()
+
+
+WHOLE = {
+    "LibreOffice PDF": lambda: _fixture("pdf/seed001_landscape.pdf"),
+    "LibreOffice DOCX": lambda: _fixture("docx/libreoffice_textbox_tracked.docx"),
+    "LibreOffice HTML": lambda: _fixture("html/libreoffice.html"),
+    "LibreOffice XHTML": lambda: _fixture("html/libreoffice.xhtml"),
+    "Word web page": lambda: _fixture("html/word.htm.gz"),
+    "Word web page, Unicode": _word_unicode,
+    "Chromium MHTML": lambda: _fixture("html/chromium.mhtml"),
+    "JPEG": lambda: _image("JPEG"),
+    "PNG": lambda: _image("PNG"),
+}
+
+
+@pytest.mark.parametrize("producer", sorted(WHOLE))
+def test_a_whole_file_is_whole_and_every_cut_is_cut(producer: str) -> None:
+    data = WHOLE[producer]()
+    assert len(data) > 2000
+    assert cut_short(data) is None
+    for fraction in FRACTIONS:
+        cut = data[: int(len(data) * fraction)]
+        if producer == "Word web page, Unicode":
+            cut = cut[: len(cut) // 2 * 2 - 1]  # cut inside a character too
+        assert cut_short(cut) is not None, (producer, fraction)
+
+
+def test_what_each_cut_is_told_by() -> None:
+    def cut(name: str) -> str | None:
+        data = WHOLE[name]()
+        return cut_short(data[: len(data) // 2])
+
+    assert cut("LibreOffice PDF") == "no %%EOF trailer: the PDF is cut short"
+    assert cut("LibreOffice DOCX") == "no end of central directory: the zip is cut short"
+    assert cut("LibreOffice HTML") == "the page ends before </html>: it is cut short"
+    assert cut("Word web page, Unicode") == "the page ends before </html>: it is cut short"
+    assert cut("Chromium MHTML") == "no closing MIME delimiter: the MHTML file is cut short"
+    assert cut("JPEG") == "no end-of-image marker: the JPEG is cut short"
+    assert cut("PNG") == "no IEND chunk: the PNG is cut short"
+
+
+def test_what_follows_a_files_end_does_not_make_it_cut() -> None:
+    pdf = _fixture("pdf/seed001_landscape.pdf")
+    # An incremental update (a signature, an edit saved by Acrobat) appends objects, an xref and a second %%EOF.
+    update = b"\n5000 0 obj\n<< /Producer (Acrobat) >>\nendobj\nxref\n5000 1\n0000000000 00000 n \ntrailer\n<<>>\n"
+    assert cut_short(pdf + update + b"startxref\n0\n%%EOF\n") is None
+    assert cut_short(pdf + update) is not None  # …and cut inside that update, it is cut
+    assert cut_short(pdf + b"\x00" * 3000) is None  # what a server appends after the trailer (Acrobat allows it)
+    docx = io.BytesIO(_fixture("docx/libreoffice_textbox_tracked.docx"))
+    with zipfile.ZipFile(docx, "a") as archive:
+        archive.comment = b"x" * 60_000  # the longest a zip comment can nearly be
+    assert cut_short(docx.getvalue()) is None
+    html = _fixture("html/libreoffice.html")
+    assert cut_short(html + b"\n<!-- generated in 0.02 s -->\n\n") is None
+    assert cut_short(html.replace(b"</html>", b"").replace(b"</HTML>", b"")) is None  # </body> is an end too
+
+
+def test_files_it_cannot_judge_are_never_called_cut() -> None:
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000  # Word 97 and WPS: no rule tells (docstring)
+    assert cut_short(ole) is None and cut_short(ole[:700]) is None
+    assert cut_short("报告全文，没有标记的纯文本".encode()) is None
+    assert cut_short(b"") is None
