@@ -510,6 +510,8 @@ def _judge_one(
         return replace(base, reason=unproven)
     if portal.layout == "per_year" and (unread := _neighbour_unread(seen, year, deadline)) is not None:
         return replace(base, reason=unread)
+    if (emptied := _emptied(captures, column)) is not None:
+        return replace(base, reason=emptied)
     if failed_since is not None:
         reason = Text(
             "deadline {deadline} passed; the complete crawl of {date} lists no report; that of {newer} failed: {what}",
@@ -522,6 +524,28 @@ def _judge_one(
         deadline=base.deadline, date=captured[:10],
     )  # fmt: skip
     return replace(base, status="missing", reason=reason)
+
+
+def _rows(capture: dict[str, Any]) -> int | None:
+    """The article rows a column capture listed over its pages (None: a capture that did not count them)."""
+    counts = [page.get("rows") for page in capture.get("pages", [])]
+    return sum(counts) if counts and all(isinstance(n, int) for n in counts) else None
+
+
+def _emptied(captures: list[dict[str, Any]], column: dict[str, Any]) -> Text | None:
+    """Why ``column``, a complete capture that lists no row at all, proves no absence: an earlier capture of the
+    same column listed rows. Reports never un-publish, so the column was purged, moved, or is now written by a
+    script this crawler does not run (its 暂无信息 a placeholder); None when it is not so."""
+    if _rows(column) != 0:
+        return None
+    earlier = [c for c in captures if c is not column and (_rows(c) or 0) > 0 and c.get("ok")]
+    if not earlier:
+        return None
+    last = earlier[-1]
+    return Text(
+        "the column listed {rows} rows on {date} and lists none since {since}: an emptied column proves no absence",
+        rows=_rows(last), date=(_last_read(last) or "")[:10], since=(_last_read(column) or "")[:10],
+    )  # fmt: skip
 
 
 def _existence_unproven(seen: _Seen, unit: Unit, year: int, today: dt.date) -> Text | None:

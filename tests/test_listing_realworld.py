@@ -290,3 +290,32 @@ def test_a_list_page_cut_short_is_not_read_as_whole() -> None:
     assert len(cut.rows) == 1
     assert cut.problems == ("the page ends before </html>: it was cut short, rows and pager after the cut unread",)
     assert parse_listing(whole + f"</ul>{PAGER}</body>\n", YYJ + "index.html").problems == ()
+
+
+ARTICLE = YYJ + "202601/t20260114_2711184.html"
+
+
+def test_rows_a_script_opens_are_read_by_the_article_it_names() -> None:
+    """window.open, location.href, a site's own openDetail(): the row's script names one article page, and
+    that page is the row's link (before: a malformed link, the street-year unknown)."""
+    rows = {
+        "window.open": f'<li><a href="javascript:void(0)" onclick="window.open(\'./202601/t20260114_2711184.html\','
+        f"'_blank')\">{REPORT}</a><span>2026-01-14</span></li>",
+        "javascript: href": f'<li><a href="javascript:openDetail(&quot;202601/t20260114_2711184.html&quot;)">{REPORT}'
+        "</a><span>2026-01-14</span></li>",
+        "anchor without href": f"<li><a onclick=\"location.href='./202601/t20260114_2711184.html'\">{REPORT}</a>"
+        "[2026-01-14]</li>",
+        "table row": f"<table><tr onclick=\"window.location.href='./202601/t20260114_2711184.html'\"><td>{REPORT}</td>"
+        "<td>2026-01-14</td></tr></table>",
+    }
+    for how, row in rows.items():
+        listing = page(f'<ul class="list">{row}</ul>{PAGER}')
+        assert [(r.url, r.title, r.list_date) for r in listing.rows] == [(ARTICLE, REPORT, dt.date(2026, 1, 14))], how
+        assert listing.skipped == () and listing.problems == () and listing.empty_problem is None, how
+
+
+def test_a_script_that_names_no_single_article_stays_a_malformed_link() -> None:
+    for click in ("show(12)", "window.open('./202601/t20260114_2711184.html'); log('./202601/t20260115_2711190.html')"):
+        listing = page(f'<ul class="list"><li><a href="#" onclick="{click}">{REPORT}</a></li></ul>{PAGER}')
+        assert listing.rows == ()
+        assert [(s.title, s.reason) for s in listing.skipped] == [(REPORT, "malformed link: empty href")]

@@ -251,6 +251,17 @@ def _written_html(script: str) -> str:
     return "".join(_unescape_js(m[1] if m[1] is not None else m[2]) for m in _JS_STRING_RE.finditer(script))
 
 
+def _scripted_target(script: str, base: str) -> str | None:
+    """The one article page a row's script opens (window.open('…'), location.href='…', openDetail("…")), else None."""
+    found = {
+        urljoin(base, value.strip())
+        for match in _JS_STRING_RE.finditer(script)
+        if (value := _unescape_js(match[1] if match[1] is not None else match[2])).strip()
+        and is_article(urljoin(base, value.strip()))
+    }
+    return found.pop() if len(found) == 1 else None
+
+
 def _row_of(a: Selector) -> Selector | None:
     """The list row (li, tr, dd, p) a link stands in, when it is the row's only article link."""
     row = a.xpath("./ancestor::*[self::li or self::tr or self::dd or self::p][1]")
@@ -309,7 +320,13 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
             best[absolute] = (old_title, old_truncated, date)
 
     def add_links(page: Selector) -> None:
-        for a in page.css("a[href]"):
+        # A row opened by a script (<a href="javascript:;" onclick="window.open('…')">, <li onclick=…>) is read
+        # by the article URL its script names; an anchor that names none stays a malformed link (add()).
+        for clicked in page.xpath("//*[@onclick and not(self::a) and not(.//a[@href])]"):
+            if target := _scripted_target(clicked.attrib["onclick"], base):
+                rest = " ".join(clicked.xpath(".//text()").getall())
+                add(target, *split_title(_DATED_RE.sub(" ", rest)), parse_date(rest))
+        for a in page.css("a[href], a[onclick]"):
             text = " ".join(a.css("::text").getall())
             # Titles are often cut with "…" in the link text; the title attribute keeps them whole.
             title, truncated = row_title(a.attrib.get("title"), text)
@@ -324,7 +341,10 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
                     title, truncated = split_title(others)
                 else:
                     truncated = True  # a link that names nothing: its page must tell
-            add(a.attrib["href"], title, truncated, parse_date(rest))
+            href = a.attrib.get("href", "")
+            if not href.strip() or href.strip() == "#" or href.strip().lower().startswith("javascript:"):
+                href = _scripted_target(f"{href} {a.attrib.get('onclick', '')}", base) or href
+            add(href, title, truncated, parse_date(rest))
 
     add_links(sel)
     for script in sel.xpath("//script/text()").getall():

@@ -217,3 +217,29 @@ def test_the_document_date_is_evidence_and_a_late_one_proves_lateness(tmp_path: 
         "page_date",
         dt.date(2022, 1, 10),
     )
+
+
+def _listing(rows: int, fetched: str) -> list[dict[str, Any]]:
+    page = column("杨园街道")["pages"][0]
+    return [{**page, "rows": rows, "fetched_at": fetched}]
+
+
+def test_a_column_emptied_since_it_listed_rows_proves_no_absence(tmp_path: Path) -> None:
+    """Reports never un-publish: a column that listed rows and now lists none was purged, moved or is written by a
+    script now. Read whole after the deadline, it still cannot show the report absent: unknown, never missing."""
+    before = column("杨园街道", fetched="2024-06-01T02:00:00Z", pages=_listing(12, "2024-06-01T02:00:00Z"))
+    emptied = column("杨园街道", pages=_listing(0, "2025-02-10T02:00:00Z"))
+    status = status_of(run(store_with(tmp_path, [before], [emptied]), dt.date(2025, 3, 1)), "杨园街道")
+    assert (status.status, status.reason) == (
+        "unknown",
+        "the column listed 12 rows on 2024-06-01 and lists none since 2025-02-10: an emptied column proves no absence",
+    )
+    # A column that lists fewer rows, or that never listed any, is read as it is.
+    fewer = column("杨园街道", pages=_listing(3, "2025-02-10T02:00:00Z"))
+    assert status_of(run(store_with(tmp_path / "a", [before], [fewer]), dt.date(2025, 3, 1)), "杨园街道").status == (
+        "missing"
+    )
+    never = column("杨园街道", fetched="2024-06-01T02:00:00Z", pages=_listing(0, "2024-06-01T02:00:00Z"))
+    assert status_of(run(store_with(tmp_path / "b", [never], [emptied]), dt.date(2025, 3, 1)), "杨园街道").status == (
+        "missing"
+    )

@@ -3,7 +3,7 @@ f_redirect_home, f_soft404_column, f_page2_error, f_js_next, f_laypage, f_charse
 home page, a 页面不存在 served with HTTP 200, page 2 of 2 an error page, a pager run by a script, a GBK page
 labelled UTF-8, a placeholder 暂无数据 beside a script that loads the rows, a page cut short (f_ajax_placeholder,
 f_truncated_list). None was read, so the street-year is `unknown`, never `missing`. Rows a script writes from an
-array beside a static sidebar (f_script_array_sidebar) are read."""
+array beside a static sidebar (f_script_array_sidebar) are read, and so are rows a script opens (window.open)."""
 
 from __future__ import annotations
 
@@ -186,3 +186,16 @@ def test_a_list_page_cut_short_is_not_read_as_whole(mirror: Mirror, tmp_path: Pa
     assert row["reason"].endswith(
         f"the page ends before </html>: it was cut short, rows and pager after the cut unread on {JIANGAN}index.shtml"
     )
+
+
+def test_a_row_a_script_opens_is_read(mirror: Mirror, tmp_path: Path) -> None:
+    """<a href="javascript:void(0)" onclick="window.open('…')">: the page the script opens is the row's link."""
+    href = "./202501/t20250120_2518000.html"
+    mirror.put(WUCHANG + href[2:], detail(YANGYUAN, "2025年01月20日", "杨园街道"))
+    row = (
+        f'<li><a href="javascript:void(0)" onclick="window.open(\'{href}\')">{YANGYUAN}</a><span>2025-01-20</span></li>'
+    )
+    mirror.put(WUCHANG, f'<html><head><meta charset="utf-8"></head><body><ul class="list">{row}</ul></body></html>')
+    row_status = _wuchang(mirror, tmp_path)
+    assert (row_status["status"], row_status["date_used"]) == ("on_time", "2025-01-20")
+    assert row_status["report_url"] == WUCHANG + href[2:]

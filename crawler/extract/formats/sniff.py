@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 
 from crawler.extract.formats.encoding import as_utf8, utf16
@@ -136,6 +137,7 @@ _PDF_SYNTAX = re.compile(rb"\bendobj\b|\bxref\b|\btrailer\b|\bstartxref\b|\b\d+\
 _ZIP_END_WINDOW = 22 + 65535  # the end-of-central-directory record (22 bytes) and its longest comment
 HTML_END = r"</(?:html|body)\s*>"  # a whole page's end (the list parser looks for it in decoded text)
 _HTML_END = re.compile(HTML_END.encode(), re.I)
+_HTML_OPEN = re.compile(rb"<(?:html|body)[\s>]", re.I)  # a document, which ends: a fragment (<p>…) cannot be judged
 _HTML_END_WINDOW = 64 * 1024  # where a page's closing tags stand: near its end, never megabytes before it
 
 
@@ -147,10 +149,10 @@ def cut_short(data: bytes) -> str | None:
     validators (ETag, Last-Modified) are the whole file's, so a copy taken for whole would be revalidated
     into permanence (304, "unchanged") and its reader would read a shorter report. Each type tells by its own
     end: the PDF trailer (%%EOF), the zip's central directory (DOCX, XLSX…), a web page's ``</html>`` or
-    ``</body>``, the MIME closing delimiter (MHTML), the JPEG end-of-image marker, PNG's IEND chunk.
-
-    Old Word and WPS files (OLE2) are not judged: writers in the wild leave their last sector short, so no
-    size rule tells a cut one from a whole one; their readers fail on a cut one."""
+    ``</body>`` (once it opened ``<html>`` or ``<body>``), the MIME closing delimiter (MHTML), the JPEG
+    end-of-image marker, PNG's IEND chunk. Old Word and WPS files (OLE2 compound files) end after the last
+    sector their allocation table uses (a part of it is enough: writers in the wild leave the last sector
+    short); RTF closes every group it opens."""
     kind = sniff(data)
     tail = data[-_HTML_END_WINDOW:]
     if (wide := utf16(data)) is not None:  # "Unicode" HTML: its closing tags in UTF-16, on an even offset
@@ -163,8 +165,12 @@ def cut_short(data: bytes) -> str | None:
             return "an update after the last %%EOF ends without its own: the PDF is cut short"
     if kind in (DOCX, ZIP) and b"PK\x05\x06" not in data[-_ZIP_END_WINDOW:]:
         return "no end of central directory: the zip is cut short"
-    if kind == HTML and not _HTML_END.search(tail):
+    if kind == HTML and _HTML_OPEN.search(as_utf8(data[:_HEAD_BYTES])) and not _HTML_END.search(tail):
         return "the page ends before </html>: it is cut short"
+    if kind == DOC and data.startswith(_OLE2):
+        return _ole_cut(data)
+    if kind == DOC and (groups := _RTF_ESCAPED.sub(b"", data)).count(b"{") > groups.count(b"}"):
+        return "no closing brace: the RTF file is cut short"  # a group left open
     if kind == MHTML and not data.rstrip().endswith(b"--"):
         return "no closing MIME delimiter: the MHTML file is cut short"
     if kind == IMAGE and data.startswith(b"\xff\xd8\xff") and b"\xff\xd9" not in tail:
@@ -172,3 +178,31 @@ def cut_short(data: bytes) -> str | None:
     if kind == IMAGE and data.startswith(b"\x89PNG") and b"IEND" not in data[-64:]:
         return "no IEND chunk: the PNG is cut short"
     return None
+
+
+_RTF_ESCAPED = re.compile(rb"\\[\\{}]")  # \\, \{ and \}: text, not groups
+_FREE_SECTOR, _MAX_SECTOR = 0xFFFFFFFF, 0xFFFFFFFA  # [MS-CFB] FREESECT and MAXREGSECT
+
+
+def _ole_cut(data: bytes) -> str | None:
+    """Whether an OLE2 compound file ([MS-CFB]) ends before the last sector it uses: the directory's first
+    sector, the allocation table's sectors (those the header lists: files up to 7 MB on 512-byte sectors) and
+    the highest sector those tables mark used."""
+    if len(data) < 512:
+        return "the OLE header is cut short"
+    size = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+    if size not in (512, 4096):
+        return None  # no version of the format: its readers judge it
+    tables = [s for s in struct.unpack_from("<109I", data, 0x4C) if s <= _MAX_SECTOR]
+    directory = struct.unpack_from("<I", data, 0x30)[0]
+    last = max([*tables, directory if directory <= _MAX_SECTOR else 0])
+    per_table = size // 4
+    for n, sector in enumerate(tables):
+        start = (sector + 1) * size  # the header is sector -1
+        if start + size > len(data):
+            break  # the table itself lies past the end: ``last`` already says so
+        entries = struct.unpack_from(f"<{per_table}I", data, start)
+        used = [i for i, entry in enumerate(entries) if entry != _FREE_SECTOR]
+        if used:
+            last = max(last, n * per_table + used[-1])
+    return "the file ends before its last sector: the OLE file is cut short" if len(data) <= (last + 1) * size else None
