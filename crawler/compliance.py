@@ -118,6 +118,9 @@ class _Seen:
     failures: dict[tuple[str, int | None], list[dict[str, Any]]] = field(default_factory=dict)
     # (unit key, year) → every row an archived list capture showed for it: (row, the capture), oldest first
     listed: dict[tuple[str, int], list[tuple[dict[str, Any], dict[str, Any]]]] = field(default_factory=dict)
+    # (unit key, year) → every row an archived list capture showed that claims it without being read as its report
+    # (a link the fetch policy refused, a title near the statutory name), oldest first
+    claimed: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     conflicts: list[dict[str, Any]] = field(default_factory=list)  # SourceConflict items (crawler/one_source.py)
     discovered: set[str] = field(default_factory=set)  # keys of streets found on the portal itself
     # Read but not archived (pipeline_error): report pages, newest per (street, year); columns read since
@@ -194,6 +197,9 @@ def _gather(store: Store, portal: Portal) -> _Seen:
                 for row in item.get("reports", []):
                     if row.get("year") is not None and (row.get("street") or row.get("street_key")):
                         seen.listed.setdefault((keys.of(row), row["year"]), []).append((row, read))
+                for row in item.get("skipped", []):
+                    if row.get("year") is not None and (row.get("street") or row.get("street_key")):
+                        seen.claimed.setdefault((keys.of(row), row["year"]), []).append(row)
                 if item.get("discovered") and item.get("ok") and street:
                     seen.discovered.add(keys.of(item))
             elif kind == "FetchFailure":
@@ -433,9 +439,10 @@ def _judge_one(
         return replace(base, reason=reason, evidence={**evidence, "listed": listed})
     if (contested := _contested(portal, unit, year, column, rows, seen)) is not None:
         return replace(base, **contested)
+    # The judged capture's claims, else those of any capture before it: a row once listed for the year, gone since.
     badly_linked = [
         s for s in column.get("skipped", []) if keys.of(s) == unit.key and s.get("year") == year
-    ]  # fmt: skip
+    ] or seen.claimed.get((unit.key, year), [])[-1:]  # fmt: skip
     if badly_linked:
         first = badly_linked[0]
         if first["reason"] == NEAR_MISS:
@@ -527,9 +534,12 @@ def _judge_one(
 
 
 def _rows(capture: dict[str, Any]) -> int | None:
-    """The article rows a column capture listed over its pages (None: a capture that did not count them)."""
+    """The article rows a column capture listed over its pages (None: a capture that did not count them and
+    listed no report row either)."""
     counts = [page.get("rows") for page in capture.get("pages", [])]
-    return sum(counts) if counts and all(isinstance(n, int) for n in counts) else None
+    if counts and all(isinstance(n, int) for n in counts):
+        return sum(counts)
+    return len(capture["reports"]) if capture.get("reports") else None
 
 
 def _emptied(captures: list[dict[str, Any]], column: dict[str, Any]) -> Text | None:

@@ -110,6 +110,11 @@ _DEPARTMENT = re.compile(r"(?:局|委员会|管委会|委|办公室|政府办)$"
 _STREET_OFFICE = re.compile(r"街道|办事处|社区|居民|村民|[街镇乡](?:人民政府|政府|党|办|综合)")
 
 
+# What a disclosure report's title says it is about; the body named before it is the report's author. 政务公开 and
+# a bare 信息公开 stand in titles near the statutory name (crawler/parsers/titles.near_report).
+_OPENNESS = re.compile("政府信息公开|政务公开|信息公开")
+
+
 def other_body(title: str, portal: Portal) -> str | None:
     """The body other than a street that ``title`` names as the report's author: the district (or its
     government, 武昌区人民政府办公室), the city, or a department of the district (武昌区教育局); None when
@@ -118,9 +123,9 @@ def other_body(title: str, portal: Portal) -> str | None:
     Only a title that names such a body and nothing else counts: "武昌区杨园街道2025年…" is the street's
     (its street is found first by :func:`whose_report`), and so is "2025年政府信息公开工作年度报告"."""
     text = normalise(title)
-    if "政府信息公开" not in text:
+    if not (named := _OPENNESS.search(text)):
         return None
-    head = re.sub(r"\W", "", _YEAR.sub("", text.split("政府信息公开", 1)[0])).removesuffix("关于")
+    head = re.sub(r"\W", "", _YEAR.sub("", text[: named.start()])).removesuffix("关于")
     places = _places(portal.name, portal.legal_district)
     rest, named_place = head, False
     for prefix in _PREFIXES:

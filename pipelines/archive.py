@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 
 from crawler.crawlstore import for_crawler, record_flushed
 from crawler.edits import note_edit
-from crawler.extract.formats.sniff import HTML, cut_short, office_export, sniff
+from crawler.extract.formats.sniff import HTML, MAX_ZIP_MEMBERS, cut_short, office_export, sniff, zip_members
 from crawler.items import ColumnItem, FileRecord, ReportItem
 from crawler.keys import column_page, report_file
 from crawler.parsers.challenge import challenge_reason
@@ -60,6 +60,8 @@ def document_problem(kind: str, body: bytes) -> str | None:
         if b"/Encrypt" in body and needs_password(body):
             return "encrypted PDF (its text cannot be read without the password)"
     elif kind in _OOXML:
+        if (members := zip_members(body)) is not None and members > MAX_ZIP_MEMBERS:
+            return f"not a {kind}: a zip of {members} members (a Word document holds a few dozen)"
         try:
             with zipfile.ZipFile(io.BytesIO(body)) as archive:
                 inflated = sum(member.file_size for member in archive.infolist())

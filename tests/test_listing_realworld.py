@@ -319,3 +319,52 @@ def test_a_script_that_names_no_single_article_stays_a_malformed_link() -> None:
         listing = page(f'<ul class="list"><li><a href="#" onclick="{click}">{REPORT}</a></li></ul>{PAGER}')
         assert listing.rows == ()
         assert [(s.title, s.reason) for s in listing.skipped] == [(REPORT, "malformed link: empty href")]
+
+
+FIRE = "/xxgk/yyj/zfxxgknb/202403/t20240301_2310000.html"
+NEWS = f'<div class="side"><ul><li><a href="{FIRE}">杨园街道消防安全检查</a></li></ul></div>'
+
+
+def test_a_clicked_row_is_titled_by_its_report_cell_and_read_through_its_download_link() -> None:
+    """A catalogue row's other cells (索引号, a 通知公告 category, a [公示公告] tag, a 解读 badge) are not its title
+    (they would make the report "not an annual report" in a complete column: a false missing); a row opened
+    through a data-url attribute, through the row around an inert link, or beside its PDF download link is read."""
+    rows = {
+        "catalogue": "<table><tr onclick=\"window.open('./202601/t20260114_2711184.html')\">"
+        f"<td>MB1557212/2026-00012</td><td>{REPORT}</td><td>通知公告</td><td>2026-01-14</td></tr></table>",
+        "tag": f"<ul><li onclick=\"location.href='./202601/t20260114_2711184.html'\"><em>[公示公告]</em> {REPORT} "
+        "<i>2026-01-14</i></li></ul>",
+        "data-url": f'<ul><li onclick="openwin(this)" data-url="./202601/t20260114_2711184.html">{REPORT}'
+        "<span>2026-01-14</span></li></ul>",
+        "inert link": f'<ul><li onclick="window.open(\'./202601/t20260114_2711184.html\')"><a href="javascript:;">'
+        f"{REPORT}</a><span>2026-01-14</span></li></ul>",
+        "download link": f"<table><tr onclick=\"window.open('./202601/t20260114_2711184.html')\"><td>{REPORT}</td>"
+        '<td>2026-01-14</td><td><a href="./202601/P020260114123.pdf">下载</a></td></tr></table>',
+    }
+    for how, row in rows.items():
+        listing = page(f"{NEWS}{row}{PAGER}")
+        assert [(r.url, r.title, r.list_date) for r in listing.rows][:1] == [(ARTICLE, REPORT, dt.date(2026, 1, 14))], (
+            how
+        )
+        assert listing.skipped == () and listing.problems == (), how
+        assert chosen(listing) == [("杨园街道", 2025, "t20260114_2711184.html")], how
+    badge = page(
+        f"<ul><li onclick=\"window.open('./202601/t20260114_2711184.html')\">{REPORT} <span onclick="
+        f"\"window.open('./202601/t20260115_2711190.html')\">解读</span> 2026-01-14</li></ul>{PAGER}"
+    )
+    assert [(r.url.rsplit("/", 1)[1], r.title) for r in badge.rows] == [
+        ("t20260114_2711184.html", REPORT), ("t20260115_2711190.html", "解读")
+    ]  # fmt: skip
+
+
+def test_a_next_button_that_is_no_link_is_a_pager() -> None:
+    """<span onclick="location.href='index_1.html'">下一页</span> leads to page 2; an <input type=button value=下一页>
+    that runs a script is a pager not read; a disabled one is the last page (before: page 1 was taken for the whole
+    column, a report on page 2 missing)."""
+    rows = f'<ul class="list">{ROW}</ul>'
+    span = page(rows + '<div class="page"><span onclick="location.href=\'index_1.html\'">下一页</span></div>')
+    assert (span.pager, span.next_url, span.total_pages, span.problems) == ("next-link", YYJ + "index_1.html", 2, ())
+    button = page(rows + '<div class="page"><input type="button" value="下一页" onclick="goPage(2)"></div>')
+    assert button.problems == ("unrecognised pager (下一页 runs a script: javascript: goPage(2))",)
+    last = page(rows + '<div class="page"><input type="button" value="下一页" disabled></div>')
+    assert (last.pager, last.next_url, last.total_pages, last.problems) == ("next-link", None, 1, ())

@@ -150,7 +150,21 @@ def test_challenge_pages_are_recognised_and_reports_are_not() -> None:
         ("杨园街道2024年政府信息公开工作年度报告解读", False),
         ("杨园街道2024年法治政府建设工作报告", False),  # a report, but not of disclosure
         ("杨园街道关于2024年依申请公开工作的通知", False),
+        # Reports of part of a year, of other openness, of other matters (each would hide a missing report).
+        ("杨园街道关于2024年上半年政务公开工作情况的报告", False),
+        ("杨园街道2024年第三季度政务公开工作情况报告", False),
+        ("杨园街道2024年度党务公开工作情况报告", False),
+        ("关于2024年度居务公开工作开展情况的报告", False),
+        ("杨园街道2024年度财政资金绩效评价报告公开", False),
+        ("杨园街道2024年公开招聘社区工作者体检情况报告", False),
     ],
 )
 def test_near_report(title: str, near: bool) -> None:
     assert near_report(title) is near
+
+
+def test_a_report_title_that_names_its_parts_is_the_report() -> None:
+    assert is_annual_report("杨园街道2024年政府信息公开工作年度报告（附统计表）")
+    assert is_annual_report("杨园街道2024年政府信息公开工作年度报告及解读")
+    assert not is_annual_report("杨园街道2024年政府信息公开工作年度报告解读")  # the interpretation alone
+    assert not is_annual_report("2024年政府信息公开工作年度报告统计表")

@@ -155,3 +155,13 @@ def test_a_row_titled_near_the_statutory_name_is_opened_and_claims_its_street_ye
         Skipped(plan.url, plan.title, "not an annual report"),
         Skipped(NOTICE.url, NOTICE.title, "not an annual report"),
     )
+
+
+def test_a_district_or_department_report_near_the_statutory_name_claims_no_street() -> None:
+    """武昌区…政务公开工作年度报告 in a street's column is the district's (other_body reads 政务公开 titles too)."""
+    rows = [row("202501/t20250120_2518000.html", "武昌区2024年政务公开工作年度报告"),
+            row("202501/t20250121_2518001.html", "武昌区教育局2024年政务公开工作年度报告")]  # fmt: skip
+    selection = select_reports(rows, WUCHANG, YANGYUAN)
+    assert [(s.reason, s.street, s.year) for s in selection.skipped] == [
+        ("titled unlike the annual report", None, None)
+    ] * 2

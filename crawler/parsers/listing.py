@@ -17,9 +17,9 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from crawler.extract.formats.html import error_page
-from crawler.extract.formats.sniff import HTML_END
+from crawler.extract.formats.sniff import html_ends
 from crawler.parsers.row_title import rank, row_title, split_title
-from crawler.parsers.titles import is_annual_report, normalise, report_year
+from crawler.parsers.titles import is_annual_report, near_report, normalise, report_year
 from crawler.parsers.urls import SCRIPT_ARTICLE_RE, document_base, is_article, make_date
 
 # The pager calls of the TRS platform, with their arguments read generically (see _read_pager):
@@ -74,7 +74,6 @@ _LOADS_RE = re.compile(
 )
 # A list page's markup ends with </html> (or at least </body>): without either, the page was cut short (a
 # connection closed mid-page, without a Content-Length to tell) and rows and pager after the cut were never read.
-_PAGE_END_RE = re.compile(HTML_END, re.I)
 _SIBLING_PAGE_RE = re.compile(r"[\w-]+_\d+\.(?:s?html?|jsp|php|aspx?)")
 # Text a reader does not see (a hidden "暂无信息" template shown only when a script finds no rows).
 _VISIBLE_TEXT = (
@@ -251,15 +250,55 @@ def _written_html(script: str) -> str:
     return "".join(_unescape_js(m[1] if m[1] is not None else m[2]) for m in _JS_STRING_RE.finditer(script))
 
 
+# Elements a script opens as a row (<tr onclick>, <li onclick="openwin(this)" data-url="…">); anchors are read
+# by their own loop. A row's text is short: an element holding more (a wrapper around the list) is no row.
+_CLICKED_ROWS = "//*[(@onclick or @data-url or @data-href) and not(self::a) and not(self::script)]"
+_ROW_TEXT = 200
+_URL_ATTRIBUTES = ("data-url", "data-href", "data-link", "url", "href")
+
+
+def _opens(element: Selector) -> str:
+    """What may name the page an element opens: its onclick and its URL attributes, quoted like script strings."""
+    attrib = element.attrib
+    named = [f"'{attrib[name]}'" for name in _URL_ATTRIBUTES if attrib.get(name)]
+    return " ".join([attrib.get("onclick", ""), *named])
+
+
 def _scripted_target(script: str, base: str) -> str | None:
     """The one article page a row's script opens (window.open('…'), location.href='…', openDetail("…")), else None."""
-    found = {
-        urljoin(base, value.strip())
-        for match in _JS_STRING_RE.finditer(script)
-        if (value := _unescape_js(match[1] if match[1] is not None else match[2])).strip()
-        and is_article(urljoin(base, value.strip()))
-    }
+    found = set()
+    for match in _JS_STRING_RE.finditer(script):
+        value = _unescape_js(match[1] if match[1] is not None else match[2]).strip()
+        try:
+            if value and is_article(target := urljoin(base, value)):
+                found.add(target)
+        except ValueError:  # an unparsable URL (a bad port): names nothing
+            continue
     return found.pop() if len(found) == 1 else None
+
+
+def _names_article(href: str, base: str) -> bool:
+    try:
+        return is_article(urljoin(base, href.strip()))
+    except ValueError:
+        return False
+
+
+def _text(element: Selector) -> str:
+    return " ".join(element.xpath(".//text()[not(ancestor::script)]").getall())
+
+
+def _row_text_title(element: Selector) -> str:
+    """A clicked row's title: the cell (or the row's own text) that names a report, else its longest text. A
+    row's other cells (an index number, a category such as 通知公告 or [公示公告], a 解读 badge, the date) are
+    not part of its title."""
+    chunks = [
+        _DATED_RE.sub(" ", " ".join(part.xpath("./text()").getall())).strip()
+        for part in element.xpath("descendant-or-self::*[not(self::script)]")
+    ]
+    chunks = [chunk for chunk in chunks if normalise(chunk)]
+    named = [chunk for chunk in chunks if is_annual_report(chunk) or near_report(chunk)]
+    return (named or sorted(chunks, key=lambda chunk: -len(normalise(chunk))) or [""])[0]
 
 
 def _row_of(a: Selector) -> Selector | None:
@@ -322,11 +361,15 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
     def add_links(page: Selector) -> None:
         # A row opened by a script (<a href="javascript:;" onclick="window.open('…')">, <li onclick=…>) is read
         # by the article URL its script names; an anchor that names none stays a malformed link (add()).
-        for clicked in page.xpath("//*[@onclick and not(self::a) and not(.//a[@href])]"):
-            if target := _scripted_target(clicked.attrib["onclick"], base):
-                rest = " ".join(clicked.xpath(".//text()").getall())
-                add(target, *split_title(_DATED_RE.sub(" ", rest)), parse_date(rest))
+        read_rows = set()  # the rows read by the page their script opens
+        for clicked in page.xpath(_CLICKED_ROWS):
+            if (target := _scripted_target(_opens(clicked), base)) and len(normalise(_text(clicked))) <= _ROW_TEXT:
+                add(target, *split_title(_row_text_title(clicked)), parse_date(_text(clicked)))
+                read_rows.add(clicked.root)
         for a in page.css("a[href], a[onclick]"):
+            within = a.xpath("ancestor::*[position() <= 3]")
+            if any(row.root in read_rows for row in within) and not _names_article(a.attrib.get("href", ""), base):
+                continue  # a download or 查看 link inside a row read by the page its script opens
             text = " ".join(a.css("::text").getall())
             # Titles are often cut with "…" in the link text; the title attribute keeps them whole.
             title, truncated = row_title(a.attrib.get("title"), text)
@@ -343,7 +386,9 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
                     truncated = True  # a link that names nothing: its page must tell
             href = a.attrib.get("href", "")
             if not href.strip() or href.strip() == "#" or href.strip().lower().startswith("javascript:"):
-                href = _scripted_target(f"{href} {a.attrib.get('onclick', '')}", base) or href
+                # The anchor's own script, else the row's around it (<li onclick="window.open('…')"><a href="#">).
+                rows = a.xpath("ancestor::*[position() <= 3][@onclick or @data-url or @data-href]")
+                href = _scripted_target(" ".join([href, _opens(a), *map(_opens, rows)]), base) or href
             add(href, title, truncated, parse_date(rest))
 
     add_links(sel)
@@ -400,7 +445,7 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
             problems.append(f"a script names article pages this parser did not read as rows ({unread})")
     if empty_marker and (loads := next((m[0] for js in scripts if (m := _LOADS_RE.search(js))), None)):
         problems.append(f"the page says it has no content but a script loads content ({loads.strip()}…)")
-    if not _PAGE_END_RE.search(html):
+    if not html_ends(html):
         problems.append("the page ends before </html>: it was cut short, rows and pager after the cut unread")
     empty = None
     if not rows and year_folders:
@@ -457,10 +502,37 @@ def _next_link(sel: Selector, url: str, base: str) -> str | None:
         except ValueError:
             return ""
         return "" if target == url else target
+    # A 下一页 that is no link: a button (<input type=button value=下一页>, <button>) or an element a script runs
+    # (<span onclick="location.href='index_1.shtml'">). The page it names, when it names one, else a script pager.
+    for element in sel.xpath(_CLICKABLE_NEXT):
+        if normalise(element.attrib.get("value") or _text(element)) not in NEXT_TEXTS:
+            continue
+        onclick = (element.attrib.get("onclick") or "").strip()
+        if not onclick or _INERT_CLICK_RE.match(onclick):
+            return ""  # a disabled button on the last page
+        return _scripted_page(onclick, base, url) or f"javascript: {onclick}"
     # 下一页 written as plain text: the pager's last page.
     if sel.xpath("//body//*[not(self::script)]/text()[normalize-space(.)='下一页' or normalize-space(.)='下页']"):
         return ""
     return None
+
+
+_CLICKABLE_NEXT = "//body//*[self::input or self::button or (@onclick and not(self::a) and not(self::script))]"
+
+
+def _scripted_page(script: str, base: str, url: str) -> str | None:
+    """The one list page of the column a pager's script opens (location.href='index_1.shtml'), else None."""
+    folder = url.rsplit("/", 1)[0] + "/"
+    found = set()
+    for match in _JS_STRING_RE.finditer(script):
+        value = _unescape_js(match[1] if match[1] is not None else match[2]).strip()
+        try:
+            target = urljoin(base, value) if value else ""
+        except ValueError:
+            continue
+        if target.startswith(folder) and _SIBLING_PAGE_RE.fullmatch(target[len(folder) :]) and target != url:
+            found.add(target)
+    return found.pop() if len(found) == 1 else None
 
 
 def _laypage_problem(script: str) -> str | None:
@@ -485,6 +557,7 @@ def _pager_hint(sel: Selector, url: str) -> str | None:
                 return f"script calls {match[1]}()"
     text = normalise(" ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall()))
     text += normalise(" ".join(sel.css("img::attr(alt)").getall()))  # image buttons: 下一页, 尾页
+    text += normalise(" ".join(sel.css("input::attr(value)").getall()))  # <input type=button value=下一页>
     for word in _PAGERISH_TEXTS:
         if word in text:
             return f"the page shows {word}"

@@ -31,7 +31,11 @@ def is_annual_report(title: str) -> bool:
     text = normalise(title)
     if "政府信息公开" not in text or not any(name in text for name in _REPORT_NAMES):
         return False
-    return not any(word in text for word in _NOT_A_REPORT)
+    return not any(word in _WITH_ITS_PARTS.sub("", text) for word in _NOT_A_REPORT)
+
+
+# What a report's own title may add about its parts: （附统计表）, 及解读. The report is still the report.
+_WITH_ITS_PARTS = re.compile(r"[（(]附[^（()）]{0,8}统计表[)）]|[及和与]解读$")
 
 
 # The statutory name as list templates write it: a title cut to a fixed width ends inside it.
@@ -59,7 +63,14 @@ def near_report(title: str) -> bool:
     text = normalise(title)
     if is_annual_report(text) or report_year(text) is None or "公开" not in text:
         return False
-    return ("报告" in text or "年报" in text) and not any(word in text for word in _NOT_A_REPORT)
+    if any(word in text for word in (*_NOT_A_REPORT, *_NOT_NEAR)):
+        return False
+    return "报告" in text or "年报" in text
+
+
+# Reports of other openness (a party's, a residents' committee's), of part of a year, of other matters: never the
+# annual disclosure report, so never a near miss that would hide its absence.
+_NOT_NEAR = ("季度", "半年", "党务", "居务", "村务", "厂务", "校务", "绩效", "招聘", "财务", "审计")
 
 
 def report_year(title: str) -> int | None:

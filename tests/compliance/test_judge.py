@@ -243,3 +243,29 @@ def test_a_column_emptied_since_it_listed_rows_proves_no_absence(tmp_path: Path)
     assert status_of(run(store_with(tmp_path / "b", [never], [emptied]), dt.date(2025, 3, 1)), "杨园街道").status == (
         "missing"
     )
+
+
+def test_a_row_once_listed_for_the_year_and_gone_since_is_never_missing(tmp_path: Path) -> None:
+    """A row that claimed the street-year without being read as its report (titled near the statutory name, or
+    linked off the portal) in an earlier capture keeps it unknown after the portal dropped it."""
+    near = {"url": "https://www.wuchang.gov.cn/xxgk/x/zfxxgknb/202501/t20250120_1.html", "street": "杨园街道",
+            "year": 2024, "title": "杨园街道2024年政务公开工作年度报告",
+            "reason": "titled unlike the annual report"}  # fmt: skip
+    before = column(
+        "杨园街道", fetched="2025-01-25T02:00:00Z", skipped=[near], pages=_listing(5, "2025-01-25T02:00:00Z")
+    )
+    after = column("杨园街道", pages=_listing(4, "2025-02-10T02:00:00Z"))
+    status = status_of(run(store_with(tmp_path, [before], [after]), dt.date(2025, 3, 1)), "杨园街道")
+    assert status.status == "unknown"
+    assert status.reason == (
+        "the column lists 「杨园街道2024年政务公开工作年度报告」 for this year, titled unlike the annual report: "
+        "to be checked by hand"
+    )
+
+
+def test_an_earlier_capture_that_counted_no_rows_but_listed_reports_had_rows(tmp_path: Path) -> None:
+    before = column("杨园街道", fetched="2024-06-01T02:00:00Z",
+                    reports=[{"street": "杨园街道", "year": 2023, "url": "https://…/t.html"}])  # fmt: skip
+    emptied = column("杨园街道", pages=_listing(0, "2025-02-10T02:00:00Z"))
+    status = status_of(run(store_with(tmp_path, [before], [emptied]), dt.date(2025, 3, 1)), "杨园街道")
+    assert status.status == "unknown" and "an emptied column proves no absence" in str(status.reason)

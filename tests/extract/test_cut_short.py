@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from crawler.extract.formats.sniff import cut_short
+from crawler.extract.formats.sniff import cut_short, sniff
+from pipelines.archive import document_problem
 from tests.extract.render import libreoffice_convert
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -102,6 +103,8 @@ def test_what_follows_a_files_end_does_not_make_it_cut() -> None:
     assert cut_short(pdf + update + b"startxref\n0\n%%EOF\n") is None
     assert cut_short(pdf + update) is not None  # …and cut inside that update, it is cut
     assert cut_short(pdf + b"\x00" * 3000) is None  # what a server appends after the trailer (Acrobat allows it)
+    assert cut_short(pdf + b"\x00" * 80_000) is None  # iTextSharp 4.1.2 pads its PDFs with NULs
+    assert cut_short(pdf + b"\r\n" * 2500 + b"<html><body>download.jsp</body></html>") is None  # a script's page
     docx = io.BytesIO(_fixture("docx/libreoffice_textbox_tracked.docx"))
     with zipfile.ZipFile(docx, "a") as archive:
         archive.comment = b"x" * 60_000  # the longest a zip comment can nearly be
@@ -109,6 +112,23 @@ def test_what_follows_a_files_end_does_not_make_it_cut() -> None:
     html = _fixture("html/libreoffice.html")
     assert cut_short(html + b"\n<!-- generated in 0.02 s -->\n\n") is None
     assert cut_short(html.replace(b"</html>", b"").replace(b"</HTML>", b"")) is None  # </body> is an end too
+    assert cut_short(html.replace(b"</html>", b"</html>" + b"<script>var t=1;</script>\n" * 4000)) is None
+
+
+def test_an_end_tag_that_does_not_end_the_page_is_no_end() -> None:
+    """A print helper's document.write('…</body></html>'), a commented-out footer, or a whole document a server
+    included at the top (an SSI header): the page cut after them is cut all the same."""
+    rows = "".join(f"<li><a href='./t2025011{n % 10}_{n}.html'>第{n}条</a></li>" for n in range(400))
+    pages = {
+        "print helper": "<script>function p(){w.document.write('<html><body>'+x+'</body></html>');}</script>",
+        "comment": "<!-- <div class='foot'>版权所有</div></body></html> -->",
+        "included document": "<html><head><title>页头</title></head><body><div>武昌区人民政府</div></body></html>",
+    }
+    for how, before in pages.items():
+        whole = f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{before}<ul>{rows}</ul></body></html>"
+        data = whole.encode()
+        assert cut_short(data) is None, how
+        assert cut_short(data[: len(data) * 2 // 3]) == "the page ends before </html>: it is cut short", how
 
 
 def test_an_ole_file_whose_last_sector_is_short_is_whole() -> None:
@@ -119,6 +139,19 @@ def test_an_ole_file_whose_last_sector_is_short_is_whole() -> None:
     assert cut_short(doc[:-300]) is None
     assert cut_short(doc[:-512]) == "the file ends before its last sector: the OLE file is cut short"
     assert cut_short(doc[:400]) == "the OLE header is cut short"
+
+
+def test_a_zip_of_many_members_is_not_listed() -> None:
+    """A zip of 200,000 members is no Word document: its kind is told from its end record, its directory never
+    listed (700,000 members cost half a gigabyte)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("word/document.xml", b"<w:document/>")
+        for n in range(200_000):
+            archive.writestr(f"{n:x}", b"")
+    data = out.getvalue()
+    assert sniff(data) == "zip" and cut_short(data) is None and cut_short(data[:-100]) is not None
+    assert document_problem("docx", data) == "not a docx: a zip of 65535 members (a Word document holds a few dozen)"
 
 
 def test_files_it_cannot_judge_are_never_called_cut() -> None:

@@ -106,7 +106,20 @@ def _strip_bom(data: bytes) -> bytes:
     return data
 
 
+# A Word document holds a few dozen members; listing 700,000 of them costs half a gigabyte (a hostile zip).
+MAX_ZIP_MEMBERS = 10_000
+
+
+def zip_members(data: bytes) -> int | None:
+    """How many members a zip's end-of-central-directory record announces (None: no record), read without parsing
+    the directory (65535: a zip64 archive that announces more elsewhere)."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - _ZIP_END_WINDOW))
+    return struct.unpack_from("<H", data, at + 10)[0] if 0 <= at <= len(data) - 22 else None
+
+
 def _zip_kind(data: bytes) -> str:
+    if (members := zip_members(data)) is not None and members > MAX_ZIP_MEMBERS:
+        return ZIP  # no Word document, and not listed
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
@@ -129,16 +142,38 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 # ---- whether the bytes are the whole file -------------------------------------------------------------
-# Acrobat looks for %%EOF in the last 1024 bytes; some servers append a little (a newline, a signature), so
-# the readers allow four times that. A cut PDF still opens in pdfminer, which recovers what it can: without
-# this test a cut report would be read as a silently shorter one.
-PDF_TRAILER_WINDOW = 4096
+# A PDF ends with %%EOF, after which servers and tools leave a little: line ends, NUL padding (iTextSharp pads to a
+# block), a download script's HTML. The last %%EOF is looked for in the last MiB once padding is stripped; what
+# follows it must not be PDF syntax (an incremental update begun and not ended). pdfminer recovers objects from a
+# cut file: without this test a cut report would be read as a silently shorter one.
+_PDF_TAIL = 1 << 20
+_PADDING = b"\x00\r\n\t \x0c"
 _PDF_SYNTAX = re.compile(rb"\bendobj\b|\bxref\b|\btrailer\b|\bstartxref\b|\b\d+\s+\d+\s+obj\b")
 _ZIP_END_WINDOW = 22 + 65535  # the end-of-central-directory record (22 bytes) and its longest comment
-HTML_END = r"</(?:html|body)\s*>"  # a whole page's end (the list parser looks for it in decoded text)
-_HTML_END = re.compile(HTML_END.encode(), re.I)
+_SCRIPTS_AND_COMMENTS = re.compile(r"<script\b.*?(?:</script\s*>|\Z)|<!--.*?(?:-->|\Z)", re.I | re.S)
 _HTML_OPEN = re.compile(rb"<(?:html|body)[\s>]", re.I)  # a document, which ends: a fragment (<p>…) cannot be judged
-_HTML_END_WINDOW = 64 * 1024  # where a page's closing tags stand: near its end, never megabytes before it
+_HTML_END_WINDOW = 256 * 1024  # a larger page is judged by its tail: its closing tags (a tracking script may follow)
+_HTML_WHOLE = 8 << 20  # a page up to this size is judged whole: its openings and closings counted
+_SCRIPT = (re.compile(r"<script\b", re.I), re.compile(r"</script\s*>", re.I))
+_COMMENT = (re.compile(r"<!--"), re.compile(r"-->"))
+_MIME_BOUNDARY = re.compile(rb"""boundary\s*=\s*"?([^";\r\n]+)""", re.I)
+
+
+def html_ends(text: str) -> bool:
+    """Whether an HTML page (or its tail) reaches its end: it closes ``<html>`` or ``<body>`` as often as it opens
+    them, outside scripts and comments. A print helper's ``document.write('…</body></html>')`` or a commented-out
+    footer is no end of the page, nor is the end of a whole document a server included at its top (an SSI header):
+    the page around it is still open."""
+    for opener, closer in (_SCRIPT, _COMMENT):
+        first_close, first_open = closer.search(text), opener.search(text)
+        if first_close and (first_open is None or first_close.start() < first_open.start()):
+            text = text[first_close.end() :]  # a tail that begins inside a script or a comment
+    outside = _SCRIPTS_AND_COMMENTS.sub(" ", text)
+    for tag in ("html", "body"):
+        closed = len(re.findall(rf"</{tag}\s*>", outside, re.I))
+        if closed and closed >= len(re.findall(rf"<{tag}[\s>]", outside, re.I)):
+            return True
+    return False
 
 
 def cut_short(data: bytes) -> str | None:
@@ -149,38 +184,55 @@ def cut_short(data: bytes) -> str | None:
     validators (ETag, Last-Modified) are the whole file's, so a copy taken for whole would be revalidated
     into permanence (304, "unchanged") and its reader would read a shorter report. Each type tells by its own
     end: the PDF trailer (%%EOF), the zip's central directory (DOCX, XLSX…), a web page's ``</html>`` or
-    ``</body>`` (once it opened ``<html>`` or ``<body>``), the MIME closing delimiter (MHTML), the JPEG
-    end-of-image marker, PNG's IEND chunk. Old Word and WPS files (OLE2 compound files) end after the last
-    sector their allocation table uses (a part of it is enough: writers in the wild leave the last sector
-    short); RTF closes every group it opens."""
+    ``</body>`` (once it opened ``<html>`` or ``<body>``; outside scripts and comments), the MIME closing
+    delimiter (MHTML), the JPEG end-of-image marker, PNG's IEND chunk. Old Word and WPS files (OLE2 compound
+    files) end after the last sector their allocation table uses (a part of it is enough: writers in the wild
+    leave the last sector short); RTF closes every group it opens. Time and memory stay linear in the file, with
+    a bounded window for every search but RTF's brace count."""
     kind = sniff(data)
-    tail = data[-_HTML_END_WINDOW:]
-    if (wide := utf16(data)) is not None:  # "Unicode" HTML: its closing tags in UTF-16, on an even offset
-        tail = data[max(len(data) - _HTML_END_WINDOW, 2) // 2 * 2 :].decode(wide, errors="replace").encode()
     if kind == PDF:
-        end = (trailer := data[-PDF_TRAILER_WINDOW:]).rfind(b"%%EOF")
+        trailer = data[-_PDF_TAIL:].rstrip(_PADDING)
+        end = trailer.rfind(b"%%EOF")
         if end < 0:
             return "no %%EOF trailer: the PDF is cut short"
         if _PDF_SYNTAX.search(trailer, end):  # an incremental update (an edit, a signature) begun, not ended
             return "an update after the last %%EOF ends without its own: the PDF is cut short"
     if kind in (DOCX, ZIP) and b"PK\x05\x06" not in data[-_ZIP_END_WINDOW:]:
         return "no end of central directory: the zip is cut short"
-    if kind == HTML and _HTML_OPEN.search(as_utf8(data[:_HEAD_BYTES])) and not _HTML_END.search(tail):
+    if kind == HTML and _HTML_OPEN.search(as_utf8(data[:_HEAD_BYTES])) and not html_ends(_html_tail(data)):
         return "the page ends before </html>: it is cut short"
     if kind == DOC and data.startswith(_OLE2):
         return _ole_cut(data)
-    if kind == DOC and (groups := _RTF_ESCAPED.sub(b"", data)).count(b"{") > groups.count(b"}"):
+    # RTF: braces that are not escaped (\{ \}) open and close groups. Counted, never copied: a hostile file of
+    # braces costs no memory.
+    if kind == DOC and data.count(b"{") - data.count(b"\\{") > data.count(b"}") - data.count(b"\\}"):
         return "no closing brace: the RTF file is cut short"  # a group left open
-    if kind == MHTML and not data.rstrip().endswith(b"--"):
+    if kind == MHTML and _mhtml_open(data):
         return "no closing MIME delimiter: the MHTML file is cut short"
-    if kind == IMAGE and data.startswith(b"\xff\xd8\xff") and b"\xff\xd9" not in tail:
+    if kind == IMAGE and data.startswith(b"\xff\xd8\xff") and not data[-65536:].rstrip(_PADDING).endswith(b"\xff\xd9"):
         return "no end-of-image marker: the JPEG is cut short"
-    if kind == IMAGE and data.startswith(b"\x89PNG") and b"IEND" not in data[-64:]:
+    if kind == IMAGE and data.startswith(b"\x89PNG") and b"IEND" not in data[-4096:]:
         return "no IEND chunk: the PNG is cut short"
     return None
 
 
-_RTF_ESCAPED = re.compile(rb"\\[\\{}]")  # \\, \{ and \}: text, not groups
+def _html_tail(data: bytes) -> str:
+    """The page as text (a large one: its last part, enough for its closing tags), tags read right in every charset
+    (ASCII but in UTF-16)."""
+    window = len(data) if len(data) <= _HTML_WHOLE else _HTML_END_WINDOW
+    if (wide := utf16(data)) is not None:  # "Unicode" HTML: its tags in UTF-16, on an even offset
+        return data[max(len(data) - window, 2) // 2 * 2 :].decode(wide, errors="replace")
+    return data[-window:].decode("latin-1")
+
+
+def _mhtml_open(data: bytes) -> bool:
+    """Whether an MHTML message lacks its closing delimiter (``--boundary--``, the boundary its headers name)."""
+    boundary = _MIME_BOUNDARY.search(data[:8192])
+    if boundary is None:
+        return not data.rstrip().endswith(b"--")
+    return b"--" + boundary[1].strip() + b"--" not in data[-4096:]
+
+
 _FREE_SECTOR, _MAX_SECTOR = 0xFFFFFFFF, 0xFFFFFFFA  # [MS-CFB] FREESECT and MAXREGSECT
 
 
