@@ -24,11 +24,19 @@ def _start(mirror: str, archive: Path, *settings: str) -> subprocess.Popen[bytes
                             env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
 
 
+def _lines(spool_dir: Path) -> int:
+    """Crawl-log lines written so far. The folder is the live crawl's (a JOBDIR's queue folders come and go while
+    it is walked): a file or folder that vanished meanwhile is counted at the next look."""
+    try:
+        return sum(len(p.read_text().splitlines()) for p in spool_dir.rglob("*.jsonl")) if spool_dir.exists() else 0
+    except FileNotFoundError:
+        return 0
+
+
 def _kill_after_items(proc: subprocess.Popen[bytes], spool_dir: Path, items: int = 20) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        lines = sum(len(p.read_text().splitlines()) for p in spool_dir.rglob("*.jsonl")) if spool_dir.exists() else 0
-        if lines >= items:
+        if _lines(spool_dir) >= items:
             break
         time.sleep(0.1)
     os.kill(proc.pid, signal.SIGKILL)
