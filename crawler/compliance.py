@@ -548,13 +548,13 @@ def _emptied(captures: list[dict[str, Any]], column: dict[str, Any]) -> Text | N
     script this crawler does not run (its 暂无信息 a placeholder); None when it is not so."""
     if _rows(column) != 0:
         return None
-    earlier = [c for c in captures if c is not column and (_rows(c) or 0) > 0 and c.get("ok")]
+    earlier = [(rows, c) for c in captures if c is not column and c.get("ok") and (rows := _rows(c) or 0) > 0]
     if not earlier:
         return None
-    last = earlier[-1]
+    rows, last = earlier[-1]
     return Text(
         "the column listed {rows} rows on {date} and lists none since {since}: an emptied column proves no absence",
-        rows=_rows(last), date=(_last_read(last) or "")[:10], since=(_last_read(column) or "")[:10],
+        rows=rows, date=(_last_read(last) or "")[:10], since=(_last_read(column) or "")[:10],
     )  # fmt: skip
 
 

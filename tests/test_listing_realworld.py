@@ -368,3 +368,19 @@ def test_a_next_button_that_is_no_link_is_a_pager() -> None:
     assert button.problems == ("unrecognised pager (下一页 runs a script: javascript: goPage(2))",)
     last = page(rows + '<div class="page"><input type="button" value="下一页" disabled></div>')
     assert (last.pager, last.next_url, last.total_pages, last.problems) == ("next-link", None, 1, ())
+
+
+def test_a_row_a_script_opens_on_another_host_is_refused_not_fetched() -> None:
+    """A script's target passes the same host guard as a link (crawler/guard.py via select_reports): an onclick or
+    data-url naming another site's article is a refused row that claims the street-year, never a page fetched."""
+    evil = "https://evil.example/xxgk/yyj/zfxxgknb/202601/t20260114_2711184.html"
+    for row in (f"<li onclick=\"window.open('{evil}')\">{REPORT}</li>", f'<li data-url="{evil}">{REPORT}</li>'):
+        listing = page(f'<ul class="list">{row}</ul>{PAGER}')
+        assert [r.url for r in listing.rows] == [evil]
+        portal = default_registry().portal("wuchang")
+        own = next(u for u in portal.streets if u.name == "杨园街道")
+        selection = select_reports(listing.rows, portal, own)
+        assert selection.chosen == () and selection.to_open == ()
+        [refused] = selection.skipped
+        assert refused.reason.startswith("refused: off-site host evil.example")
+        assert (refused.street, refused.year) == ("杨园街道", 2025)

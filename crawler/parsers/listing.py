@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -223,13 +224,19 @@ def _array_rows(script: str) -> list[tuple[str, str]]:
     array's longest other string that is no URL and no date."""
     rows = []
     for array in _JS_ARRAY_RE.finditer(script):
-        strings = [_unescape_js(m[1] if m[1] is not None else m[2]) for m in _JS_STRING_RE.finditer(array[0])]
+        strings = list(_js_strings(array[0]))
         hrefs = [v for v in strings if SCRIPT_ARTICLE_RE.search(v)]
         if len(hrefs) != 1:
             continue
         texts = [v for v in strings if v != hrefs[0] and "/" not in v and not DATE_RE.fullmatch(v.strip())]
         rows.append((hrefs[0], max(texts, key=len, default="")))
     return rows
+
+
+def _js_strings(script: str) -> Iterator[str]:
+    """The values of a script's string literals ('…' or "…"), escapes resolved, in order."""
+    for match in _JS_STRING_RE.finditer(script):
+        yield _unescape_js(match[1] if match[1] is not None else match[2])
 
 
 def _unescape_js(literal: str) -> str:
@@ -247,7 +254,7 @@ def _written_html(script: str) -> str:
     (concatenated variables are left out: their rows come from the URL/title assignments)."""
     if "document.write" not in script and "innerHTML" not in script:
         return ""
-    return "".join(_unescape_js(m[1] if m[1] is not None else m[2]) for m in _JS_STRING_RE.finditer(script))
+    return "".join(_js_strings(script))
 
 
 # Elements a script opens as a row (<tr onclick>, <li onclick="openwin(this)" data-url="…">); anchors are read
@@ -264,24 +271,25 @@ def _opens(element: Selector) -> str:
     return " ".join([attrib.get("onclick", ""), *named])
 
 
+def _resolve(base: str, href: str) -> str | None:
+    """``href`` made absolute against ``base``; None when empty or unparsable (a bad port names nothing)."""
+    try:
+        return urljoin(base, href.strip()) if href.strip() else None
+    except ValueError:
+        return None
+
+
+def _only(found: set[str]) -> str | None:
+    return next(iter(found)) if len(found) == 1 else None
+
+
 def _scripted_target(script: str, base: str) -> str | None:
     """The one article page a row's script opens (window.open('…'), location.href='…', openDetail("…")), else None."""
-    found = set()
-    for match in _JS_STRING_RE.finditer(script):
-        value = _unescape_js(match[1] if match[1] is not None else match[2]).strip()
-        try:
-            if value and is_article(target := urljoin(base, value)):
-                found.add(target)
-        except ValueError:  # an unparsable URL (a bad port): names nothing
-            continue
-    return found.pop() if len(found) == 1 else None
+    return _only({url for value in _js_strings(script) if (url := _resolve(base, value)) and is_article(url)})
 
 
 def _names_article(href: str, base: str) -> bool:
-    try:
-        return is_article(urljoin(base, href.strip()))
-    except ValueError:
-        return False
+    return is_article(url) if (url := _resolve(base, href)) else False
 
 
 def _text(element: Selector) -> str:
@@ -363,13 +371,15 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
         # by the article URL its script names; an anchor that names none stays a malformed link (add()).
         read_rows = set()  # the rows read by the page their script opens
         for clicked in page.xpath(_CLICKED_ROWS):
-            if (target := _scripted_target(_opens(clicked), base)) and len(normalise(_text(clicked))) <= _ROW_TEXT:
-                add(target, *split_title(_row_text_title(clicked)), parse_date(_text(clicked)))
+            row_text = _text(clicked)
+            if len(normalise(row_text)) <= _ROW_TEXT and (target := _scripted_target(_opens(clicked), base)):
+                add(target, *split_title(_row_text_title(clicked)), parse_date(row_text))
                 read_rows.add(clicked.root)
         for a in page.css("a[href], a[onclick]"):
-            within = a.xpath("ancestor::*[position() <= 3]")
-            if any(row.root in read_rows for row in within) and not _names_article(a.attrib.get("href", ""), base):
-                continue  # a download or 查看 link inside a row read by the page its script opens
+            href = a.attrib.get("href", "")
+            if read_rows and not _names_article(href, base):
+                if any(row.root in read_rows for row in a.xpath("ancestor::*[position() <= 3]")):
+                    continue  # a download or 查看 link inside a row read by the page its script opens
             text = " ".join(a.css("::text").getall())
             # Titles are often cut with "…" in the link text; the title attribute keeps them whole.
             title, truncated = row_title(a.attrib.get("title"), text)
@@ -384,8 +394,7 @@ def parse_listing(html: str, url: str, default_ext: str = "html") -> Listing:
                     title, truncated = split_title(others)
                 else:
                     truncated = True  # a link that names nothing: its page must tell
-            href = a.attrib.get("href", "")
-            if not href.strip() or href.strip() == "#" or href.strip().lower().startswith("javascript:"):
+            if href.strip() in ("", "#") or href.strip().lower().startswith("javascript:"):
                 # The anchor's own script, else the row's around it (<li onclick="window.open('…')"><a href="#">).
                 rows = a.xpath("ancestor::*[position() <= 3][@onclick or @data-url or @data-href]")
                 href = _scripted_target(" ".join([href, _opens(a), *map(_opens, rows)]), base) or href
@@ -523,16 +532,11 @@ _CLICKABLE_NEXT = "//body//*[self::input or self::button or (@onclick and not(se
 def _scripted_page(script: str, base: str, url: str) -> str | None:
     """The one list page of the column a pager's script opens (location.href='index_1.shtml'), else None."""
     folder = url.rsplit("/", 1)[0] + "/"
-    found = set()
-    for match in _JS_STRING_RE.finditer(script):
-        value = _unescape_js(match[1] if match[1] is not None else match[2]).strip()
-        try:
-            target = urljoin(base, value) if value else ""
-        except ValueError:
-            continue
-        if target.startswith(folder) and _SIBLING_PAGE_RE.fullmatch(target[len(folder) :]) and target != url:
-            found.add(target)
-    return found.pop() if len(found) == 1 else None
+
+    def sibling(target: str) -> bool:
+        return target != url and target.startswith(folder) and bool(_SIBLING_PAGE_RE.fullmatch(target[len(folder) :]))
+
+    return _only({target for value in _js_strings(script) if (target := _resolve(base, value)) and sibling(target)})
 
 
 def _laypage_problem(script: str) -> str | None:
