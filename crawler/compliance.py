@@ -542,13 +542,21 @@ def _rows(capture: dict[str, Any]) -> int | None:
     return len(capture["reports"]) if capture.get("reports") else None
 
 
+def _rows_read(capture: dict[str, Any]) -> int:
+    """The article rows a capture's pages read (a failed page read none), or its report rows if more."""
+    counted = sum(n for page in capture.get("pages", []) if isinstance(n := page.get("rows"), int))
+    return max(counted, len(capture.get("reports") or ()))
+
+
 def _emptied(captures: list[dict[str, Any]], column: dict[str, Any]) -> Text | None:
     """Why ``column``, a complete capture that lists no row at all, proves no absence: an earlier capture of the
     same column listed rows. Reports never un-publish, so the column was purged, moved, or is now written by a
     script this crawler does not run (its 暂无信息 a placeholder); None when it is not so."""
     if _rows(column) != 0:
         return None
-    earlier = [(rows, c) for c in captures if c is not column and c.get("ok") and (rows := _rows(c) or 0) > 0]
+    # Any earlier capture that listed rows, whole or not: a capture whose later pages failed still read rows on
+    # its first, and the column had them.
+    earlier = [(rows, c) for c in captures if c is not column and (rows := _rows_read(c)) > 0]
     if not earlier:
         return None
     rows, last = earlier[-1]

@@ -100,11 +100,14 @@ def test_detail_templates_of_other_hosts(fixture, url, title, publisher, date, l
         ("武汉市武昌区人民政府粮道街街道办事处2022年度政府信息公开工作年度报告", True, 2022),
         ("2023年 杨园街政府信息公开工作年报", True, 2023),
         ("杨园街道2024年度部门决算公开", False, 2024),
+        ("杨园街道2024政府信息公开工作年度报告", True, 2024),  # 年 left out
+        ("杨园街道2024年度政务公开工作年度报告", False, 2024),
+        ("杨园街道20241203号政府信息公开工作年度报告", True, None),  # a number, not a year
         ("关于做好2024年政府信息公开工作年度报告编制工作的通知", False, 2024),
         ("杨园街道2024年法治政府建设年度报告", False, 2024),
     ],
 )
-def test_title_classification(title: str, report: bool, year: int) -> None:
+def test_title_classification(title: str, report: bool, year: int | None) -> None:
     assert is_annual_report(title) is report
     assert report_year(title) == year
 
@@ -145,6 +148,13 @@ def test_challenge_pages_are_recognised_and_reports_are_not() -> None:
         ("杨园街道关于2024年度政府信息公开工作情况的报告", True),
         ("2024年杨园街道办事处信息公开年度报告", True),
         ("杨园街道2024年政府信息公开工作年度报告", False),  # the statutory name: a report, not a near one
+        # What offices write instead of the name, the year without 年 among them.
+        ("杨园街道2024政务公开工作年度报告", True),
+        ("杨园街道2024年度政府信息公开工作总结", True),
+        ("杨园街道2024年政府信息公开工作情况", True),
+        ("杨园街道2024年政府信息公开工作年度报表", True),
+        ("杨园街道2024年政府信息公开工作年度报告公示", True),
+        ("关于杨园街道2024年政府信息公开工作年度报告编制的公示", False),  # a notice about it
         ("杨园街道政务公开工作年度报告", False),  # no year: nothing to claim
         ("杨园街道2024年政务公开工作要点", False),  # another kind of document
         ("杨园街道2024年政府信息公开工作年度报告解读", False),

@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from crawler.numerals import arabic_dates
 from crawler.registry import Unit
 
-_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+# A year is followed by 年, or stands right before what the report is about (2024政务公开工作年度报告: some
+# offices leave 年 out); never a run of more digits (a document number, 20241203).
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*年|(?=度|政府信息公开|政务公开|信息公开))")
 _INVISIBLE_RE = re.compile(r"[\s\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]+")
 # The statutory name, its short form, and the older 年度…工作报告 some offices still write.
 _REPORT_NAMES = ("年度报告", "年报", "工作报告")
@@ -63,9 +65,9 @@ def near_report(title: str) -> bool:
     text = normalise(title)
     if is_annual_report(text) or report_year(text) is None or "公开" not in text:
         return False
-    if any(word in text for word in (*_NOT_A_REPORT, *_NOT_NEAR)):
+    if any(word in _POSTED.sub("", text) for word in (*_NOT_A_REPORT, *_NOT_NEAR)):
         return False
-    return "报告" in text or "年报" in text
+    return any(word in text for word in _NEAR_NAMES)
 
 
 # Reports of other openness (a party's, a residents' committee's), of part of a year, of other matters: never the
@@ -73,8 +75,15 @@ def near_report(title: str) -> bool:
 _NOT_NEAR = ("季度", "半年", "党务", "居务", "村务", "厂务", "校务", "绩效", "招聘", "财务", "审计")
 
 
+# What an office may call its account of the year instead of 年度报告: …工作总结, …工作情况, …年度报表 (a slip of
+# 报告, or the tables posted alone).
+_NEAR_NAMES = ("报告", "年报", "总结", "工作情况", "年度报表")
+# …年度报告公示: the report posted as a notice (公示) is still the report's title, not a notice about something else.
+_POSTED = re.compile(r"(?<=报告|年报)的?公示$")
+
+
 def report_year(title: str) -> int | None:
-    """The report year: the first four-digit year followed by 年 in the title."""
+    """The report year: the first four-digit year followed by 年 (or by what the report is about) in the title."""
     match = _YEAR_RE.search(normalise(title))
     return int(match[1]) if match else None
 

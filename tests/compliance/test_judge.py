@@ -245,6 +245,19 @@ def test_a_column_emptied_since_it_listed_rows_proves_no_absence(tmp_path: Path)
     )
 
 
+def test_a_column_emptied_since_an_incomplete_capture_listed_rows_proves_no_absence(tmp_path: Path) -> None:
+    """An earlier capture whose second page failed still read rows on its first: the column had rows."""
+    failed_page = {**_listing(0, "2024-06-01T02:00:00Z")[0], "rows": None, "status": 503, "error": "HTTP 503"}
+    before = column("杨园街道", ok=False, fetched="2024-06-01T02:00:00Z",
+                    pages=[*_listing(10, "2024-06-01T02:00:00Z"), failed_page], incomplete="page 2 failed")  # fmt: skip
+    emptied = column("杨园街道", pages=_listing(0, "2025-02-10T02:00:00Z"))
+    status = status_of(run(store_with(tmp_path, [before], [emptied]), dt.date(2025, 3, 1)), "杨园街道")
+    assert (status.status, status.reason) == (
+        "unknown",
+        "the column listed 10 rows on 2024-06-01 and lists none since 2025-02-10: an emptied column proves no absence",
+    )
+
+
 def test_a_row_once_listed_for_the_year_and_gone_since_is_never_missing(tmp_path: Path) -> None:
     """A row that claimed the street-year without being read as its report (titled near the statutory name, or
     linked off the portal) in an earlier capture keeps it unknown after the portal dropped it."""

@@ -6,11 +6,12 @@ A portal's HTML error page saved under a ``.pdf`` name is HTML; an empty file is
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import struct
 import zipfile
 
-from crawler.extract.formats.encoding import as_utf8, utf16
+from crawler.extract.formats.encoding import as_utf8, utf16, utf16_bom
 
 PDF = "pdf"
 DOCX = "docx"
@@ -80,10 +81,11 @@ def sniff(data: bytes) -> str:
         return DOC  # RTF: LibreOffice reads it like a .doc
     if utf16(head):
         # Saved as UTF-16 ("Unicode"): the same tests on its characters. Never MHTML, a MIME message in ASCII.
+        # Without a BOM only a page is told from binary (by its first tag: encoding.utf16).
         text_head = as_utf8(data[:4096]).lstrip()
         if _HTML.match(text_head):
             return HTML
-        return TEXT if _looks_like_text(text_head) else UNKNOWN
+        return TEXT if utf16_bom(head) and _looks_like_text(text_head) else UNKNOWN
     text_head = _strip_bom(head).lstrip()
     if _is_mhtml(_strip_bom(data[:8192]).lstrip()):
         return MHTML
@@ -144,11 +146,12 @@ def _looks_like_text(head: bytes) -> bool:
 # ---- whether the bytes are the whole file -------------------------------------------------------------
 # A PDF ends with %%EOF, after which servers and tools leave a little: line ends, NUL padding (iTextSharp pads to a
 # block), a download script's HTML. The last %%EOF is looked for in the last MiB once padding is stripped; what
-# follows it must not be PDF syntax (an incremental update begun and not ended). pdfminer recovers objects from a
-# cut file: without this test a cut report would be read as a silently shorter one.
+# follows it must not begin as an incremental update does ("5 0 obj", "xref", or that cut within its first
+# words): an update begun and not ended. Junk may say "1 0 obj" further on (a script's page about PDFs). pdfminer
+# recovers objects from a cut file: without this test a cut report would be read as a silently shorter one.
 _PDF_TAIL = 1 << 20
 _PADDING = b"\x00\r\n\t \x0c"
-_PDF_SYNTAX = re.compile(rb"\bendobj\b|\bxref\b|\btrailer\b|\bstartxref\b|\b\d+\s+\d+\s+obj\b")
+_PDF_UPDATE = re.compile(rb"[\x00\s]*(?:\d+\s+\d+\s+obj\b|xref\b|\d+\s+\d+(?:\s+ob?)?\Z|xre?\Z)")
 _ZIP_END_WINDOW = 22 + 65535  # the end-of-central-directory record (22 bytes) and its longest comment
 _SCRIPTS_AND_COMMENTS = re.compile(r"<script\b.*?(?:</script\s*>|\Z)|<!--.*?(?:-->|\Z)", re.I | re.S)
 _HTML_OPEN = re.compile(rb"<(?:html|body)[\s>]", re.I)  # a document, which ends: a fragment (<p>…) cannot be judged
@@ -185,17 +188,18 @@ def cut_short(data: bytes) -> str | None:
     into permanence (304, "unchanged") and its reader would read a shorter report. Each type tells by its own
     end: the PDF trailer (%%EOF), the zip's central directory (DOCX, XLSX…), a web page's ``</html>`` or
     ``</body>`` (once it opened ``<html>`` or ``<body>``; outside scripts and comments), the MIME closing
-    delimiter (MHTML), the JPEG end-of-image marker, PNG's IEND chunk. Old Word and WPS files (OLE2 compound
-    files) end after the last sector their allocation table uses (a part of it is enough: writers in the wild
-    leave the last sector short); RTF closes every group it opens. Time and memory stay linear in the file, with
-    a bounded window for every search but RTF's brace count."""
+    delimiter (MHTML), the end-of-image marker of a JPEG's primary image (walked to through its segments: a
+    motion photo's video may follow), PNG's IEND chunk. Old Word and WPS files (OLE2 compound files) end after
+    the last sector their allocation table uses (a part of it is enough: writers in the wild leave the last
+    sector short); RTF closes every group it opens. Time and memory stay linear in the file, with a bounded
+    window for every search but RTF's brace count and the JPEG walk."""
     kind = sniff(data)
     if kind == PDF:
         trailer = data[-_PDF_TAIL:].rstrip(_PADDING)
         end = trailer.rfind(b"%%EOF")
         if end < 0:
             return "no %%EOF trailer: the PDF is cut short"
-        if _PDF_SYNTAX.search(trailer, end):  # an incremental update (an edit, a signature) begun, not ended
+        if _PDF_UPDATE.match(trailer, end + 5):  # an incremental update (an edit, a signature) begun, not ended
             return "an update after the last %%EOF ends without its own: the PDF is cut short"
     if kind in (DOCX, ZIP) and b"PK\x05\x06" not in data[-_ZIP_END_WINDOW:]:
         return "no end of central directory: the zip is cut short"
@@ -203,13 +207,11 @@ def cut_short(data: bytes) -> str | None:
         return "the page ends before </html>: it is cut short"
     if kind == DOC and data.startswith(_OLE2):
         return _ole_cut(data)
-    # RTF: braces that are not escaped (\{ \}) open and close groups. Counted, never copied: a hostile file of
-    # braces costs no memory.
-    if kind == DOC and data.count(b"{") - data.count(b"\\{") > data.count(b"}") - data.count(b"\\}"):
-        return "no closing brace: the RTF file is cut short"  # a group left open
+    if kind == DOC:
+        return _rtf_cut(data)
     if kind == MHTML and _mhtml_open(data):
         return "no closing MIME delimiter: the MHTML file is cut short"
-    if kind == IMAGE and data.startswith(b"\xff\xd8\xff") and not data[-65536:].rstrip(_PADDING).endswith(b"\xff\xd9"):
+    if kind == IMAGE and data.startswith(b"\xff\xd8\xff") and not _jpeg_ends(data):
         return "no end-of-image marker: the JPEG is cut short"
     if kind == IMAGE and data.startswith(b"\x89PNG") and b"IEND" not in data[-4096:]:
         return "no IEND chunk: the PNG is cut short"
@@ -221,7 +223,7 @@ def _html_tail(data: bytes) -> str:
     (ASCII but in UTF-16)."""
     window = len(data) if len(data) <= _HTML_WHOLE else _HTML_END_WINDOW
     if (wide := utf16(data)) is not None:  # "Unicode" HTML: its tags in UTF-16, on an even offset
-        return data[max(len(data) - window, 2) // 2 * 2 :].decode(wide, errors="replace")
+        return data[max(len(data) - window, utf16_bom(data)) // 2 * 2 :].decode(wide, errors="replace")
     return data[-window:].decode("latin-1")
 
 
@@ -233,28 +235,120 @@ def _mhtml_open(data: bytes) -> bool:
     return b"--" + boundary[1].strip() + b"--" not in data[-4096:]
 
 
+# JPEG: outside a scan a marker (FF xx after fill FFs) starts a segment whose length follows it; in a scan's
+# entropy-coded data FF 00 is a stuffed FF and FF D0–D7 a restart, so the next FF xx of neither kind is the next
+# marker. Searched, never stepped through byte by byte.
+_JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+_JPEG_STANDALONE = (0x01, 0xD8)  # TEM and SOI take no length (RSTn are skipped by _JPEG_MARKER)
+_JPEG_LS = 0xF7  # SOF55: JPEG-LS stuffs its scans otherwise (FF then a byte below 80 is data)
+_JPEG_MAX_MARKERS = 10_000  # a real JPEG has a few dozen, a progressive one a few more
+
+
+def _jpeg_ends(data: bytes) -> bool:
+    """Whether a JPEG reaches the end-of-image marker (EOI) of its primary image, walked to from its SOI by
+    segment lengths (an EXIF thumbnail's own SOI…EOI lies inside its APP1 segment) and over the entropy-coded
+    data of each scan (a progressive JPEG has several). What follows the EOI is no part of the image: a motion
+    photo's MP4 video, padding, a server's bytes. A file the walk cannot follow is judged by its last bytes."""
+    at = 2
+    for _ in range(_JPEG_MAX_MARKERS):
+        found = _JPEG_MARKER.search(data, at)  # libjpeg too skips stray bytes before a marker
+        if found is None:
+            return False  # the data ends before the next marker (or a segment runs past the end)
+        marker, at = data[found.end() - 1], found.end()
+        if marker == 0xD9:
+            return True
+        if marker in _JPEG_STANDALONE:
+            continue
+        if marker == _JPEG_LS:
+            break
+        if len(data) - at < 2:
+            return False
+        if (length := int.from_bytes(data[at : at + 2], "big")) < 2:
+            break  # a corrupt length: libjpeg refuses it
+        at += length
+    return _tail_ends(data)  # a walk it cannot follow (JPEG-LS, a corrupt length, a hostile run of markers)
+
+
+def _tail_ends(data: bytes) -> bool:
+    """Whether the data ends with an EOI marker (and padding)."""
+    return data[-65536:].rstrip(_PADDING).endswith(b"\xff\xd9")
+
+
+# RTF: braces open and close groups, but not those escaped (\{ \}) nor the bytes of a \binN payload (N bytes of
+# binary, say a picture, after the control word and its space). Counted, never copied: a hostile file of braces
+# costs no memory.
+_RTF_BIN = re.compile(rb"\\bin(\d{1,10}) ?")
+_RTF_MAX_BINS = 10_000  # a picture each; past them (a hostile file) the rest is counted as it is
+
+
+def _rtf_cut(data: bytes) -> str | None:
+    """Whether an RTF file leaves a group open (or ends inside a ``\\binN`` payload)."""
+    depth, at = 0, 0
+    for _ in range(_RTF_MAX_BINS):
+        if (found := _RTF_BIN.search(data, at)) is None:
+            break
+        depth += _braces(data, b"{", at, found.start()) - _braces(data, b"}", at, found.start())
+        at = found.end()
+        if _escaped(data, found.start()):
+            continue  # \\bin12: an escaped backslash, then text
+        at += int(found[1])
+        if at > len(data):
+            return "a binary payload runs past the end: the RTF file is cut short"
+    depth += _braces(data, b"{", at, len(data)) - _braces(data, b"}", at, len(data))
+    return "no closing brace: the RTF file is cut short" if depth > 0 else None  # a group left open
+
+
+def _braces(data: bytes, brace: bytes, start: int, end: int) -> int:
+    """The braces in ``data[start:end]`` that are not escaped: preceded by no backslash or by an even number
+    (``\\\\{`` is an escaped backslash, then a brace), counted by runs of up to 6 backslashes."""
+    count, sign = data.count(brace, start, end), -1
+    for run in range(1, 7):
+        if not (escapes := data.count(b"\\" * run + brace, start, end)):
+            break  # no longer run either
+        count, sign = count + sign * escapes, -sign
+    return count
+
+
+def _escaped(data: bytes, at: int) -> bool:
+    """Whether the backslash at ``at`` is escaped: an odd run of backslashes (up to 8 looked at) before it."""
+    run = len(data[max(0, at - 8) : at]) - len(data[max(0, at - 8) : at].rstrip(b"\\"))
+    return run % 2 == 1
+
+
 _FREE_SECTOR, _MAX_SECTOR = 0xFFFFFFFF, 0xFFFFFFFA  # [MS-CFB] FREESECT and MAXREGSECT
 
 
 def _ole_cut(data: bytes) -> str | None:
     """Whether an OLE2 compound file ([MS-CFB]) ends before the last sector it uses: the directory's first
-    sector, the allocation table's sectors (those the header lists: files up to 7 MB on 512-byte sectors) and
-    the highest sector those tables mark used."""
+    sector, the allocation table's sectors (the 109 the header lists, then those listed by the chain of DIFAT
+    sectors it starts in files over 7 MB), the DIFAT sectors and the highest sector the tables mark used."""
     if len(data) < 512:
         return "the OLE header is cut short"
     size = 1 << struct.unpack_from("<H", data, 0x1E)[0]
     if size not in (512, 4096):
         return None  # no version of the format: its readers judge it
-    tables = [s for s in struct.unpack_from("<109I", data, 0x4C) if s <= _MAX_SECTOR]
+    per_table, sectors = size // 4, len(data) // size
     directory = struct.unpack_from("<I", data, 0x30)[0]
-    last = max([*tables, directory if directory <= _MAX_SECTOR else 0])
-    per_table = size // 4
-    for n, sector in enumerate(tables):
-        start = (sector + 1) * size  # the header is sector -1
+    last = directory if directory <= _MAX_SECTOR else 0
+    tables = list(struct.unpack_from("<109I", data, 0x4C))
+    difat, count = struct.unpack_from("<II", data, 0x44)
+    # Bounded by the header's count and by the tables the data can hold (one per sector); a chain that loops ends.
+    seen: set[int] = set()
+    while len(seen) < count and len(tables) <= sectors and difat <= _MAX_SECTOR and difat not in seen:
+        seen.add(difat)
+        last = max(last, difat)
+        start = (difat + 1) * size  # the header is sector -1
         if start + size > len(data):
-            break  # the table itself lies past the end: ``last`` already says so
-        entries = struct.unpack_from(f"<{per_table}I", data, start)
-        used = [i for i, entry in enumerate(entries) if entry != _FREE_SECTOR]
-        if used:
-            last = max(last, n * per_table + used[-1])
+            break  # the DIFAT sector lies past the end: ``last`` already says so
+        *listed, difat = struct.unpack_from(f"<{per_table}I", data, start)
+        tables += listed
+    tables = list(itertools.takewhile(lambda sector: sector <= _MAX_SECTOR, tables[: sectors + 1]))
+    last = max([last, *tables])
+    for n, sector in enumerate(tables):
+        start = (sector + 1) * size
+        if start + size > len(data):
+            continue  # the table lies past the end: ``last`` already says so
+        # Its last used entry, found in C: a free entry is FF FF FF FF, a used one holds another byte.
+        if used := (len(data[start : start + size].rstrip(b"\xff")) + 3) // 4:
+            last = max(last, n * per_table + used - 1)
     return "the file ends before its last sector: the OLE file is cut short" if len(data) <= (last + 1) * size else None
