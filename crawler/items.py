@@ -105,6 +105,21 @@ class CarriedReport:
 
 
 @dataclass
+class OpenedPage:
+    """A listed page opened and found not to be a street's report (a cut or near-miss list title, a page titled as
+    the district's report): no evidence of a report, but a check of the page, so that a later crawl asks for it
+    again on the rolling window (crawler/revalidation.py), not at every crawl. Never archived."""
+
+    portal: str
+    url: str
+    crawl_id: str
+    checked_on: dt.date  # the crawl's day of the fetch
+    verdict: str  # why the page is not a report (crawler/report_page.py)
+    list_title: str | None = None  # the listing row that led to it: a changed row makes the page due at once
+    list_date: dt.date | None = None
+
+
+@dataclass
 class PageCapture:
     """One list page of a column as fetched (evidence for "no report was there")."""
 

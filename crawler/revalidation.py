@@ -16,7 +16,8 @@ is fetched again only when it is *due*:
   revalidates about 1/window of the archived reports and every one at least once per window.
 
 A report not due is not fetched; the spider yields a ``CarriedReport`` naming what the archive holds and
-when it was last verified.
+when it was last verified. A page opened and found not to be a report (``OpenedPage``: a near-miss or cut list
+title, a page titled as the district's) is due by the same rules and, when not due, not asked for at all.
 
 A listing's *first* page is fetched on every crawl: new reports appear at its top. Its later pages only
 repeat what the first one pushed down, so each is fetched again only when the first page (or an earlier
@@ -37,7 +38,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,18 @@ class Checked:
     list_date: dt.date | None
     files: tuple[dict[str, Any], ...]  # url, role, store_key, version, sha256 of each archived file
     failed: bool = False  # a later crawl due to check it could not fetch it: check again at the next crawl
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What the archive's crawl logs say about a page opened and found not to be a report: its last check."""
+
+    url: str
+    checked_on: dt.date
+    verdict: str
+    list_title: str | None
+    list_date: dt.date | None
+    failed: bool = False  # a later crawl could not fetch it: fetch it at the next crawl
 
 
 @dataclass(frozen=True)
@@ -119,7 +132,7 @@ def list_page_due(last: ListChecked, today: dt.date, window: int, deadline: dt.d
     return due(last.url, last.checked_on, today, window, False, last.failed)
 
 
-def row_changed(title: str, date: dt.date | None, checked: Checked) -> bool:
+def row_changed(title: str, date: dt.date | None, checked: Checked | Opened) -> bool:
     """The listing row differs from the archived one (unknown archived rows never count as changed)."""
     if checked.list_title is None and checked.list_date is None:
         return False
@@ -134,17 +147,29 @@ def _day(value: str | None, crawl_id: str) -> dt.date:
 
 def index(logs: Iterable[tuple[str, list[dict[str, Any]]]]) -> dict[str, Checked]:
     """URL → its last check, from crawl logs (oldest first, as :func:`crawler.crawllog.crawl_logs` gives)."""
-    return scan(logs)[0]
+    return scan(logs).reports
 
 
-def scan(logs: Iterable[tuple[str, list[dict[str, Any]]]]) -> tuple[dict[str, Checked], dict[str, ListChecked]]:
-    """Report URL → its last check, and list page URL → its last capture, in one pass over the crawl logs
-    (oldest first, as :func:`crawler.crawllog.crawl_logs` gives).
+class History(NamedTuple):
+    reports: dict[str, Checked]  # report page URL → its last check
+    lists: dict[str, ListChecked]  # list page URL → its last capture
+    opened: dict[str, Opened]  # URL of a page found not to be a report → its last check
+
+
+def _list_date(item: dict[str, Any]) -> dt.date | None:
+    return dt.date.fromisoformat(item["list_date"]) if item.get("list_date") else None
+
+
+def scan(logs: Iterable[tuple[str, list[dict[str, Any]]]]) -> History:
+    """The last check of every report page, opened page and list page, in one pass over the crawl logs (oldest
+    first, as :func:`crawler.crawllog.crawl_logs` gives).
 
     A ``ReportItem`` is a fetch (a check); a ``CarriedReport`` is not one, but it carries the last check
-    forward and the listing row it was matched against."""
+    forward and the listing row it was matched against. Of a URL read once as a report and once as no report
+    (``OpenedPage``), the later verdict is its check."""
     found: dict[str, Checked] = {}
     pages: dict[str, ListChecked] = {}
+    opened: dict[str, Opened] = {}
     for crawl_id, items in logs:
         for item in items:
             kind = item.get("type")
@@ -156,6 +181,7 @@ def scan(logs: Iterable[tuple[str, list[dict[str, Any]]]]) -> tuple[dict[str, Ch
                     {k: f.get(k) for k in ("url", "role", "store_key", "version", "sha256")}
                     for f in item.get("files", [])
                 )
+                opened.pop(item["url"], None)
                 found[item["url"]] = Checked(
                     url=item["url"],
                     street=item["street"],
@@ -166,17 +192,27 @@ def scan(logs: Iterable[tuple[str, list[dict[str, Any]]]]) -> tuple[dict[str, Ch
                     checked_on=_day(item.get("checked_on"), crawl_id),
                     checked_in=crawl_id,
                     list_title=item.get("list_title"),
-                    list_date=dt.date.fromisoformat(item["list_date"]) if item.get("list_date") else None,
+                    list_date=_list_date(item),
                     files=files,
                     failed=any(_unsettled(f) for f in item.get("files", [])),
                 )
             elif kind == "CarriedReport" and item["url"] in found:
                 previous = found[item["url"]]
-                list_date = dt.date.fromisoformat(item["list_date"]) if item.get("list_date") else None
-                found[item["url"]] = replace(previous, list_title=item.get("list_title"), list_date=list_date)
+                found[item["url"]] = replace(previous, list_title=item.get("list_title"), list_date=_list_date(item))
+            elif kind == "OpenedPage":
+                found.pop(item["url"], None)
+                opened[item["url"]] = Opened(
+                    url=item["url"],
+                    checked_on=_day(item.get("checked_on"), crawl_id),
+                    verdict=item.get("verdict", ""),
+                    list_title=item.get("list_title"),
+                    list_date=_list_date(item),
+                )
             elif kind == "FetchFailure" and item.get("url") in found:
                 found[item["url"]] = replace(found[item["url"]], failed=True)
-    return found, pages
+            elif kind == "FetchFailure" and item.get("url") in opened:
+                opened[item["url"]] = replace(opened[item["url"]], failed=True)
+    return History(found, pages, opened)
 
 
 def _unsettled(file: dict[str, Any]) -> bool:

@@ -28,7 +28,7 @@ from crawler.columns import ColumnWalk, capture, finish_column, lost_column, new
 from crawler.crawllog import crawl_logs
 from crawler.crawlstore import for_crawler
 from crawler.discovery import Follow, Found, Lost, UnitPage, read_navigation, read_unit_page, unusable
-from crawler.items import CarriedReport, FetchFailure, PageCapture
+from crawler.items import CarriedReport, FetchFailure, OpenedPage, PageCapture
 from crawler.one_source import OneSource, as_version
 from crawler.parsers.challenge import challenge_reason
 from crawler.parsers.detail import parse_detail
@@ -93,6 +93,7 @@ class TrsPortalSpider(scrapy.Spider):
         self.revalidate_days: int = days if days is not None else settings.getint("REVALIDATE_DAYS", 7)
         self.checked: dict[str, revalidation.Checked] | None = None  # read from the archive at start()
         self.list_pages: dict[str, revalidation.ListChecked] | None = None  # idem: later list pages carried
+        self.opened: dict[str, revalidation.Opened] = {}  # idem: pages opened and found not to be reports
         # The archived copies of the later list pages not due today, read at start() with the crawl logs
         # (url → (body, why it is carried)): a callback never waits on the archive (S3 GETs).
         self.list_copies: dict[str, tuple[bytes, str]] = {}
@@ -106,20 +107,20 @@ class TrsPortalSpider(scrapy.Spider):
             # and listing row). With window 0 every page is fetched anyway: nothing to read.
             self.store = for_crawler(self.crawler)
             # Off the reactor's thread: on S3 these reads are GETs, and requests wait for nothing else.
-            self.checked, self.list_pages = await asyncio.to_thread(self._read_history)
+            self.checked, self.list_pages, self.opened = await asyncio.to_thread(self._read_history)
         for walk in walks(self.portal, self.crawl_id, self.units, self.years, self.this_year):
             yield self._page_request(walk, 0)
         if self.to_discover and self.portal.discovery is not None:
             yield self._request(self.portal.discovery.start, self.parse_navigation, step=0)
 
-    def _read_history(self) -> tuple[dict[str, revalidation.Checked], dict[str, revalidation.ListChecked]]:
+    def _read_history(self) -> revalidation.History:
         """The portal's crawl logs read (crawler/revalidation.py), and the archive's copies of the later list
         pages not due today kept in ``list_copies`` (a copy that cannot be read or does not match its hash
         is not kept: that page is asked of the portal, as if due)."""
-        checked, list_pages = revalidation.scan(crawl_logs(self.store, self.portal.id))
+        history = revalidation.scan(crawl_logs(self.store, self.portal.id))
         d1 = self.portal.deadline or self.registry.deadline
         deadline = revalidation.last_deadline(self.today, (d1.month, d1.day))
-        for last in list_pages.values():
+        for last in history.lists.values():
             url = last.url
             decision = revalidation.list_page_due(last, self.today, self.revalidate_days, deadline)
             if decision.due:
@@ -131,7 +132,7 @@ class TrsPortalSpider(scrapy.Spider):
                 continue
             if sha256_hex(body) == last.sha256:
                 self.list_copies[url] = (body, decision.reason)
-        return checked, list_pages
+        return history
 
     def _request(self, url: str, callback: Any, errback: Any = None, **cb_kwargs: Any) -> scrapy.Request:
         """A request whose non-2xx answers reach the callback as evidence. Never skipped by the dupefilter:
@@ -293,10 +294,28 @@ class TrsPortalSpider(scrapy.Spider):
         # IgnoreRequest that report_failed records as a FetchFailure (fault matrix, issue 7).
         if row.url not in self.requested_reports:
             self.requested_reports.add(row.url)
+            if self._seen_not_a_report(row):
+                return
             if carried := self._carried(walk, row):
                 yield carried
             else:
                 yield self._request(row.url, self.parse_report, self.report_failed, walk=walk, row=row, unit=unit)
+
+    def _seen_not_a_report(self, row: ListRow) -> bool:
+        """Whether ``row`` leads to a page found not to be a report at a check that is not due again today (its
+        row unchanged): not asked for. Its column still records the row (a near miss keeps its street-year
+        unknown, crawler/compliance.py), as on the day the page was read."""
+        opened = self.opened.get(row.url)
+        if opened is None:
+            return False
+        changed = revalidation.row_changed(row.title, row.list_date, opened)
+        last, window = opened.checked_on, self.revalidate_days
+        decision = revalidation.due(row.url, last, self.today, window, changed, opened.failed)
+        if decision.due:
+            return False
+        self.crawler.stats.inc_value("revalidation/not_a_report_carried")
+        self.logger.debug("%s: %s not asked again: %s (%s)", self.portal.id, row.url, opened.verdict, decision.reason)
+        return True
 
     def _carried(self, walk: ColumnWalk, row: ListRow) -> CarriedReport | None:
         """The archived report at ``row.url`` if it is not due for revalidation today, else None."""
@@ -340,6 +359,8 @@ class TrsPortalSpider(scrapy.Spider):
             yield self._failure(page.unit, page.year, response.url, page.failure)
         elif page.not_report or page.unit is None:
             self.logger.info("%s: %s is %s", self.portal.id, response.url, page.not_report)
+            verdict = page.not_report or f"the report of no registered street ({page.title})"
+            yield OpenedPage(self.portal.id, row.url, self.crawl_id, self.today, verdict, row.title, row.list_date)
         elif self.sources.must_wait(walk, page.unit, response.url):
             self.sources.waiting.append((walk, row, page.unit))  # the page names another street
         elif conflict := self.sources.conflict(walk, row, page.unit, page.year, response.url):

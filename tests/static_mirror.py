@@ -15,7 +15,8 @@ class Mirror:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.special: dict[str, tuple[int, dict[str, str], bytes]] = {}
-        handler = functools.partial(_Handler, self.special, directory=str(root))
+        self.asked: list[str] = []  # the path of every GET, in order (what a crawl asked the portal for)
+        handler = functools.partial(_Handler, self.special, self.asked, directory=str(root))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
@@ -46,11 +47,14 @@ def serve(root: Path) -> Iterator[Mirror]:
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    def __init__(self, special: dict[str, tuple[int, dict[str, str], bytes]], *args: Any, **kwargs: Any) -> None:
-        self.special = special
+    def __init__(
+        self, special: dict[str, tuple[int, dict[str, str], bytes]], asked: list[str], *args: Any, **kwargs: Any
+    ) -> None:
+        self.special, self.asked = special, asked
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:
+        self.asked.append(self.path)
         if (answer := self.special.get(self.path.split("?", 1)[0])) is None:
             return super().do_GET()
         status, headers, body = answer

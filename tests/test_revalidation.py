@@ -150,20 +150,18 @@ def test_a_list_pages_last_capture_is_kept_and_a_failed_or_error_page_is_never_c
             "checked_on": "2026-03-02"}  # fmt: skip
     column = {"type": "ColumnItem", "pages": [good]}
     carried = {**good, "carried": "checked on 2026-03-02, within 7 days"}  # a later crawl read the same copy
-    _, pages = scan([("20260302T060000Z-aa", [column]), ("20260303T060000Z-bb", [{**column, "pages": [carried]}])])
+    pages = scan([("20260302T060000Z-aa", [column]), ("20260303T060000Z-bb", [{**column, "pages": [carried]}])]).lists
     last = pages[page]
     assert (last.checked_on, last.version, last.rows, last.encoding, last.failed) == (DAY, 3, 20, "utf-8", False)
     # The next fetch failed (no status): fetched again at the next crawl, never carried meanwhile.
     failed = {"url": page, "status": None, "fetched_at": "2026-03-04T06:00:01Z", "rows": 0, "error": "timeout"}
-    _, pages = scan([("20260302T060000Z-aa", [column]), ("20260304T060000Z-cc", [{**column, "pages": [failed]}])])
+    pages = scan([("20260302T060000Z-aa", [column]), ("20260304T060000Z-cc", [{**column, "pages": [failed]}])]).lists
     assert pages[page].failed
     assert due(page, pages[page].checked_on, DAY + dt.timedelta(days=3), 7, False, pages[page].failed).due
     # An error page (the column ended in a 503), or a capture that was not decoded as text: nothing to carry.
     for bad in ({**good, "status": 503}, {**good, "encoding": None}, {**good, "store_key": None}):
-        assert (
-            page
-            not in scan([("20260302T060000Z-aa", [column]), ("20260304T060000Z-cc", [{**column, "pages": [bad]}])])[1]
-        )
+        history = scan([("20260302T060000Z-aa", [column]), ("20260304T060000Z-cc", [{**column, "pages": [bad]}])])
+        assert page not in history.lists
 
 
 def test_a_list_page_read_before_a_deadline_that_has_passed_is_due_at_once() -> None:

@@ -61,3 +61,26 @@ def test_another_document_of_the_year_is_no_report(mirror: Mirror, tmp_path: Pat
     title = "杨园街道2024年政务公开工作要点"
     row = _yangyuan(mirror, tmp_path, title, title)
     assert row["status"] == "missing"
+
+
+def test_a_page_found_no_report_is_asked_again_on_the_window_not_every_crawl(mirror: Mirror, tmp_path: Path) -> None:
+    """A near-miss row whose page is not the report either: the next day's crawl does not ask for that page again
+    (its street-year stays unknown), a changed row asks at once, and the window's end asks in any case."""
+    title = "杨园街道2024年政务公开工作年度报告"
+    row = _yangyuan(mirror, tmp_path, title, title)  # crawled on AFTER
+    page = "/www.wuchang.gov.cn/xxgk/yyj/zfxxgknb/" + HREF[2:]
+    assert mirror.asked.count(page) == 1
+    store = tmp_path / "archive"
+
+    def crawl(day: str) -> None:
+        crawl_at(f"{day}T02:00:00Z", "wuchang", mirror, store, "-a", "streets=杨园街道", "-a", "years=2024",
+                 REVALIDATE_DAYS="7")  # fmt: skip
+
+    crawl("2025-02-11")  # the next day (not the page's day of the window: asserted below)
+    assert mirror.asked.count(page) == 1
+    assert status_of(store, "wuchang", "杨园街道", "2025-02-11")["reason"] == row["reason"]  # still unknown
+    crawl("2025-02-17")  # seven days after the check: due whatever its day
+    assert mirror.asked.count(page) == 2
+    mirror.put(WUCHANG, listing([(HREF, title + "（更新）", "2025-01-20")]))
+    crawl("2025-02-18")  # the row changed: asked at once
+    assert mirror.asked.count(page) == 3
